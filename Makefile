@@ -1,0 +1,32 @@
+# tap-stripe developer commands. `make test` and `make demo` work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint unit demo schemas bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## test: lint, type-check and run the whole test suite (unit, emulator, end to end)
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check tap_stripe tests scripts benchmarks
+	$(BIN)/mypy tap_stripe
+
+## unit: the fast tests only
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+## schemas: regenerate tap_stripe/schemas from the installed stripe package
+schemas: $(STAMP)
+	$(BIN)/python -m tap_stripe.schema_gen
+
+clean:
+	rm -rf $(VENV) .meltano .pytest_cache .mypy_cache .ruff_cache output

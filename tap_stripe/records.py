@@ -1,0 +1,30 @@
+"""The few fields the tap adds to Stripe's objects, all declared in the schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tap_stripe.registry import StreamDef
+
+
+class Stamper:
+    """Adds ``updated``/``is_deleted`` and parent ids to records read from list endpoints.
+
+    ``updated`` of a listed object is the time the run started: the object was read after that
+    moment, so it reflects every change made before it.
+    """
+
+    def __init__(self, updated: int) -> None:
+        self.updated = updated
+
+    def __call__(self, sdef: StreamDef, record: dict[str, Any],
+                 parent: dict[str, Any] | None) -> dict[str, Any]:
+        """Return ``record`` with the added fields of stream ``sdef``."""
+        if sdef.cursor == "updated":
+            record["updated"] = self.updated
+            record["is_deleted"] = False
+        if sdef.parent_id_field and parent is not None:
+            record[sdef.parent_id_field] = parent["id"]
+        if sdef.replication_key and sdef.replication_key not in record:
+            record[sdef.replication_key] = self.updated
+        return record

@@ -1,0 +1,246 @@
+"""Every stream of the tap, described as data: one row per stream.
+
+Adding a stream is adding a row. The streams, the fetch engine, the Events hub and the schema
+generator all read this table; nothing else lists streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class StreamDef:
+    """How one stream is read from Stripe and kept current.
+
+    Attributes:
+        name: Stream name (the table name users see).
+        path: Stripe list path; a child path holds ``{parent_id}``.
+        stripe_class: Dotted name of the stripe-python resource class (schema source).
+        object_names: Stripe ``object`` values of this stream's records (also routes events).
+        cursor: ``created`` (objects that only grow) or ``updated`` (kept current by events).
+        update_events: Event types whose ``data.object`` is a new version of a record.
+        delete_events: Event types that delete the object (records get ``is_deleted: true``).
+        parent: Name of the parent stream, for child streams.
+        parent_id_field: Field added to child records holding the parent's id.
+        parent_filter: Query parameter naming the parent when ``path`` has no ``{parent_id}``.
+        embedded: Field of the parent that embeds the first page of this child list.
+        parent_expand: ``expand[]`` entry the parent list needs so that ``embedded`` is present.
+        params: Extra list parameters sent on every list request.
+        object_filter: Keep only records whose ``object`` is one of ``object_names``.
+        created_filter: The list endpoint accepts ``created[gte]``/``created[lt]``.
+        connect_only: Exists only on Connect platforms (empty elsewhere).
+        selected_by_default: Whether discovery marks the stream selected.
+        replication_key: Bookmark field; defaults to ``cursor``.
+    """
+
+    name: str
+    path: str
+    stripe_class: str
+    object_names: tuple[str, ...]
+    cursor: str = "updated"
+    update_events: tuple[str, ...] = ()
+    delete_events: tuple[str, ...] = ()
+    parent: str | None = None
+    parent_id_field: str | None = None
+    parent_filter: str | None = None
+    embedded: str | None = None
+    parent_expand: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    object_filter: bool = False
+    created_filter: bool = True
+    connect_only: bool = False
+    selected_by_default: bool = True
+    replication_key: str = ""
+
+    @property
+    def key(self) -> str:
+        """The bookmark field of this stream."""
+        return self.replication_key or self.cursor
+
+    @property
+    def is_child(self) -> bool:
+        """Whether records are read per parent record."""
+        return self.parent is not None
+
+
+def _prefixed(prefix: str, *suffixes: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}.{s}" for s in suffixes)
+
+
+STREAMS: tuple[StreamDef, ...] = (
+    # Objects that only grow: synced by `created`.
+    StreamDef("balance_transactions", "/v1/balance_transactions", "BalanceTransaction",
+              ("balance_transaction",), cursor="created"),
+    StreamDef("events", "/v1/events", "Event", ("event",), cursor="created",
+              selected_by_default=False),
+    StreamDef("file_links", "/v1/file_links", "FileLink", ("file_link",), cursor="created"),
+    StreamDef("files", "/v1/files", "File", ("file",), cursor="created"),
+    StreamDef("shipping_rates", "/v1/shipping_rates", "ShippingRate", ("shipping_rate",),
+              cursor="created"),
+    StreamDef("setup_attempts", "/v1/setup_attempts", "SetupAttempt", ("setup_attempt",),
+              cursor="created", parent="setup_intents", parent_id_field="setup_intent_id",
+              parent_filter="setup_intent"),
+    # Objects that change: kept current through events.
+    StreamDef("accounts", "/v1/accounts", "Account", ("account",),
+              update_events=("account.updated",), connect_only=True),
+    StreamDef("application_fees", "/v1/application_fees", "ApplicationFee",
+              ("application_fee",),
+              update_events=_prefixed("application_fee", "created", "refunded")),
+    StreamDef("application_fees_refunds", "/v1/application_fees/{parent_id}/refunds",
+              "ApplicationFeeRefund", ("fee_refund",),
+              update_events=("application_fee.refund.updated",),
+              parent="application_fees", parent_id_field="application_fee_id",
+              embedded="refunds", created_filter=False),
+    StreamDef("authorizations", "/v1/issuing/authorizations", "issuing.Authorization",
+              ("issuing.authorization",),
+              update_events=_prefixed("issuing_authorization", "created", "updated")),
+    StreamDef("bank_accounts", "/v1/customers/{parent_id}/sources", "BankAccount",
+              ("bank_account",),
+              update_events=_prefixed("customer.source", "created", "updated", "expiring"),
+              delete_events=("customer.source.deleted",),
+              parent="customers", parent_id_field="customer_id", embedded="sources",
+              parent_expand="data.sources", params={"object": "bank_account"},
+              object_filter=True, created_filter=False),
+    StreamDef("cardholders", "/v1/issuing/cardholders", "issuing.Cardholder",
+              ("issuing.cardholder",),
+              update_events=_prefixed("issuing_cardholder", "created", "updated")),
+    StreamDef("cards", "/v1/issuing/cards", "issuing.Card", ("issuing.card",),
+              update_events=_prefixed("issuing_card", "created", "updated")),
+    StreamDef("charges", "/v1/charges", "Charge", ("charge",),
+              update_events=_prefixed("charge", "captured", "expired", "failed", "pending",
+                                      "refunded", "succeeded", "updated")),
+    StreamDef("checkout_sessions", "/v1/checkout/sessions", "checkout.Session",
+              ("checkout.session",),
+              update_events=_prefixed("checkout.session", "async_payment_failed",
+                                      "async_payment_succeeded", "completed", "expired")),
+    StreamDef("checkout_sessions_line_items", "/v1/checkout/sessions/{parent_id}/line_items",
+              "LineItem", ("item",), parent="checkout_sessions",
+              parent_id_field="checkout_session_id", embedded="line_items",
+              parent_expand="data.line_items", created_filter=False,
+              replication_key="checkout_session_updated"),
+    StreamDef("coupons", "/v1/coupons", "Coupon", ("coupon",),
+              update_events=_prefixed("coupon", "created", "updated"),
+              delete_events=("coupon.deleted",)),
+    StreamDef("credit_notes", "/v1/credit_notes", "CreditNote", ("credit_note",),
+              update_events=_prefixed("credit_note", "created", "updated", "voided")),
+    StreamDef("credit_note_line_items", "/v1/credit_notes/{parent_id}/lines",
+              "CreditNoteLineItem", ("credit_note_line_item",), parent="credit_notes",
+              parent_id_field="credit_note_id", embedded="lines", created_filter=False),
+    StreamDef("customer_balance_transactions", "/v1/customers/{parent_id}/balance_transactions",
+              "CustomerBalanceTransaction", ("customer_balance_transaction",),
+              parent="customers", parent_id_field="customer_id", created_filter=False),
+    StreamDef("customers", "/v1/customers", "Customer", ("customer",),
+              update_events=_prefixed("customer", "created", "updated"),
+              delete_events=("customer.deleted",)),
+    StreamDef("disputes", "/v1/disputes", "Dispute", ("dispute",),
+              update_events=_prefixed("charge.dispute", "closed", "created", "funds_reinstated",
+                                      "funds_withdrawn", "updated")),
+    StreamDef("early_fraud_warnings", "/v1/radar/early_fraud_warnings",
+              "radar.EarlyFraudWarning", ("radar.early_fraud_warning",),
+              update_events=_prefixed("radar.early_fraud_warning", "created", "updated")),
+    StreamDef("external_account_bank_accounts", "/v1/accounts/{parent_id}/external_accounts",
+              "BankAccount", ("bank_account",),
+              update_events=_prefixed("account.external_account", "created", "updated"),
+              delete_events=("account.external_account.deleted",),
+              parent="accounts", parent_id_field="account_id", embedded="external_accounts",
+              params={"object": "bank_account"}, object_filter=True, created_filter=False,
+              connect_only=True),
+    StreamDef("external_account_cards", "/v1/accounts/{parent_id}/external_accounts", "Card",
+              ("card",),
+              update_events=_prefixed("account.external_account", "created", "updated"),
+              delete_events=("account.external_account.deleted",),
+              parent="accounts", parent_id_field="account_id", embedded="external_accounts",
+              params={"object": "card"}, object_filter=True, created_filter=False,
+              connect_only=True),
+    StreamDef("invoice_items", "/v1/invoiceitems", "InvoiceItem", ("invoiceitem",),
+              update_events=("invoiceitem.created",), delete_events=("invoiceitem.deleted",)),
+    StreamDef("invoice_line_items", "/v1/invoices/{parent_id}/lines", "InvoiceLineItem",
+              ("line_item",), parent="invoices", parent_id_field="invoice_id",
+              embedded="lines", created_filter=False),
+    StreamDef("invoice_payments", "/v1/invoice_payments", "InvoicePayment",
+              ("invoice_payment",), update_events=("invoice_payment.paid",)),
+    StreamDef("invoices", "/v1/invoices", "Invoice", ("invoice",),
+              update_events=_prefixed("invoice", "created", "finalization_failed", "finalized",
+                                      "marked_uncollectible", "overdue", "overpaid", "paid",
+                                      "payment_action_required", "payment_attempt_required",
+                                      "payment_failed", "payment_succeeded", "sent",
+                                      "updated", "voided", "will_be_due"),
+              delete_events=("invoice.deleted",)),
+    StreamDef("payment_intents", "/v1/payment_intents", "PaymentIntent", ("payment_intent",),
+              update_events=_prefixed("payment_intent", "amount_capturable_updated", "canceled",
+                                      "created", "partially_funded", "payment_failed",
+                                      "processing", "requires_action", "succeeded")),
+    StreamDef("payment_methods", "/v1/customers/{parent_id}/payment_methods", "PaymentMethod",
+              ("payment_method",),
+              update_events=_prefixed("payment_method", "attached", "automatically_updated",
+                                      "detached", "updated"),
+              parent="customers", parent_id_field="customer_id", created_filter=False),
+    StreamDef("payout_balance_transactions", "/v1/balance_transactions", "BalanceTransaction",
+              ("balance_transaction",), parent="payouts", parent_id_field="payout_id",
+              parent_filter="payout"),
+    StreamDef("payouts", "/v1/payouts", "Payout", ("payout",),
+              update_events=_prefixed("payout", "canceled", "created", "failed", "paid",
+                                      "reconciliation_completed", "updated")),
+    StreamDef("persons", "/v1/accounts/{parent_id}/persons", "Person", ("person",),
+              update_events=_prefixed("person", "created", "updated"),
+              delete_events=("person.deleted",), parent="accounts",
+              parent_id_field="account_id", created_filter=False, connect_only=True),
+    StreamDef("plans", "/v1/plans", "Plan", ("plan",),
+              update_events=_prefixed("plan", "created", "updated"),
+              delete_events=("plan.deleted",)),
+    StreamDef("prices", "/v1/prices", "Price", ("price",),
+              update_events=_prefixed("price", "created", "updated"),
+              delete_events=("price.deleted",)),
+    StreamDef("products", "/v1/products", "Product", ("product",),
+              update_events=_prefixed("product", "created", "updated"),
+              delete_events=("product.deleted",)),
+    StreamDef("promotion_codes", "/v1/promotion_codes", "PromotionCode", ("promotion_code",),
+              update_events=_prefixed("promotion_code", "created", "updated")),
+    StreamDef("quotes", "/v1/quotes", "Quote", ("quote",),
+              update_events=_prefixed("quote", "accepted", "canceled", "created", "finalized"),
+              created_filter=False),
+    StreamDef("refunds", "/v1/refunds", "Refund", ("refund",),
+              update_events=("charge.refund.updated",
+                             *_prefixed("refund", "created", "failed", "updated"))),
+    StreamDef("reviews", "/v1/reviews", "Review", ("review",),
+              update_events=_prefixed("review", "closed", "opened")),
+    StreamDef("setup_intents", "/v1/setup_intents", "SetupIntent", ("setup_intent",),
+              update_events=_prefixed("setup_intent", "canceled", "created", "requires_action",
+                                      "setup_failed", "succeeded")),
+    StreamDef("subscription_items", "/v1/subscription_items", "SubscriptionItem",
+              ("subscription_item",), parent="subscriptions",
+              parent_id_field="subscription_id", parent_filter="subscription",
+              embedded="items", created_filter=False),
+    StreamDef("subscription_schedule", "/v1/subscription_schedules", "SubscriptionSchedule",
+              ("subscription_schedule",),
+              update_events=_prefixed("subscription_schedule", "aborted", "canceled",
+                                      "completed", "created", "expiring", "released",
+                                      "updated")),
+    StreamDef("subscriptions", "/v1/subscriptions", "Subscription", ("subscription",),
+              update_events=_prefixed("customer.subscription", "created", "paused",
+                                      "pending_update_applied", "pending_update_expired",
+                                      "resumed", "trial_will_end", "updated"),
+              delete_events=("customer.subscription.deleted",), params={"status": "all"}),
+    StreamDef("tax_rates", "/v1/tax_rates", "TaxRate", ("tax_rate",),
+              update_events=_prefixed("tax_rate", "created", "updated")),
+    StreamDef("top_ups", "/v1/topups", "Topup", ("topup",),
+              update_events=_prefixed("topup", "canceled", "created", "failed", "reversed",
+                                      "succeeded")),
+    StreamDef("transactions", "/v1/issuing/transactions", "issuing.Transaction",
+              ("issuing.transaction",),
+              update_events=_prefixed("issuing_transaction", "created",
+                                      "purchase_details_receipt_updated", "updated")),
+    StreamDef("transfer_reversals", "/v1/transfers/{parent_id}/reversals", "TransferReversal",
+              ("transfer_reversal",), parent="transfers", parent_id_field="transfer_id",
+              embedded="reversals", created_filter=False),
+    StreamDef("transfers", "/v1/transfers", "Transfer", ("transfer",),
+              update_events=_prefixed("transfer", "created", "reversed", "updated")),
+)
+
+BY_NAME: dict[str, StreamDef] = {s.name: s for s in STREAMS}
+
+
+def children_of(name: str) -> list[StreamDef]:
+    """The child streams read per record of stream ``name``."""
+    return [s for s in STREAMS if s.parent == name]

@@ -1,0 +1,82 @@
+"""Run the tap in-process and read back its Singer messages (shared by the test suites)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from typing import Any
+
+from tap_stripe.tap import TapStripe
+
+
+@dataclass
+class Output:
+    """The Singer messages of one run, split by type."""
+
+    messages: list[dict[str, Any]]
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    schemas: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    states: list[dict[str, Any]] = field(default_factory=list)
+    error: Exception | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Output:
+        """Split stdout of a run into records per stream, SCHEMA counts and STATE values."""
+        out = cls([json.loads(line) for line in text.splitlines() if line.strip()])
+        for msg in out.messages:
+            if msg["type"] == "RECORD":
+                out.records[msg["stream"]].append(msg["record"])
+            elif msg["type"] == "SCHEMA":
+                out.schemas[msg["stream"]] += 1
+            elif msg["type"] == "STATE":
+                out.states.append(msg["value"])
+        return out
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The last STATE value."""
+        return self.states[-1]
+
+    def ids(self, stream: str) -> list[str]:
+        """Record ids of ``stream`` in emitted order."""
+        return [r["id"] for r in self.records[stream]]
+
+
+def catalog_for(streams: list[str] | None, *, full_table: bool = False) -> dict[str, Any]:
+    """The discovered catalog with only ``streams`` selected (all when None)."""
+    catalog = TapStripe(config={}, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        chosen = streams is None or entry["tap_stream_id"] in streams
+        if full_table:
+            entry["replication_method"] = "FULL_TABLE"
+        for meta in entry["metadata"]:
+            if meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = chosen
+    return catalog
+
+
+def run_tap(config: dict[str, Any], streams: list[str] | None = None,
+            state: dict[str, Any] | None = None, *, full_table: bool = False,
+            allow_error: bool = False) -> Output:
+    """Sync ``streams`` in-process with ``config`` and ``state``; return the parsed output.
+
+    With ``allow_error`` a failing run returns what it wrote so far, with ``error`` set.
+    """
+    raw = io.BytesIO()
+    text = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    tap = TapStripe(config=config, catalog=catalog_for(streams, full_table=full_table), state=state)
+    error = None
+    with redirect_stdout(text):
+        try:
+            tap.sync_all()
+        except Exception as exc:
+            if not allow_error:
+                raise
+            error = exc
+    text.flush()
+    out = Output.parse(raw.getvalue().decode())
+    out.error = error
+    return out

@@ -1,0 +1,68 @@
+"""A `responses`-mocked Stripe for unit tests: list paging and `created` filters over given
+objects, and a log of every request's path and query."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import responses
+
+BASE = "https://api.stripe.test"
+
+
+class FakeStripe:
+    """Serves ``GET <path>`` lists of registered objects the way Stripe pages them."""
+
+    def __init__(self, rsps: responses.RequestsMock) -> None:
+        self.rsps = rsps
+        self.lists: dict[str, list[dict[str, Any]]] = {}
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        self.failures: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/v1/.*"),
+                          callback=self._answer)
+
+    def add(self, path: str, objects: list[dict[str, Any]]) -> None:
+        """Serve ``objects`` (each with id and created) at list ``path``."""
+        self.lists[path] = sorted(objects, key=lambda o: (o["created"], o["id"]), reverse=True)
+
+    def fail(self, path: str, gte: int, status: int, body: dict[str, Any]) -> None:
+        """Answer ``status``/``body`` to requests of ``path`` whose created[gte] is ``gte``."""
+        self.failures[(path, str(gte))] = (status, body)
+
+    def paths(self) -> list[str]:
+        """Paths requested, in order."""
+        return [p for p, _ in self.calls]
+
+    def queries(self, path: str) -> list[dict[str, str]]:
+        """Query parameters of each request to ``path``."""
+        return [q for p, q in self.calls if p == path]
+
+    def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
+        url = urlsplit(request.url)
+        query = dict(parse_qsl(url.query))
+        self.calls.append((url.path, query))
+        failure = self.failures.get((url.path, query.get("created[gte]", "")))
+        if failure:
+            return failure[0], {}, json.dumps(failure[1])
+        items = [o for o in self.lists.get(url.path, []) if _matches(o, query)]
+        after = query.get("starting_after")
+        if after:
+            ids = [o["id"] for o in items]
+            items = items[ids.index(after) + 1:]
+        limit = int(query.get("limit", 10))
+        body = {"object": "list", "url": url.path, "has_more": len(items) > limit,
+                "data": items[:limit]}
+        return 200, {"Request-Id": "req_test"}, json.dumps(body)
+
+
+def _matches(obj: dict[str, Any], query: dict[str, str]) -> bool:
+    created = obj["created"]
+    if "created[gte]" in query and created < int(query["created[gte]"]):
+        return False
+    if "created[lt]" in query and created >= int(query["created[lt]"]):
+        return False
+    return all(obj.get(k) == v for k, v in query.items()
+               if k in {"object", "payout", "setup_intent", "subscription"})

@@ -1,0 +1,200 @@
+"""Created-window sync over mocked HTTP: paging, windows, bookmarks, lookback, children."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+
+from tap_stripe.errors import StripeAccessError
+from tests.singer import run_tap
+from tests.unit.fake_stripe import BASE, FakeStripe
+
+DAY = 86400
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStripe]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakeStripe(rsps)
+
+
+def config(start: int, **extra: Any) -> dict[str, Any]:
+    iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
+    return {"client_secret": "sk_test_unit", "api_base": BASE, "start_date": iso, **extra}
+
+
+def objs(prefix: str, n: int, created: int, **fields: Any) -> list[dict[str, Any]]:
+    return [{"id": f"{prefix}_{i:04d}", "object": "x", "created": created + i, **fields}
+            for i in range(n)]
+
+
+def test_pages_of_100_follow_starting_after_and_emit_each_object_once(fake: FakeStripe) -> None:
+    start = int(time.time()) - 10 * DAY
+    fake.add("/v1/balance_transactions", objs("txn", 250, start + 60))
+    out = run_tap(config(start), ["balance_transactions"])
+    queries = fake.queries("/v1/balance_transactions")
+    assert [q["limit"] for q in queries] == ["100", "100", "100"]
+    assert "starting_after" not in queries[0]
+    assert queries[1]["starting_after"] == "txn_0150"  # newest first: 249..150 on page one
+    assert queries[2]["starting_after"] == "txn_0050"
+    assert sorted(out.ids("balance_transactions")) == [f"txn_{i:04d}" for i in range(250)]
+    assert out.records["balance_transactions"][0]["created"] == start + 60 + 249
+
+
+def test_windows_cover_start_to_run_start_oldest_first(fake: FakeStripe) -> None:
+    start = int(time.time()) - int(2.5 * DAY)
+    fake.add("/v1/files", objs("file", 3, start + 10))
+    out = run_tap(config(start, slice_range=1), ["files"])
+    sent = [(int(q["created[gte]"]), int(q["created[lt]"])) for q in fake.queries("/v1/files")]
+    end = out.state["bookmarks"]["files"]["replication_key_value"]
+    assert sent == [(start, start + DAY), (start + DAY, start + 2 * DAY), (start + 2 * DAY, end)]
+    assert abs(end - time.time()) < 60
+    # a STATE after each window, each holding that window's end
+    marks = [s["bookmarks"]["files"].get("replication_key_value") for s in out.states
+             if "files" in s.get("bookmarks", {})]
+    assert [start + DAY, start + 2 * DAY, end] == [m for m in dict.fromkeys(marks) if m]
+
+
+def test_incremental_run_starts_at_bookmark_minus_lookback(fake: FakeStripe) -> None:
+    start = int(time.time()) - 30 * DAY
+    bookmark = int(time.time()) - 5 * DAY
+    fake.add("/v1/shipping_rates", objs("shr", 4, bookmark - 3 * DAY) + objs("shn", 2, bookmark))
+    state = {"bookmarks": {"shipping_rates": {"replication_key": "created",
+                                              "replication_key_value": bookmark}}}
+    out = run_tap(config(start), ["shipping_rates"], state)
+    assert fake.queries("/v1/shipping_rates")[0]["created[gte]"] == str(bookmark)
+    assert sorted(out.ids("shipping_rates")) == ["shn_0000", "shn_0001"]
+    out = run_tap(config(start, lookback_window_days=4), ["shipping_rates"], state)
+    assert fake.queries("/v1/shipping_rates")[-1]["created[gte]"] == str(bookmark - 4 * DAY)
+    assert len(out.ids("shipping_rates")) == 6
+
+
+def test_interrupted_run_resumes_at_the_window_it_was_in(fake: FakeStripe) -> None:
+    start = int(time.time()) - 3 * DAY
+    fake.add("/v1/file_links", objs("link", 3, start) + objs("late", 2, start + 2 * DAY))
+    fake.fail("/v1/file_links", start + DAY, 400,
+              {"error": {"type": "invalid_request_error", "message": "boom"}})
+    failed = run_tap(config(start, slice_range=1), ["file_links"], allow_error=True)
+    assert isinstance(failed.error, StripeAccessError)
+    assert "boom" in str(failed.error)
+    assert sorted(failed.ids("file_links")) == ["link_0000", "link_0001", "link_0002"]
+    # the last STATE before the failure marks the first window as done
+    assert failed.state["bookmarks"]["file_links"]["replication_key_value"] == start + DAY
+    fake.failures.clear()
+    before = len(fake.calls)
+    out = run_tap(config(start, slice_range=1), ["file_links"], failed.state)
+    assert fake.calls[before][1]["created[gte]"] == str(start + DAY)
+    assert sorted(out.ids("file_links")) == ["late_0000", "late_0001"]
+
+
+def test_exhausted_retries_fail_with_the_reason(fake: FakeStripe) -> None:
+    start = int(time.time()) - 3 * DAY
+    fake.add("/v1/file_links", objs("link", 2, start))
+    fake.fail("/v1/file_links", start + 2 * DAY, 500, {"error": {"type": "api_error"}})
+    out = run_tap(config(start, slice_range=1, max_retries=0), ["file_links"], allow_error=True)
+    assert str(out.error) == (
+        "Stripe request GET /v1/file_links still failed after 0 retries: HTTP 500.")
+    assert out.state["bookmarks"]["file_links"]["replication_key_value"] == start + 2 * DAY
+
+
+def test_subscriptions_are_listed_with_status_all(fake: FakeStripe) -> None:
+    start = int(time.time()) - DAY
+    fake.add("/v1/subscriptions", objs("sub", 2, start + 5, items={"object": "list", "data": [],
+                                                                  "has_more": False}))
+    out = run_tap(config(start), ["subscriptions"])
+    assert fake.queries("/v1/subscriptions")[0]["status"] == "all"
+    assert out.ids("subscriptions") == ["sub_0001", "sub_0000"]
+    assert out.records["subscriptions"][0]["is_deleted"] is False
+    assert isinstance(out.records["subscriptions"][0]["updated"], int)
+
+
+def lines(invoice: str, n: int) -> list[dict[str, Any]]:
+    return [{"id": f"il_{invoice}_{i:02d}", "object": "line_item", "created": 0}
+            for i in range(n)]
+
+
+def test_child_lines_read_embedded_first_and_page_only_when_has_more(fake: FakeStripe) -> None:
+    start = int(time.time()) - DAY
+    big, small = lines("big", 25), lines("small", 3)
+    fake.add("/v1/invoices", [
+        {"id": "in_big", "object": "invoice", "created": start + 1,
+         "lines": {"object": "list", "data": big[:10], "has_more": True}},
+        {"id": "in_small", "object": "invoice", "created": start + 2,
+         "lines": {"object": "list", "data": small, "has_more": False}},
+    ])
+    fake.add("/v1/invoices/in_big/lines", [{**o, "created": 100 - i} for i, o in enumerate(big)])
+    out = run_tap(config(start), ["invoices", "invoice_line_items"])
+    assert fake.queries("/v1/invoices/in_big/lines")[0]["starting_after"] == "il_big_09"
+    assert "/v1/invoices/in_small/lines" not in fake.paths()
+    got = {(r["id"], r["invoice_id"]) for r in out.records["invoice_line_items"]}
+    assert got == {(o["id"], "in_big") for o in big} | {(o["id"], "in_small") for o in small}
+    assert len(out.records["invoice_line_items"]) == 28
+    assert out.ids("invoices") == ["in_small", "in_big"]
+    # the parent list is read once for both streams, and each SCHEMA is written once
+    assert fake.paths().count("/v1/invoices") == 1
+    assert out.schemas["invoices"] == 1
+    assert out.schemas["invoice_line_items"] == 1
+
+
+def test_child_only_selection_reads_parent_without_emitting_it(fake: FakeStripe) -> None:
+    start = int(time.time()) - DAY
+    fake.add("/v1/transfers", [{"id": "tr_1", "object": "transfer", "created": start + 1,
+                                "reversals": {"object": "list", "has_more": False,
+                                              "data": [{"id": "trr_1", "created": 1}]}}])
+    out = run_tap(config(start), ["transfer_reversals"])
+    assert out.records["transfer_reversals"][0]["transfer_id"] == "tr_1"
+    assert "transfers" not in out.records
+
+
+def test_customer_sources_are_expanded_for_bank_accounts_and_stripped(fake: FakeStripe) -> None:
+    start = int(time.time()) - DAY
+    sources = [{"id": "ba_1", "object": "bank_account", "created": 1},
+               {"id": "card_1", "object": "card", "created": 1}]
+    fake.add("/v1/customers", [{"id": "cus_1", "object": "customer", "created": start + 1,
+                                "sources": {"object": "list", "data": sources,
+                                            "has_more": False}}])
+    out = run_tap(config(start), ["customers", "bank_accounts"])
+    assert fake.queries("/v1/customers")[0]["expand[0]"] == "data.sources"
+    assert out.ids("bank_accounts") == ["ba_1"]
+    assert out.records["bank_accounts"][0]["customer_id"] == "cus_1"
+    assert "sources" not in out.records["customers"][0]
+
+
+def test_filtered_child_with_more_rereads_child_endpoint_with_filter(fake: FakeStripe) -> None:
+    start = int(time.time()) - DAY
+    fake.add("/v1/customers", [{"id": "cus_1", "object": "customer", "created": start + 1,
+                                "sources": {"object": "list", "has_more": True, "data": [
+                                    {"id": "card_9", "object": "card", "created": 1}]}}])
+    fake.add("/v1/customers/cus_1/sources",
+             [{"id": f"ba_{i}", "object": "bank_account", "created": i} for i in range(3)])
+    out = run_tap(config(start), ["bank_accounts"])
+    query = fake.queries("/v1/customers/cus_1/sources")[0]
+    assert query["object"] == "bank_account"
+    assert "starting_after" not in query
+    assert sorted(out.ids("bank_accounts")) == ["ba_0", "ba_1", "ba_2"]
+
+
+def test_endpoint_without_created_filter_stops_at_window_start(fake: FakeStripe) -> None:
+    start = int(time.time()) - 2 * DAY
+    old = objs("qt_old", 150, start - 1000)
+    new = objs("qt_new", 120, start + 10)
+    fake.add("/v1/quotes", old + new)
+    out = run_tap(config(start), ["quotes"])
+    queries = fake.queries("/v1/quotes")
+    assert all("created[gte]" not in q for q in queries)
+    assert len(queries) == 2  # the second page reaches objects older than the start
+    assert sorted(out.ids("quotes")) == sorted(o["id"] for o in new)
+
+
+def test_full_table_ignores_the_bookmark(fake: FakeStripe) -> None:
+    start = int(time.time()) - 3 * DAY
+    fake.add("/v1/files", objs("file", 2, start + 5))
+    state = {"bookmarks": {"files": {"replication_key": "created",
+                                     "replication_key_value": int(time.time()) - 60}}}
+    out = run_tap(config(start), ["files"], state, full_table=True)
+    assert fake.queries("/v1/files")[0]["created[gte]"] == str(start)
+    assert sorted(out.ids("files")) == ["file_0000", "file_0001"]
