@@ -11,7 +11,8 @@ class Stamper:
     """Adds ``updated``/``is_deleted`` and parent ids to records read from list endpoints.
 
     ``updated`` of a listed object is the time the run started: the object was read after that
-    moment, so it reflects every change made before it.
+    moment, so it reflects every change made before it. Objects that carry Stripe's own
+    ``updated`` (products) keep it: it is the exact time of their last change.
     """
 
     def __init__(self, updated: int) -> None:
@@ -21,7 +22,7 @@ class Stamper:
                  parent: dict[str, Any] | None) -> dict[str, Any]:
         """Return ``record`` with the added fields of stream ``sdef``."""
         if sdef.cursor == "updated":
-            record["updated"] = self.updated
+            record.setdefault("updated", self.updated)
             record["is_deleted"] = False
         if sdef.parent_id_field and parent is not None:
             record[sdef.parent_id_field] = parent["id"]
