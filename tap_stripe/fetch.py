@@ -3,27 +3,17 @@ scan that reads a parent list once for the parent stream and all its child strea
 
 from __future__ import annotations
 
-import json
 import logging
-import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from tap_stripe.api import StripeApi
 from tap_stripe.registry import StreamDef, children_of
+from tap_stripe.spool import Checkpoint, Item, SharedPass
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """Every record of the stream created before ``value`` has been emitted."""
-
-    value: int
-
-
-Item = dict[str, Any] | Checkpoint
 Stamp = Callable[[StreamDef, dict[str, Any], dict[str, Any] | None], dict[str, Any]]
 
 
@@ -79,35 +69,9 @@ def _wanted(sdef: StreamDef, obj: dict[str, Any]) -> bool:
     return not sdef.object_filter or obj.get("object") in sdef.object_names
 
 
-class _Spool:
-    """Records and checkpoints of one stream, kept on disk until that stream syncs."""
-
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()
-
-    def write(self, item: Item) -> None:
-        if isinstance(item, Checkpoint):
-            self._file.write(b"C%d\n" % item.value)
-        else:
-            self._file.write(b"R" + json.dumps(item, separators=(",", ":")).encode() + b"\n")
-
-    def replay(self) -> Iterator[Item]:
-        self._file.seek(0)
-        for line in self._file:
-            if line[:1] == b"C":
-                yield Checkpoint(int(line[1:]))
-            else:
-                yield json.loads(line[1:])
-        self._file.close()
-
-
-class FamilyScan:
-    """One pass over a parent stream's windows that serves the parent and its selected children.
-
-    Whichever member syncs first drives the scan: its records are yielded as they arrive, the
-    other members' records are spooled to disk and replayed when those streams sync. So the
-    parent list is requested once per run however many of the family are selected.
-    """
+class FamilyScan(SharedPass):
+    """One pass over a parent stream's windows that serves the parent and its selected children,
+    so the parent list is requested once per run however many of the family are selected."""
 
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
                  slice_seconds: int, stamp: Stamp, account: str | None = None) -> None:
@@ -119,23 +83,10 @@ class FamilyScan:
         self.stamp = stamp
         self.account = account
         self.children = [c for c in children_of(parent.name) if c.name in starts]
-        self._spools: dict[str, _Spool] | None = None
+        super().__init__(list(starts))
 
-    def items(self, name: str) -> Iterator[Item]:
-        """Records and checkpoints for member ``name``, oldest window first."""
-        if self._spools is not None:
-            spool = self._spools.pop(name, None)
-            if spool is not None:
-                yield from spool.replay()
-            return
-        self._spools = {m: _Spool() for m in self.starts if m != name}
-        for member, item in self._scan():
-            if member == name:
-                yield item
-            else:
-                self._spools[member].write(item)
-
-    def _scan(self) -> Iterator[tuple[str, Item]]:
+    def produce(self) -> Iterator[tuple[str, Item]]:
+        """Every member's records and checkpoints, window by window."""
         start = min(self.starts.values())
         expand = [c.parent_expand for c in self.children if c.parent_expand]
         parent_selected = self.parent.name in self.starts

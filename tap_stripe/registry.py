@@ -32,6 +32,11 @@ class StreamDef:
         connect_only: Exists only on Connect platforms (empty elsewhere).
         selected_by_default: Whether discovery marks the stream selected.
         replication_key: Bookmark field; defaults to ``cursor``.
+        parent_field: Field of the object naming its parent (children that get own events).
+        retrieve: Path of one object (``{id}``, ``{parent_id}``); top-level lists default to
+            ``<path>/{id}``. Used to re-read objects whose event payload has another shape.
+        lookback_floor_days: Days always re-read, whatever ``lookback_window_days`` says, for
+            objects that change without an event.
     """
 
     name: str
@@ -52,6 +57,9 @@ class StreamDef:
     connect_only: bool = False
     selected_by_default: bool = True
     replication_key: str = ""
+    parent_field: str | None = None
+    retrieve: str | None = None
+    lookback_floor_days: int = 0
 
     @property
     def key(self) -> str:
@@ -63,6 +71,13 @@ class StreamDef:
         """Whether records are read per parent record."""
         return self.parent is not None
 
+    @property
+    def retrieve_path(self) -> str | None:
+        """Path template of one object, or None when it cannot be retrieved alone."""
+        if self.retrieve:
+            return self.retrieve
+        return None if self.is_child else self.path + "/{id}"
+
 
 def _prefixed(prefix: str, *suffixes: str) -> tuple[str, ...]:
     return tuple(f"{prefix}.{s}" for s in suffixes)
@@ -71,7 +86,7 @@ def _prefixed(prefix: str, *suffixes: str) -> tuple[str, ...]:
 STREAMS: tuple[StreamDef, ...] = (
     # Objects that only grow: synced by `created`.
     StreamDef("balance_transactions", "/v1/balance_transactions", "BalanceTransaction",
-              ("balance_transaction",), cursor="created"),
+              ("balance_transaction",), cursor="created", lookback_floor_days=7),
     StreamDef("events", "/v1/events", "Event", ("event",), cursor="created",
               selected_by_default=False),
     StreamDef("file_links", "/v1/file_links", "FileLink", ("file_link",), cursor="created"),
@@ -91,7 +106,8 @@ STREAMS: tuple[StreamDef, ...] = (
               "ApplicationFeeRefund", ("fee_refund",),
               update_events=("application_fee.refund.updated",),
               parent="application_fees", parent_id_field="application_fee_id",
-              embedded="refunds", created_filter=False),
+              embedded="refunds", created_filter=False, parent_field="fee",
+              retrieve="/v1/application_fees/{parent_id}/refunds/{id}"),
     StreamDef("authorizations", "/v1/issuing/authorizations", "issuing.Authorization",
               ("issuing.authorization",),
               update_events=_prefixed("issuing_authorization", "created", "updated")),
@@ -101,7 +117,8 @@ STREAMS: tuple[StreamDef, ...] = (
               delete_events=("customer.source.deleted",),
               parent="customers", parent_id_field="customer_id", embedded="sources",
               parent_expand="data.sources", params={"object": "bank_account"},
-              object_filter=True, created_filter=False),
+              object_filter=True, created_filter=False, parent_field="customer",
+              retrieve="/v1/customers/{parent_id}/sources/{id}"),
     StreamDef("cardholders", "/v1/issuing/cardholders", "issuing.Cardholder",
               ("issuing.cardholder",),
               update_events=_prefixed("issuing_cardholder", "created", "updated")),
@@ -129,7 +146,9 @@ STREAMS: tuple[StreamDef, ...] = (
               parent_id_field="credit_note_id", embedded="lines", created_filter=False),
     StreamDef("customer_balance_transactions", "/v1/customers/{parent_id}/balance_transactions",
               "CustomerBalanceTransaction", ("customer_balance_transaction",),
-              parent="customers", parent_id_field="customer_id", created_filter=False),
+              parent="customers", parent_id_field="customer_id", created_filter=False,
+              parent_field="customer",
+              retrieve="/v1/customers/{parent_id}/balance_transactions/{id}"),
     StreamDef("customers", "/v1/customers", "Customer", ("customer",),
               update_events=_prefixed("customer", "created", "updated"),
               delete_events=("customer.deleted",)),
@@ -145,14 +164,16 @@ STREAMS: tuple[StreamDef, ...] = (
               delete_events=("account.external_account.deleted",),
               parent="accounts", parent_id_field="account_id", embedded="external_accounts",
               params={"object": "bank_account"}, object_filter=True, created_filter=False,
-              connect_only=True),
+              connect_only=True, parent_field="account",
+              retrieve="/v1/accounts/{parent_id}/external_accounts/{id}"),
     StreamDef("external_account_cards", "/v1/accounts/{parent_id}/external_accounts", "Card",
               ("card",),
               update_events=_prefixed("account.external_account", "created", "updated"),
               delete_events=("account.external_account.deleted",),
               parent="accounts", parent_id_field="account_id", embedded="external_accounts",
               params={"object": "card"}, object_filter=True, created_filter=False,
-              connect_only=True),
+              connect_only=True, parent_field="account",
+              retrieve="/v1/accounts/{parent_id}/external_accounts/{id}"),
     StreamDef("invoice_items", "/v1/invoiceitems", "InvoiceItem", ("invoiceitem",),
               update_events=("invoiceitem.created",), delete_events=("invoiceitem.deleted",)),
     StreamDef("invoice_line_items", "/v1/invoices/{parent_id}/lines", "InvoiceLineItem",
@@ -175,7 +196,8 @@ STREAMS: tuple[StreamDef, ...] = (
               ("payment_method",),
               update_events=_prefixed("payment_method", "attached", "automatically_updated",
                                       "detached", "updated"),
-              parent="customers", parent_id_field="customer_id", created_filter=False),
+              parent="customers", parent_id_field="customer_id", created_filter=False,
+              parent_field="customer", retrieve="/v1/payment_methods/{id}"),
     StreamDef("payout_balance_transactions", "/v1/balance_transactions", "BalanceTransaction",
               ("balance_transaction",), parent="payouts", parent_id_field="payout_id",
               parent_filter="payout"),
@@ -185,7 +207,8 @@ STREAMS: tuple[StreamDef, ...] = (
     StreamDef("persons", "/v1/accounts/{parent_id}/persons", "Person", ("person",),
               update_events=_prefixed("person", "created", "updated"),
               delete_events=("person.deleted",), parent="accounts",
-              parent_id_field="account_id", created_filter=False, connect_only=True),
+              parent_id_field="account_id", created_filter=False, connect_only=True,
+              parent_field="account", retrieve="/v1/accounts/{parent_id}/persons/{id}"),
     StreamDef("plans", "/v1/plans", "Plan", ("plan",),
               update_events=_prefixed("plan", "created", "updated"),
               delete_events=("plan.deleted",)),

@@ -1,12 +1,14 @@
-"""What one run of the tap shares between its streams: settings, the API, the family scans."""
+"""What one run of the tap shares between its streams: settings, the API, the shared passes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.api import StripeApi
+from tap_stripe.events import EventsHub
 from tap_stripe.fetch import FamilyScan
 from tap_stripe.records import Stamper
 from tap_stripe.registry import BY_NAME, StreamDef, children_of
@@ -39,16 +41,26 @@ class Run:
         """The one StripeApi of this run."""
         return StripeApi(self.settings)
 
+    def _selected(self) -> list[StripeStream]:
+        return [s for s in self._streams().values() if s.selected]
+
     def family_of(self, sdef: StreamDef) -> FamilyScan:
-        """The scan of ``sdef``'s family (its parent and the parent's children)."""
+        """The listing of ``sdef``'s family (its parent and the parent's children)."""
         root = BY_NAME[sdef.parent] if sdef.parent else sdef
         scan = self._families.get(root.name)
         if scan is None:
-            streams = self._streams()
-            members = [root, *children_of(root.name)]
-            starts = {m.name: streams[m.name].start() for m in members
-                      if m.name in streams and streams[m.name].selected}
+            family = {root.name, *(c.name for c in children_of(root.name))}
+            starts = {s.name: s.plan.list_from for s in self._selected()
+                      if s.name in family and s.plan.list_from is not None}
             scan = self._families[root.name] = FamilyScan(
                 self.api, root, starts, self.started, self.settings.slice_seconds,
                 Stamper(self.started))
         return scan
+
+    @cached_property
+    def hub(self) -> EventsHub:
+        """The one pass over /v1/events of this run."""
+        starts = {s.name: s.plan.events_from for s in self._selected()
+                  if s.plan.events_from is not None}
+        end = int(time.time()) - self.settings.event_lag
+        return EventsHub(self.api, starts, end, self.settings.event_payload)

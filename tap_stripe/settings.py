@@ -62,6 +62,23 @@ CONFIG_SCHEMA = th.PropertiesList(
         "project's emulator.",
     ),
     th.Property(
+        "event_lag_seconds",
+        th.IntegerType,
+        default=60,
+        title="Event lag (seconds)",
+        description="Events younger than this are left for the next run (Stripe's event list "
+        "is eventually consistent).",
+    ),
+    th.Property(
+        "event_payload",
+        th.StringType,
+        default="auto",
+        allowed_values=["auto", "payload", "refetch"],
+        title="Event payload handling",
+        description="auto: re-read an object by id when its event was rendered in another API "
+        "version than the tap's; payload: always use the event's copy; refetch: always re-read.",
+    ),
+    th.Property(
         "max_retries",
         th.IntegerType,
         default=8,
@@ -79,12 +96,26 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
-def _int_setting(config: dict[str, Any], name: str, minimum: int) -> int:
+def _value(config: dict[str, Any], name: str) -> Any:
+    """The configured value of setting ``name``, or its declared default."""
     value = config.get(name)
+    return CONFIG_SCHEMA["properties"][name].get("default") if value is None else value
+
+
+def _int_setting(config: dict[str, Any], name: str, minimum: int) -> int:
+    value = _value(config, name)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         msg = f"Setting {name} must be a whole number >= {minimum}, got {value!r}."
         raise SettingsError(msg)
     return value
+
+
+def _choice(config: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = _value(config, name)
+    if value not in choices:
+        msg = f"Setting {name} must be one of {', '.join(choices)}, got {value!r}."
+        raise SettingsError(msg)
+    return str(value)
 
 
 def parse_start_date(value: str, now: dt.datetime) -> int:
@@ -114,6 +145,8 @@ class Settings:
     api_base: str
     max_retries: int
     request_timeout: float
+    event_lag: int
+    event_payload: str
 
     @classmethod
     def from_config(cls, config: dict[str, Any], now: dt.datetime) -> Settings:
@@ -130,17 +163,19 @@ class Settings:
         if not api_base.startswith(("http://", "https://")):
             msg = f"Setting api_base {api_base!r} is not an http(s) address."
             raise SettingsError(msg)
-        timeout = config.get("request_timeout", 60)
+        timeout = _value(config, "request_timeout")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             msg = f"Setting request_timeout must be a positive number of seconds, got {timeout!r}."
             raise SettingsError(msg)
         return cls(
             client_secret=key,
             account_id=config.get("account_id") or None,
-            start=parse_start_date(config.get("start_date") or DEFAULT_START_DATE, now),
+            start=parse_start_date(_value(config, "start_date"), now),
             lookback_seconds=_int_setting(config, "lookback_window_days", 0) * 86400,
             slice_seconds=_int_setting(config, "slice_range", 1) * 86400,
             api_base=api_base,
             max_retries=_int_setting(config, "max_retries", 0),
             request_timeout=float(timeout),
+            event_lag=_int_setting(config, "event_lag_seconds", 0),
+            event_payload=_choice(config, "event_payload", ("auto", "payload", "refetch")),
         )

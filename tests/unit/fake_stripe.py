@@ -21,12 +21,17 @@ class FakeStripe:
         self.lists: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.failures: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        self.objects: dict[str, dict[str, Any] | None] = {}
         rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/v1/.*"),
                           callback=self._answer)
 
     def add(self, path: str, objects: list[dict[str, Any]]) -> None:
         """Serve ``objects`` (each with id and created) at list ``path``."""
         self.lists[path] = sorted(objects, key=lambda o: (o["created"], o["id"]), reverse=True)
+
+    def put(self, path: str, obj: dict[str, Any] | None) -> None:
+        """Serve ``obj`` at retrieve ``path``; None answers Stripe's 404."""
+        self.objects[path] = obj
 
     def fail(self, path: str, gte: int, status: int, body: dict[str, Any]) -> None:
         """Answer ``status``/``body`` to requests of ``path`` whose created[gte] is ``gte``."""
@@ -47,6 +52,13 @@ class FakeStripe:
         failure = self.failures.get((url.path, query.get("created[gte]", "")))
         if failure:
             return failure[0], {}, json.dumps(failure[1])
+        if url.path in self.objects:
+            obj = self.objects[url.path]
+            if obj is None:
+                error = {"type": "invalid_request_error", "code": "resource_missing",
+                         "message": f"No such object: '{url.path.rsplit('/', 1)[-1]}'"}
+                return 404, {}, json.dumps({"error": error})
+            return 200, {}, json.dumps(obj)
         items = [o for o in self.lists.get(url.path, []) if _matches(o, query)]
         after = query.get("starting_after")
         if after:

@@ -1,0 +1,225 @@
+"""The Events hub over mocked HTTP: fan-out, newest wins, deletes, children, retention, refetch."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+import stripe
+
+from tests.singer import run_tap
+from tests.unit.fake_stripe import BASE, FakeStripe
+
+DAY = 86400
+NOW = int(time.time())
+PINNED = stripe.api_version
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStripe]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakeStripe(rsps)
+
+
+def config(**extra: Any) -> dict[str, Any]:
+    return {"client_secret": "sk_test_unit", "api_base": BASE,
+            "start_date": "2024-01-01T00:00:00Z", **extra}
+
+
+def state_at(bookmark: int, *streams: str) -> dict[str, Any]:
+    return {"bookmarks": {s: {"replication_key": "updated", "replication_key_value": bookmark}
+                          for s in streams}}
+
+
+def event(eid: str, etype: str, created: int, obj: dict[str, Any],
+          previous: dict[str, Any] | None = None, version: str = PINNED) -> dict[str, Any]:
+    data: dict[str, Any] = {"object": obj}
+    if previous is not None:
+        data["previous_attributes"] = previous
+    return {"id": eid, "object": "event", "type": etype, "created": created,
+            "api_version": version, "data": data}
+
+
+def test_events_only_run_emits_newest_version_per_object_oldest_first(fake: FakeStripe) -> None:
+    bookmark = NOW - 2 * 3600
+    fake.add("/v1/events", [
+        event("evt_1", "customer.created", bookmark + 10, {"id": "cus_a", "name": "v1"}),
+        event("evt_2", "customer.updated", bookmark + 20, {"id": "cus_a", "name": "v2"},
+              {"name": "v1"}),
+        event("evt_3", "customer.updated", bookmark + 15, {"id": "cus_b", "name": "b"}),
+        event("evt_4", "customer.deleted", bookmark + 30, {"id": "cus_c", "name": "c"}),
+        event("evt_5", "charge.succeeded", bookmark + 12, {"id": "ch_1", "amount": 5}),
+        event("evt_6", "balance.available", bookmark + 12, {"object": "balance"}),
+    ])
+    out = run_tap(config(), ["customers"], state_at(bookmark, "customers"))
+    assert "/v1/customers" not in fake.paths()  # no listing: the bookmark is recent
+    query = fake.queries("/v1/events")[0]
+    assert query["created[gte]"] == str(bookmark)
+    assert NOW - 120 <= int(query["created[lt]"]) <= int(time.time()) - 60  # 60 s lag
+    got = [(r["id"], r["name"], r["updated"], r["is_deleted"]) for r in out.records["customers"]]
+    assert got == [("cus_b", "b", bookmark + 15, False), ("cus_a", "v2", bookmark + 20, False),
+                   ("cus_c", "c", bookmark + 30, True)]
+    assert out.state["bookmarks"]["customers"]["replication_key_value"] == int(
+        query["created[lt]"])
+
+
+def test_invoice_events_fan_out_to_line_items_paging_when_has_more(fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    lines = [{"id": f"il_{i:02d}", "object": "line_item", "created": 0} for i in range(13)]
+    inv = {"id": "in_1", "object": "invoice",
+           "lines": {"object": "list", "data": lines[:10], "has_more": True}}
+    fake.add("/v1/events", [event("evt_1", "invoice.paid", bookmark + 5, inv)])
+    fake.add("/v1/invoices/in_1/lines", [{**o, "created": 99 - i} for i, o in enumerate(lines)])
+    out = run_tap(config(), ["invoices", "invoice_line_items"],
+                  state_at(bookmark, "invoices", "invoice_line_items"))
+    assert fake.queries("/v1/invoices/in_1/lines")[0]["starting_after"] == "il_09"
+    assert sorted(out.ids("invoice_line_items")) == [o["id"] for o in lines]
+    assert {r["invoice_id"] for r in out.records["invoice_line_items"]} == {"in_1"}
+    assert {r["updated"] for r in out.records["invoice_line_items"]} == {bookmark + 5}
+    assert out.ids("invoices") == ["in_1"]
+    assert fake.paths().count("/v1/events") == 1  # one pass feeds both streams
+
+
+def test_children_of_a_deleted_parent_are_flagged_deleted(fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    sub = {"id": "sub_1", "object": "subscription", "items": {
+        "object": "list", "has_more": False,
+        "data": [{"id": "si_1", "object": "subscription_item", "created": 1}]}}
+    fake.add("/v1/events", [event("evt_9", "customer.subscription.deleted", bookmark + 1, sub)])
+    out = run_tap(config(), ["subscriptions", "subscription_items"],
+                  state_at(bookmark, "subscriptions", "subscription_items"))
+    assert out.records["subscriptions"][0]["is_deleted"] is True
+    item = out.records["subscription_items"][0]
+    assert (item["id"], item["subscription_id"], item["is_deleted"]) == ("si_1", "sub_1", True)
+
+
+def test_checkout_session_events_read_line_items_from_child_endpoint(fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [event("evt_1", "checkout.session.completed", bookmark + 7,
+                                  {"id": "cs_1", "object": "checkout.session"})])
+    fake.add("/v1/checkout/sessions/cs_1/line_items",
+             [{"id": "li_1", "object": "item", "created": 1}])
+    out = run_tap(config(), ["checkout_sessions_line_items"],
+                  state_at(bookmark, "checkout_sessions_line_items"))
+    rec = out.records["checkout_sessions_line_items"][0]
+    assert (rec["id"], rec["checkout_session_id"], rec["checkout_session_updated"]) == (
+        "li_1", "cs_1", bookmark + 7)
+    assert "checkout_sessions" not in out.records
+
+
+def test_external_account_events_route_by_object_type(fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [
+        event("evt_1", "account.external_account.updated", bookmark + 1,
+              {"id": "card_1", "object": "card", "account": "acct_1"}),
+        event("evt_2", "account.external_account.deleted", bookmark + 2,
+              {"id": "ba_1", "object": "bank_account", "account": "acct_1"}),
+    ])
+    streams = ["external_account_cards", "external_account_bank_accounts"]
+    out = run_tap(config(), streams, state_at(bookmark, *streams))
+    assert [(r["id"], r["account_id"], r["is_deleted"])
+            for r in out.records["external_account_cards"]] == [("card_1", "acct_1", False)]
+    assert [(r["id"], r["is_deleted"]) for r in out.records["external_account_bank_accounts"]] == [
+        ("ba_1", True)]
+
+
+def test_detached_payment_method_keeps_its_customer_from_previous_attributes(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [event("evt_1", "payment_method.detached", bookmark + 1,
+                                  {"id": "pm_1", "object": "payment_method", "customer": None},
+                                  {"customer": "cus_9"})])
+    out = run_tap(config(), ["payment_methods"], state_at(bookmark, "payment_methods"))
+    assert out.records["payment_methods"][0]["customer_id"] == "cus_9"
+
+
+def test_other_api_version_is_refetched_and_404_falls_back_to_payload(fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [
+        event("evt_1", "customer.updated", bookmark + 1, {"id": "cus_1", "name": "old shape"},
+              version="2020-08-27"),
+        event("evt_2", "customer.updated", bookmark + 2, {"id": "cus_2", "name": "gone"},
+              version="2020-08-27"),
+        event("evt_3", "customer.updated", bookmark + 3, {"id": "cus_3", "name": "same"}),
+    ])
+    fake.put("/v1/customers/cus_1", {"id": "cus_1", "object": "customer", "name": "new shape"})
+    fake.put("/v1/customers/cus_2", None)
+    out = run_tap(config(), ["customers"], state_at(bookmark, "customers"))
+    names = {r["id"]: r["name"] for r in out.records["customers"]}
+    assert names == {"cus_1": "new shape", "cus_2": "gone", "cus_3": "same"}
+    assert "/v1/customers/cus_3" not in fake.paths()
+    fake.calls.clear()
+    run_tap(config(event_payload="payload"), ["customers"], state_at(bookmark, "customers"))
+    assert "/v1/customers/cus_1" not in fake.paths()
+    run_tap(config(event_payload="refetch"), ["customers"], state_at(bookmark, "customers"))
+    assert "/v1/customers/cus_3" in fake.paths()
+
+
+def test_bookmark_beyond_retention_refills_from_list_and_warns(
+        fake: FakeStripe, caplog: pytest.LogCaptureFixture) -> None:
+    fake.add("/v1/coupons", [{"id": "co_1", "object": "coupon", "created": NOW - 100 * DAY}])
+    with caplog.at_level(logging.WARNING):
+        out = run_tap(config(), ["coupons"], state_at(NOW - 40 * DAY, "coupons"))
+    warnings = [r.getMessage() for r in caplog.records if "retention" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "coupons" in warnings[0]
+    assert fake.queries("/v1/coupons")[0]["created[gte]"] == "1704067200"  # start_date
+    assert out.ids("coupons") == ["co_1"]
+    final = out.state["bookmarks"]["coupons"]
+    assert NOW <= final["replication_key_value"] <= int(time.time())  # events resume from the fill
+    assert "backfill_started" not in final
+
+
+def test_no_bookmark_fills_then_follows_events_from_fill_start(fake: FakeStripe) -> None:
+    fake.add("/v1/plans", [{"id": "plan_1", "object": "plan", "created": NOW - 5 * DAY}])
+    out = run_tap(config(), ["plans"])
+    assert out.ids("plans") == ["plan_1"]
+    rec = out.records["plans"][0]
+    assert rec["is_deleted"] is False
+    assert NOW <= rec["updated"] <= int(time.time())
+    first = out.state["bookmarks"]["plans"]
+    # next run: no listing, events from where the fill began
+    fake.calls.clear()
+    time.sleep(1.1)
+    run_tap(config(event_lag_seconds=0), ["plans"], out.state)
+    assert "/v1/plans" not in fake.paths()
+    assert fake.queries("/v1/events")[0]["created[gte]"] == str(first["replication_key_value"])
+
+
+def test_interrupted_fill_resumes_listing_and_takes_events_from_its_start(
+        fake: FakeStripe) -> None:
+    began = NOW - 2 * DAY
+    cursor = NOW - 10 * DAY
+    fake.add("/v1/prices", [{"id": "price_old", "object": "price", "created": cursor - 5},
+                            {"id": "price_new", "object": "price", "created": cursor + 5}])
+    fake.add("/v1/events", [event("evt_1", "price.updated", began + 60,
+                                  {"id": "price_old", "object": "price", "nickname": "x"})])
+    state = {"bookmarks": {"prices": {"replication_key": "updated", "created_cursor": cursor,
+                                      "backfill_started": began}}}
+    out = run_tap(config(), ["prices"], state)
+    assert fake.queries("/v1/prices")[0]["created[gte]"] == str(cursor)
+    assert fake.queries("/v1/events")[0]["created[gte]"] == str(began)
+    assert out.ids("prices") == ["price_new", "price_old"]
+    assert out.records["prices"][1]["updated"] == began + 60
+
+
+def test_same_second_as_bookmark_is_neither_dropped_nor_repeated(fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [
+        event("evt_1", "product.updated", bookmark - 1, {"id": "prod_0"}),
+        event("evt_2", "product.updated", bookmark, {"id": "prod_1"}),
+    ])
+    out = run_tap(config(), ["products"], state_at(bookmark, "products"))
+    assert out.ids("products") == ["prod_1"]
+    end = out.state["bookmarks"]["products"]["replication_key_value"]
+    fake.add("/v1/events", [
+        event("evt_1", "product.updated", bookmark - 1, {"id": "prod_0"}),
+        event("evt_2", "product.updated", bookmark, {"id": "prod_1"}),
+        event("evt_3", "product.updated", end, {"id": "prod_2"}),
+    ])
+    out = run_tap(config(event_lag_seconds=0), ["products"], out.state)
+    assert out.ids("products") == ["prod_2"]
