@@ -108,7 +108,7 @@ class EventsHub(SharedPass):
         if not todo:
             return
         with ThreadPoolExecutor(REFETCH_WORKERS) as pool:
-            for change, fresh in zip(todo, pool.map(self._retrieve, todo)):
+            for change, fresh in zip(todo, pool.map(self._retrieve, todo), strict=True):
                 if fresh is not None:
                     change.obj = fresh
 

@@ -3,6 +3,7 @@ scan that reads a parent list once for the parent stream and all its child strea
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,9 +19,10 @@ Stamp = Callable[[StreamDef, dict[str, Any], dict[str, Any] | None], dict[str, A
 
 
 def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
-    """Half-open ``[gte, lt)`` windows of ``size`` seconds covering ``[start, end)``, oldest first."""
-    bounds = list(range(start, end, size)) + [end]
-    return [(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if lo < hi]
+    """Half-open ``[gte, lt)`` windows of ``size`` seconds covering ``[start, end)``, oldest
+    first."""
+    bounds = [*range(start, end, size), end]
+    return [(lo, hi) for lo, hi in itertools.pairwise(bounds) if lo < hi]
 
 
 def list_window(api: StripeApi, sdef: StreamDef, gte: int, lt: int, account: str | None,
@@ -100,8 +102,9 @@ class FamilyScan(SharedPass):
                         for rec in child_objects(self.api, child, obj, self.account):
                             yield child.name, self.stamp(child, rec, obj)
                 if parent_selected and created >= self.starts[self.parent.name]:
-                    for field in (c.embedded for c in self.children if c.parent_expand):
-                        obj.pop(field, None)
+                    for child in self.children:
+                        if child.parent_expand and child.embedded:
+                            obj.pop(child.embedded, None)
                     yield self.parent.name, self.stamp(self.parent, obj, None)
             for member, member_start in self.starts.items():
                 if lt > member_start:

@@ -123,7 +123,8 @@ def parse_start_date(value: str, now: dt.datetime) -> int:
     try:
         parsed = dateparser.isoparse(value)
     except (ValueError, TypeError, OverflowError):
-        msg = f"Setting start_date {value!r} is not an ISO 8601 time; use e.g. 2024-01-31T00:00:00Z."
+        msg = (f"Setting start_date {value!r} is not an ISO 8601 time; "
+               "use e.g. 2024-01-31T00:00:00Z.")
         raise SettingsError(msg) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)

@@ -24,7 +24,7 @@ class _Spool:
     """Records and checkpoints of one stream, kept in a temporary file."""
 
     def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()
+        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by replay)
 
     def write(self, item: Item) -> None:
         if isinstance(item, Checkpoint):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -27,7 +27,7 @@ class TapStripe(Tap):
     package_name = "tap-stripe"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = MsgSpecWriter
-    capabilities: list[CapabilitiesEnum] = [  # noqa: RUF012
+    capabilities: ClassVar[list[CapabilitiesEnum]] = [
         TapCapabilities.CATALOG,
         TapCapabilities.DISCOVER,
         TapCapabilities.STATE,
@@ -38,7 +38,7 @@ class TapStripe(Tap):
 
     def discover_streams(self) -> list[StripeStream]:
         """One stream per registry row, sharing one Run."""
-        run = Run(self.config, lambda: self.streams)
+        run = Run(self.config, lambda: cast("dict[str, StripeStream]", self.streams))
         return [StripeStream(self, sdef, run) for sdef in STREAMS]
 
 
