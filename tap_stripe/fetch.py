@@ -38,7 +38,7 @@ def list_window(api: StripeApi, sdef: StreamDef, gte: int, lt: int, account: str
         return
     for page in api.list_pages(sdef.path, params, account):
         for obj in page:
-            created = obj.get("created", 0)
+            created = obj.get(sdef.created_field, 0)
             if created < gte:
                 return
             if created < lt:
@@ -96,7 +96,7 @@ class FamilyScan(SharedPass):
         for gte, lt in windows(start, self.end, size):
             LOGGER.info("Reading %s created in [%d, %d)", self.parent.name, gte, lt)
             for obj in list_window(self.api, self.parent, gte, lt, self.account, expand):
-                created = obj.get("created", 0)
+                created = obj.get(self.parent.created_field, 0)
                 for child in self.children:
                     if created >= self.starts[child.name]:
                         for rec in child_objects(self.api, child, obj, self.account):

@@ -37,6 +37,7 @@ class StreamDef:
             ``<path>/{id}``. Used to re-read objects whose event payload has another shape.
         lookback_floor_days: Days always re-read, whatever ``lookback_window_days`` says, for
             objects that change without an event.
+        created_field: The object's creation time field (Stripe's ``created[...]`` filter).
     """
 
     name: str
@@ -60,6 +61,7 @@ class StreamDef:
     parent_field: str | None = None
     retrieve: str | None = None
     lookback_floor_days: int = 0
+    created_field: str = "created"
 
     @property
     def key(self) -> str:
@@ -87,8 +89,7 @@ STREAMS: tuple[StreamDef, ...] = (
     # Objects that only grow: synced by `created`.
     StreamDef("balance_transactions", "/v1/balance_transactions", "BalanceTransaction",
               ("balance_transaction",), cursor="created", lookback_floor_days=7),
-    StreamDef("events", "/v1/events", "Event", ("event",), cursor="created",
-              selected_by_default=False),
+    StreamDef("events", "/v1/events", "Event", ("event",), cursor="created"),
     StreamDef("file_links", "/v1/file_links", "FileLink", ("file_link",), cursor="created"),
     StreamDef("files", "/v1/files", "File", ("file",), cursor="created"),
     StreamDef("shipping_rates", "/v1/shipping_rates", "ShippingRate", ("shipping_rate",),
@@ -175,7 +176,8 @@ STREAMS: tuple[StreamDef, ...] = (
               connect_only=True, parent_field="account",
               retrieve="/v1/accounts/{parent_id}/external_accounts/{id}"),
     StreamDef("invoice_items", "/v1/invoiceitems", "InvoiceItem", ("invoiceitem",),
-              update_events=("invoiceitem.created",), delete_events=("invoiceitem.deleted",)),
+              update_events=("invoiceitem.created",), delete_events=("invoiceitem.deleted",),
+              created_field="date"),
     StreamDef("invoice_line_items", "/v1/invoices/{parent_id}/lines", "InvoiceLineItem",
               ("line_item",), parent="invoices", parent_id_field="invoice_id",
               embedded="lines", created_filter=False),

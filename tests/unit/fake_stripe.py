@@ -19,15 +19,22 @@ class FakeStripe:
     def __init__(self, rsps: responses.RequestsMock) -> None:
         self.rsps = rsps
         self.lists: dict[str, list[dict[str, Any]]] = {}
+        self.tags: dict[int, dict[str, str]] = {}
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.failures: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
         self.objects: dict[str, dict[str, Any] | None] = {}
         rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/v1/.*"),
                           callback=self._answer)
 
-    def add(self, path: str, objects: list[dict[str, Any]]) -> None:
-        """Serve ``objects`` (each with id and created) at list ``path``."""
-        self.lists[path] = sorted(objects, key=lambda o: (o["created"], o["id"]), reverse=True)
+    def add(self, path: str, objects: list[dict[str, Any]],
+            listed_under: dict[str, str] | None = None) -> None:
+        """Serve ``objects`` (each with id and created) at list ``path``, with those already
+        there; ``listed_under`` gives filter values they match though no field holds them
+        (``{"payout": "po_1"}`` for a payout's balance transactions)."""
+        for obj in objects:
+            self.tags[id(obj)] = listed_under or {}
+        merged = [*self.lists.get(path, []), *objects]
+        self.lists[path] = sorted(merged, key=lambda o: (_created(o), o["id"]), reverse=True)
 
     def put(self, path: str, obj: dict[str, Any] | None) -> None:
         """Serve ``obj`` at retrieve ``path``; None answers Stripe's 404."""
@@ -59,7 +66,8 @@ class FakeStripe:
                          "message": f"No such object: '{url.path.rsplit('/', 1)[-1]}'"}
                 return 404, {}, json.dumps({"error": error})
             return 200, {}, json.dumps(obj)
-        items = [o for o in self.lists.get(url.path, []) if _matches(o, query)]
+        items = [o for o in self.lists.get(url.path, [])
+                 if _matches({**o, **self.tags.get(id(o), {})}, query)]
         after = query.get("starting_after")
         if after:
             ids = [o["id"] for o in items]
@@ -70,8 +78,12 @@ class FakeStripe:
         return 200, {"Request-Id": "req_test"}, json.dumps(body)
 
 
+def _created(obj: dict[str, Any]) -> int:
+    return int(obj.get("created", obj.get("date", 0)))
+
+
 def _matches(obj: dict[str, Any], query: dict[str, str]) -> bool:
-    created = obj["created"]
+    created = _created(obj)
     if "created[gte]" in query and created < int(query["created[gte]"]):
         return False
     if "created[lt]" in query and created >= int(query["created[lt]"]):
