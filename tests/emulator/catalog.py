@@ -1,0 +1,626 @@
+"""Every collection the emulator serves, described as data.
+
+A *collection* is one sequence of generated objects of an account: a top-level list such as
+``/v1/customers``, or a child list whose objects belong to a parent object (invoice lines,
+customer sources, ...). Each row says where it is served, how many objects a data set holds, how
+its objects link to others, which list filters Stripe accepts on it, which events Stripe emits for
+it, how it is deleted and which restricted-key permission reads it. Nothing else in the emulator
+lists collections.
+
+Sources of the facts: stripe-python 16.1.0 list params (which endpoints take ``created``, which
+filters exist), its ``ExpandableField`` annotations (``EXPANDABLE``), the event table of the
+project's Stripe notes (Appendix B) and public error reports naming restricted-key permissions
+(``rak_charge_read``, ``rak_plan_read`` for prices, ``rak_balance_transaction_source_read``,
+``rak_connected_account_read``, ``rak_event_read``, ``rak_accounts_kyc_basic_read``). Permission
+names not seen in such reports follow the same ``rak_<object>_read`` pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+@dataclass(frozen=True)
+class Link:
+    """How one ``links`` entry of a generated object is chosen.
+
+    Modes: ``pick`` (any object of ``target`` created no later than this one), ``nearest`` (the
+    object of ``target`` created closest after this one), ``parent`` (the owning parent),
+    ``via`` (the ``path[-1]`` link of the object reached through ``path[:-1]``, else a ``pick``
+    of ``target`` when given), ``child`` (a child in collection ``target`` of the object reached
+    through ``path``), ``one_of`` (a ``pick`` from one of ``choices``, by weight).
+    """
+
+    key: str
+    mode: str
+    target: str = ""
+    path: tuple[str, ...] = ()
+    null: float = 0.0
+    choices: tuple[tuple[str, int], ...] = ()
+
+
+def pick(key: str, target: str, null: float = 0.0) -> Link:
+    """Link ``key`` to an older object of ``target`` (none with chance ``null``)."""
+    return Link(key, "pick", target, null=null)
+
+
+def nearest(key: str, target: str, null: float = 0.0) -> Link:
+    """Link ``key`` to the object of ``target`` created right after this one."""
+    return Link(key, "nearest", target, null=null)
+
+
+def parent(key: str) -> Link:
+    """Link ``key`` to the owning parent object."""
+    return Link(key, "parent")
+
+
+def via(key: str, *path: str, fallback: str = "") -> Link:
+    """Link ``key`` to the object found by following link keys ``path``."""
+    return Link(key, "via", fallback, path=path)
+
+
+def child(key: str, target: str, *path: str, null: float = 0.0) -> Link:
+    """Link ``key`` to a child (in ``target``) of the object found through ``path``."""
+    return Link(key, "child", target, path=path, null=null)
+
+
+def one_of(key: str, *choices: tuple[str, int]) -> Link:
+    """Link ``key`` to an older object of one of ``choices`` (collection, weight)."""
+    return Link(key, "one_of", choices=choices)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One list query parameter and how it selects objects.
+
+    Kinds: ``eq`` (string equality with ``field``), ``bool``, ``int``, ``range`` (an int or a
+    ``{gt,gte,lt,lte}`` map on a timestamp/amount field), ``in`` (array of values), ``dict``
+    (sub-keys compared with the sub-fields of ``field``), ``isnull`` (a boolean saying ``field``
+    is null), ``choice`` (``eq`` restricted to ``choices``), and the special kinds ``parent``
+    (names the parent, required), ``payout``, ``subscription_status``, ``event_type``,
+    ``event_types``, ``delivery_success``, ``unsupported`` (valid in Stripe, not emulated).
+    """
+
+    kind: str
+    field: str = ""
+    choices: tuple[str, ...] = ()
+
+
+def eq(path: str = "") -> Filter:
+    """Equality with a field (``path`` defaults to the parameter name)."""
+    return Filter("eq", path)
+
+
+def flag(path: str = "") -> Filter:
+    """Boolean equality with a field."""
+    return Filter("bool", path)
+
+
+def when(path: str = "") -> Filter:
+    """Timestamp (or amount) range on a field."""
+    return Filter("range", path)
+
+
+UNSUPPORTED = Filter("unsupported")
+
+
+@dataclass(frozen=True)
+class Events:
+    """Stripe's event types for an object's creation, update and deletion (None: no such event)."""
+
+    created: str | None = None
+    updated: str | None = None
+    deleted: str | None = None
+
+
+def events(prefix: str, created: str | None = "created", updated: str | None = "updated",
+           deleted: str | None = None) -> Events:
+    """Event names ``<prefix>.<verb>`` (a verb of None means no such event)."""
+    return Events(*(f"{prefix}.{verb}" if verb else None for verb in (created, updated, deleted)))
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One sequence of objects of an account (see the module docstring)."""
+
+    name: str
+    kinds: tuple[str, ...]
+    path: str
+    weights: tuple[int, ...] = (1,)
+    per_scale: float = 0.0
+    minimum: int = 1
+    parent: str = ""
+    per_parent: float = 0.0
+    min_per_parent: int = 0
+    parent_param: str = ""
+    embedded: str = ""
+    includable: bool = False
+    retrieve: bool = True
+    retrieve_path: str = ""
+    links: tuple[Link, ...] = ()
+    created_filter: bool = True
+    filters: Mapping[str, Filter] = field(default_factory=dict)
+    events: Events = Events()
+    deletion: str = ""
+    permission: str = ""
+    platform_only: bool = False
+
+    @property
+    def is_child(self) -> bool:
+        """Whether objects belong to a parent object."""
+        return bool(self.parent)
+
+
+_PI_CUSTOMER = {"customer": eq(), "customer_account": eq()}
+
+COLLECTIONS: tuple[Collection, ...] = (
+    # Catalog.
+    Collection("products", ("product",), "/v1/products", per_scale=0.05, minimum=3,
+               filters={"active": flag(), "ids": Filter("in", "id"), "shippable": flag(),
+                        "type": eq(), "url": eq()},
+               events=events("product", deleted="deleted"), deletion="stub",
+               permission="rak_product_read"),
+    Collection("prices", ("price",), "/v1/prices", per_scale=0.1, minimum=4,
+               links=(pick("product", "products"),),
+               filters={"active": flag(), "currency": eq(), "product": eq(), "type": eq(),
+                        "lookup_keys": Filter("in", "lookup_key"),
+                        "recurring": Filter("dict", "recurring")},
+               events=events("price", deleted="deleted"), deletion="stub",
+               permission="rak_plan_read"),
+    Collection("plans", ("plan",), "/v1/plans", per_scale=0.03, minimum=2,
+               links=(pick("product", "products"),),
+               filters={"active": flag(), "product": eq()},
+               events=events("plan", deleted="deleted"), deletion="stub",
+               permission="rak_plan_read"),
+    Collection("coupons", ("coupon",), "/v1/coupons", per_scale=0.01, minimum=2,
+               events=events("coupon", deleted="deleted"), deletion="stub",
+               permission="rak_coupon_read"),
+    Collection("promotion_codes", ("promotion_code",), "/v1/promotion_codes", per_scale=0.02,
+               minimum=2, links=(pick("coupon", "coupons"), pick("customer", "customers", 0.8)),
+               filters={"active": flag(), "code": eq(), "coupon": eq("promotion.coupon"),
+                        **_PI_CUSTOMER},
+               events=events("promotion_code"), permission="rak_promotion_code_read"),
+    Collection("tax_rates", ("tax_rate",), "/v1/tax_rates", per_scale=0.005, minimum=2,
+               filters={"active": flag(), "inclusive": flag()},
+               events=events("tax_rate"), permission="rak_tax_rate_read"),
+    Collection("shipping_rates", ("shipping_rate",), "/v1/shipping_rates", per_scale=0.005,
+               minimum=2, filters={"active": flag(), "currency": eq("fixed_amount.currency")},
+               permission="rak_shipping_rate_read"),
+    # Customers and what hangs off them.
+    Collection("customers", ("customer",), "/v1/customers", per_scale=1.0, minimum=3,
+               filters={"email": eq(), "test_clock": eq()},
+               events=events("customer", deleted="deleted"), deletion="stub",
+               permission="rak_customer_read"),
+    Collection("payment_methods", ("payment_method",), "payment_methods", parent="customers",
+               per_parent=1.2, retrieve_path="/v1/payment_methods",
+               links=(parent("customer"),), created_filter=False,
+               filters={"allow_redisplay": eq(), "type": eq()},
+               events=events("payment_method", created="attached"),
+               permission="rak_payment_method_read"),
+    Collection("customer_sources", ("bank_account", "card"), "sources", weights=(3, 2),
+               parent="customers", per_parent=0.4, embedded="sources", includable=True,
+               links=(parent("customer"),), created_filter=False,
+               filters={"object": eq()},
+               events=events("customer.source", deleted="deleted"), deletion="stub",
+               permission="rak_customer_read"),
+    Collection("customer_balance_transactions", ("customer_balance_transaction",),
+               "balance_transactions", parent="customers", per_parent=0.5,
+               links=(parent("customer"),), filters={"invoice": eq()},
+               permission="rak_customer_read"),
+    # Setup.
+    Collection("setup_intents", ("setup_intent",), "/v1/setup_intents", per_scale=0.3,
+               links=(pick("customer", "customers", 0.2),
+                      child("payment_method", "payment_methods", "customer", null=0.3)),
+               filters={"attach_to_self": flag(), "payment_method": eq(), **_PI_CUSTOMER},
+               events=events("setup_intent", updated=None),
+               permission="rak_setup_intent_read"),
+    Collection("setup_attempts", ("setup_attempt",), "/v1/setup_attempts",
+               parent="setup_intents", per_parent=1.2, parent_param="setup_intent",
+               retrieve=False,
+               links=(parent("setup_intent"), via("customer", "setup_intent", "customer"),
+                      via("payment_method", "setup_intent", "payment_method",
+                          fallback="payment_methods")),
+               filters={"setup_intent": Filter("parent")},
+               permission="rak_setup_intent_read"),
+    # Billing.
+    Collection("subscriptions", ("subscription",), "/v1/subscriptions", per_scale=0.5,
+               links=(pick("customer", "customers"), pick("price", "prices"),
+                      child("payment_method", "payment_methods", "customer", null=0.3)),
+               filters={"status": Filter("subscription_status", "status", (
+                            "active", "all", "canceled", "ended", "incomplete",
+                            "incomplete_expired", "past_due", "paused", "trialing", "unpaid")),
+                        "collection_method": eq(), "test_clock": eq(),
+                        "automatic_tax": Filter("dict", "automatic_tax"),
+                        "current_period_end": UNSUPPORTED, "current_period_start": UNSUPPORTED,
+                        "plan": UNSUPPORTED, "price": UNSUPPORTED, **_PI_CUSTOMER},
+               events=events("customer.subscription", deleted="deleted"), deletion="cancel",
+               permission="rak_subscription_read"),
+    Collection("subscription_items", ("subscription_item",), "/v1/subscription_items",
+               parent="subscriptions", per_parent=1.5, min_per_parent=1,
+               parent_param="subscription",
+               embedded="items",
+               links=(parent("subscription"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, filters={"subscription": Filter("parent")},
+               permission="rak_subscription_read"),
+    Collection("subscription_schedules", ("subscription_schedule",),
+               "/v1/subscription_schedules", per_scale=0.05,
+               links=(pick("subscription", "subscriptions", 0.3),
+                      via("customer", "subscription", "customer", fallback="customers"),
+                      pick("price", "prices")),
+               filters={"canceled_at": when(), "completed_at": when(), "released_at": when(),
+                        "scheduled": UNSUPPORTED, **_PI_CUSTOMER},
+               events=events("subscription_schedule"),
+               permission="rak_subscription_schedule_read"),
+    Collection("invoices", ("invoice",), "/v1/invoices", per_scale=2.0,
+               links=(pick("subscription", "subscriptions", 0.4),
+                      via("customer", "subscription", "customer", fallback="customers")),
+               filters={"collection_method": eq(), "status": eq(), "due_date": when(),
+                        "subscription": eq("parent.subscription_details.subscription"),
+                        **_PI_CUSTOMER},
+               events=events("invoice", deleted="deleted"), deletion="stub",
+               permission="rak_invoice_read"),
+    Collection("invoice_line_items", ("line_item",), "lines", parent="invoices",
+               per_parent=2.5, embedded="lines", retrieve=False,
+               links=(parent("invoice"), via("subscription", "invoice", "subscription"),
+                      via("customer", "invoice", "customer"), pick("price", "prices"),
+                      via("product", "price", "product"),
+                      child("subscription_item", "subscription_items", "subscription"),
+                      pick("invoiceitem", "invoice_items")),
+               created_filter=False, permission="rak_invoice_read"),
+    Collection("invoice_items", ("invoiceitem",), "/v1/invoiceitems", per_scale=0.5,
+               links=(pick("invoice", "invoices", 0.3),
+                      via("customer", "invoice", "customer", fallback="customers"),
+                      pick("price", "prices"), via("product", "price", "product")),
+               filters={"invoice": eq(), "pending": Filter("isnull", "invoice"), **_PI_CUSTOMER},
+               events=events("invoiceitem", updated=None, deleted="deleted"), deletion="stub",
+               permission="rak_invoice_read"),
+    Collection("invoice_payments", ("invoice_payment",), "/v1/invoice_payments",
+               per_scale=1.5,
+               links=(pick("invoice", "invoices"), pick("payment_intent", "payment_intents"),
+                      via("customer", "invoice", "customer")),
+               filters={"invoice": eq(), "status": eq(), "payment": Filter("dict", "payment")},
+               events=events("invoice_payment", created="paid", updated=None),
+               permission="rak_invoice_read"),
+    Collection("credit_notes", ("credit_note",), "/v1/credit_notes", per_scale=0.1,
+               links=(pick("invoice", "invoices"), via("customer", "invoice", "customer")),
+               filters={"invoice": eq(), **_PI_CUSTOMER},
+               events=events("credit_note"), permission="rak_credit_note_read"),
+    Collection("credit_note_line_items", ("credit_note_line_item",), "lines",
+               parent="credit_notes", per_parent=1.5, embedded="lines", retrieve=False,
+               links=(parent("credit_note"),
+                      child("line_item", "invoice_line_items", "credit_note", "invoice")),
+               created_filter=False, permission="rak_credit_note_read"),
+    Collection("quotes", ("quote",), "/v1/quotes", per_scale=0.1,
+               links=(pick("customer", "customers"),), created_filter=False,
+               filters={"status": eq(), "test_clock": eq(), **_PI_CUSTOMER},
+               events=events("quote", updated=None), permission="rak_quote_read"),
+    Collection("checkout_sessions", ("checkout.session",), "/v1/checkout/sessions",
+               per_scale=0.5,
+               links=(pick("customer", "customers", 0.3),
+                      pick("payment_intent", "payment_intents", 0.3),
+                      pick("subscription", "subscriptions", 0.7)),
+               filters={"payment_intent": eq(), "payment_link": eq(), "status": eq(),
+                        "subscription": eq(), "customer_details": Filter("dict",
+                                                                         "customer_details"),
+                        **_PI_CUSTOMER},
+               events=Events(created="checkout.session.completed"),
+               permission="rak_checkout_session_read"),
+    Collection("checkout_session_line_items", ("item",), "line_items",
+               parent="checkout_sessions", per_parent=2.0, embedded="line_items",
+               includable=True, retrieve=False,
+               links=(parent("checkout_session"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, permission="rak_checkout_session_read"),
+    # Payments.
+    Collection("payment_intents", ("payment_intent",), "/v1/payment_intents", per_scale=3.0,
+               links=(pick("customer", "customers", 0.1),
+                      child("payment_method", "payment_methods", "customer", null=0.2)),
+               filters=dict(_PI_CUSTOMER),
+               events=events("payment_intent", updated=None),
+               permission="rak_payment_intent_read"),
+    Collection("charges", ("charge",), "/v1/charges", per_scale=3.0,
+               links=(pick("payment_intent", "payment_intents"),
+                      via("customer", "payment_intent", "customer"),
+                      via("payment_method", "payment_intent", "payment_method"),
+                      nearest("balance_transaction", "balance_transactions", 0.15)),
+               filters={"customer": eq(), "payment_intent": eq(), "transfer_group": eq()},
+               events=Events(created="charge.succeeded", updated="charge.updated"),
+               permission="rak_charge_read"),
+    Collection("refunds", ("refund",), "/v1/refunds", per_scale=0.3,
+               links=(pick("charge", "charges"), via("payment_intent", "charge", "payment_intent"),
+                      via("customer", "charge", "customer"),
+                      via("payment_method", "charge", "payment_method"),
+                      nearest("balance_transaction", "balance_transactions")),
+               filters={"charge": eq(), "payment_intent": eq()},
+               events=events("refund"), permission="rak_refund_read"),
+    Collection("disputes", ("dispute",), "/v1/disputes", per_scale=0.03,
+               links=(pick("charge", "charges"), via("payment_intent", "charge", "payment_intent"),
+                      nearest("balance_transaction", "balance_transactions"),
+                      pick("file", "files", 0.5)),
+               filters={"charge": eq(), "payment_intent": eq()},
+               events=events("charge.dispute"), permission="rak_dispute_read"),
+    Collection("reviews", ("review",), "/v1/reviews", per_scale=0.03,
+               links=(pick("charge", "charges"), via("payment_intent", "charge", "payment_intent")),
+               events=Events(created="review.opened"), permission="rak_review_read"),
+    Collection("early_fraud_warnings", ("radar.early_fraud_warning",),
+               "/v1/radar/early_fraud_warnings", per_scale=0.02,
+               links=(pick("charge", "charges"), via("payment_intent", "charge", "payment_intent")),
+               filters={"charge": eq(), "payment_intent": eq()},
+               events=events("radar.early_fraud_warning"),
+               permission="rak_radar_early_fraud_warning_read"),
+    # Money movement.
+    Collection("balance_transactions", ("balance_transaction",), "/v1/balance_transactions",
+               per_scale=4.0,
+               links=(one_of("source", ("charges", 70), ("refunds", 10), ("payouts", 6),
+                             ("topups", 2), ("transfers", 4), ("application_fees", 4),
+                             ("disputes", 1)),),
+               filters={"currency": eq(), "payout": Filter("payout"), "source": eq(),
+                        "type": eq()},
+               permission="rak_balance_transaction_source_read"),
+    Collection("payouts", ("payout",), "/v1/payouts", per_scale=0.1,
+               links=(nearest("balance_transaction", "balance_transactions"),),
+               filters={"arrival_date": when(), "destination": eq(), "status": eq()},
+               events=events("payout"), permission="rak_payout_read"),
+    Collection("topups", ("topup",), "/v1/topups", per_scale=0.02,
+               links=(nearest("balance_transaction", "balance_transactions"),),
+               filters={"amount": when(), "status": eq()},
+               events=events("topup", updated=None), permission="rak_topup_read"),
+    Collection("transfers", ("transfer",), "/v1/transfers", per_scale=0.1, platform_only=True,
+               links=(pick("destination", "accounts"), pick("charge", "charges", 0.5),
+                      nearest("balance_transaction", "balance_transactions")),
+               filters={"destination": eq(), "transfer_group": eq()},
+               events=events("transfer"), permission="rak_transfer_read"),
+    Collection("transfer_reversals", ("transfer_reversal",), "reversals", parent="transfers",
+               per_parent=0.5, embedded="reversals", platform_only=True,
+               links=(parent("transfer"), nearest("balance_transaction", "balance_transactions")),
+               created_filter=False, permission="rak_transfer_read"),
+    Collection("application_fees", ("application_fee",), "/v1/application_fees",
+               per_scale=0.1, platform_only=True,
+               links=(pick("account", "accounts"), pick("charge", "charges"),
+                      nearest("balance_transaction", "balance_transactions")),
+               filters={"charge": eq()},
+               events=events("application_fee", updated=None),
+               permission="rak_application_fee_read"),
+    Collection("application_fee_refunds", ("fee_refund",), "refunds",
+               parent="application_fees", per_parent=0.5, embedded="refunds",
+               platform_only=True,
+               links=(parent("application_fee"),
+                      nearest("balance_transaction", "balance_transactions")),
+               created_filter=False,
+               events=Events(updated="application_fee.refund.updated"),
+               permission="rak_application_fee_read"),
+    # Files.
+    Collection("files", ("file",), "/v1/files", per_scale=0.05, minimum=2,
+               filters={"purpose": eq()}, events=Events(created="file.created"),
+               permission="rak_file_read"),
+    Collection("file_links", ("file_link",), "/v1/file_links", per_scale=0.05,
+               links=(pick("file", "files"),), filters={"expired": flag(), "file": eq()},
+               permission="rak_file_link_read"),
+    # Issuing.
+    Collection("cardholders", ("issuing.cardholder",), "/v1/issuing/cardholders",
+               per_scale=0.02, minimum=2,
+               filters={"email": eq(), "phone_number": eq(), "status": eq(), "type": eq()},
+               events=events("issuing_cardholder"), permission="rak_issuing_cardholder_read"),
+    Collection("issuing_cards", ("issuing.card",), "/v1/issuing/cards", per_scale=0.03,
+               minimum=2, links=(pick("cardholder", "cardholders"),),
+               filters={"cardholder": eq("cardholder.id"), "exp_month": Filter("int"),
+                        "exp_year": Filter("int"), "last4": eq(), "status": eq(), "type": eq(),
+                        "personalization_design": eq()},
+               events=events("issuing_card"), permission="rak_issuing_card_read"),
+    Collection("authorizations", ("issuing.authorization",), "/v1/issuing/authorizations",
+               per_scale=0.2,
+               links=(pick("card", "issuing_cards"), via("cardholder", "card", "cardholder"),
+                      nearest("balance_transaction", "balance_transactions", 0.5)),
+               filters={"card": eq("card.id"), "cardholder": eq(), "status": eq()},
+               events=events("issuing_authorization"),
+               permission="rak_issuing_authorization_read"),
+    Collection("issuing_transactions", ("issuing.transaction",), "/v1/issuing/transactions",
+               per_scale=0.2,
+               links=(pick("authorization", "authorizations"),
+                      via("card", "authorization", "card"),
+                      via("cardholder", "authorization", "cardholder"),
+                      nearest("balance_transaction", "balance_transactions")),
+               filters={"card": eq(), "cardholder": eq(), "type": eq()},
+               events=events("issuing_transaction"),
+               permission="rak_issuing_transaction_read"),
+    # Connect (platform only): connected accounts and what Stripe serves under them.
+    Collection("accounts", ("account",), "/v1/accounts", minimum=0, platform_only=True,
+               events=Events(updated="account.updated"), deletion="stub",
+               permission="rak_connected_account_read"),
+    Collection("persons", ("person",), "persons", parent="accounts", per_parent=2.0,
+               platform_only=True, links=(parent("account"), pick("file", "files", 0.7)),
+               created_filter=False, filters={"relationship": Filter("dict", "relationship")},
+               events=events("person", deleted="deleted"), deletion="stub",
+               permission="rak_connected_account_read"),
+    Collection("external_accounts", ("bank_account", "card"), "external_accounts",
+               weights=(3, 1), parent="accounts", per_parent=1.5, embedded="external_accounts",
+               platform_only=True, links=(parent("account"),), created_filter=False,
+               filters={"object": eq()},
+               events=events("account.external_account", deleted="deleted"), deletion="stub",
+               permission="rak_connected_account_read"),
+)
+
+BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}
+
+EVENT_PERMISSION = "rak_event_read"
+ACCOUNT_PERMISSION = "rak_accounts_kyc_basic_read"
+
+CONNECT_CHILDREN = frozenset({"persons", "external_accounts"})
+"""Collections owned by a connected account although the platform serves them: their events
+appear in that connected account's event list (with ``account`` set)."""
+
+STREAMS: dict[str, tuple[str, str]] = {
+    "balance_transactions": ("balance_transactions", ""),
+    "file_links": ("file_links", ""),
+    "files": ("files", ""),
+    "shipping_rates": ("shipping_rates", ""),
+    "setup_attempts": ("setup_attempts", ""),
+    "accounts": ("accounts", ""),
+    "application_fees": ("application_fees", ""),
+    "application_fees_refunds": ("application_fee_refunds", ""),
+    "authorizations": ("authorizations", ""),
+    "bank_accounts": ("customer_sources", "bank_account"),
+    "cardholders": ("cardholders", ""),
+    "cards": ("issuing_cards", ""),
+    "charges": ("charges", ""),
+    "checkout_sessions": ("checkout_sessions", ""),
+    "checkout_sessions_line_items": ("checkout_session_line_items", ""),
+    "coupons": ("coupons", ""),
+    "credit_notes": ("credit_notes", ""),
+    "credit_note_line_items": ("credit_note_line_items", ""),
+    "customer_balance_transactions": ("customer_balance_transactions", ""),
+    "customers": ("customers", ""),
+    "disputes": ("disputes", ""),
+    "early_fraud_warnings": ("early_fraud_warnings", ""),
+    "external_account_bank_accounts": ("external_accounts", "bank_account"),
+    "external_account_cards": ("external_accounts", "card"),
+    "invoice_items": ("invoice_items", ""),
+    "invoice_line_items": ("invoice_line_items", ""),
+    "invoice_payments": ("invoice_payments", ""),
+    "invoices": ("invoices", ""),
+    "payment_intents": ("payment_intents", ""),
+    "payment_methods": ("payment_methods", ""),
+    "payout_balance_transactions": ("balance_transactions", "in_payout"),
+    "payouts": ("payouts", ""),
+    "persons": ("persons", ""),
+    "plans": ("plans", ""),
+    "prices": ("prices", ""),
+    "products": ("products", ""),
+    "promotion_codes": ("promotion_codes", ""),
+    "quotes": ("quotes", ""),
+    "refunds": ("refunds", ""),
+    "reviews": ("reviews", ""),
+    "setup_intents": ("setup_intents", ""),
+    "subscription_items": ("subscription_items", ""),
+    "subscription_schedule": ("subscription_schedules", ""),
+    "subscriptions": ("subscriptions", ""),
+    "tax_rates": ("tax_rates", ""),
+    "top_ups": ("topups", ""),
+    "transactions": ("issuing_transactions", ""),
+    "transfer_reversals": ("transfer_reversals", ""),
+    "transfers": ("transfers", ""),
+}
+"""Tap stream name -> (collection, restriction): an object kind, or ``in_payout`` for the
+balance transactions that belong to a payout."""
+
+EXPANDABLE: dict[str, dict[str, tuple[str, ...]]] = {
+    "account": {},
+    "application_fee": {"account": ("account",), "balance_transaction": ("balance_transaction",),
+                        "charge": ("charge",), "originating_transaction": ("charge",),
+                        "application": ()},
+    "balance_transaction": {"source": ("application_fee", "charge", "dispute", "fee_refund",
+                                       "issuing.authorization", "issuing.transaction",
+                                       "payout", "refund", "topup", "transfer",
+                                       "transfer_reversal")},
+    "bank_account": {"account": ("account",), "customer": ("customer",)},
+    "card": {"account": ("account",), "customer": ("customer",)},
+    "charge": {"application": (), "application_fee": ("application_fee",),
+               "balance_transaction": ("balance_transaction",), "customer": ("customer",),
+               "failure_balance_transaction": ("balance_transaction",),
+               "on_behalf_of": ("account",), "payment_intent": ("payment_intent",),
+               "review": ("review",), "source_transfer": ("transfer",),
+               "transfer": ("transfer",)},
+    "checkout.session": {"customer": ("customer",), "invoice": ("invoice",),
+                         "payment_intent": ("payment_intent",), "payment_link": (),
+                         "setup_intent": ("setup_intent",),
+                         "subscription": ("subscription",)},
+    "coupon": {},
+    "credit_note": {"customer": ("customer",),
+                    "customer_balance_transaction": ("customer_balance_transaction",),
+                    "invoice": ("invoice",)},
+    "credit_note_line_item": {},
+    "customer": {"default_source": ("bank_account", "card"), "test_clock": ()},
+    "customer_balance_transaction": {"checkout_session": ("checkout.session",),
+                                     "credit_note": ("credit_note",),
+                                     "customer": ("customer",), "invoice": ("invoice",)},
+    "dispute": {"charge": ("charge",), "payment_intent": ("payment_intent",)},
+    "event": {},
+    "fee_refund": {"balance_transaction": ("balance_transaction",),
+                   "fee": ("application_fee",)},
+    "file": {},
+    "file_link": {"file": ("file",)},
+    "invoice": {"account_tax_ids": (), "application": (), "customer": ("customer",),
+                "default_payment_method": ("payment_method",),
+                "default_source": ("bank_account", "card"), "discounts": (),
+                "latest_revision": ("invoice",), "on_behalf_of": ("account",),
+                "test_clock": ()},
+    "invoice_payment": {"invoice": ("invoice",)},
+    "invoiceitem": {"customer": ("customer",), "discounts": (), "invoice": ("invoice",),
+                    "test_clock": ()},
+    "issuing.authorization": {"cardholder": ("issuing.cardholder",), "token": ()},
+    "issuing.card": {"personalization_design": (), "replaced_by": ("issuing.card",),
+                     "replacement_for": ("issuing.card",)},
+    "issuing.cardholder": {},
+    "issuing.transaction": {"authorization": ("issuing.authorization",),
+                            "balance_transaction": ("balance_transaction",),
+                            "card": ("issuing.card",), "cardholder": ("issuing.cardholder",),
+                            "dispute": (), "token": ()},
+    "item": {},
+    "line_item": {"discounts": (), "subscription": ("subscription",)},
+    "payment_intent": {"application": (), "customer": ("customer",),
+                       "latest_charge": ("charge",), "on_behalf_of": ("account",),
+                       "payment_method": ("payment_method",), "payment_record": (),
+                       "review": ("review",), "source": ("bank_account", "card")},
+    "payment_method": {"customer": ("customer",)},
+    "payout": {"application_fee": ("application_fee",),
+               "balance_transaction": ("balance_transaction",),
+               "destination": ("bank_account", "card"),
+               "failure_balance_transaction": ("balance_transaction",),
+               "original_payout": ("payout",), "reversed_by": ("payout",)},
+    "person": {},
+    "plan": {"product": ("product",)},
+    "price": {"product": ("product",)},
+    "product": {"default_price": ("price",), "tax_code": ()},
+    "promotion_code": {"customer": ("customer",)},
+    "quote": {"application": (), "customer": ("customer",), "default_tax_rates": ("tax_rate",),
+              "discounts": (), "invoice": ("invoice",), "on_behalf_of": ("account",),
+              "subscription": ("subscription",),
+              "subscription_schedule": ("subscription_schedule",), "test_clock": ()},
+    "radar.early_fraud_warning": {"charge": ("charge",), "payment_intent": ("payment_intent",)},
+    "refund": {"balance_transaction": ("balance_transaction",), "charge": ("charge",),
+               "customer": ("customer",),
+               "failure_balance_transaction": ("balance_transaction",),
+               "payment_intent": ("payment_intent",), "payment_method": ("payment_method",),
+               "source_transfer_reversal": ("transfer_reversal",),
+               "transfer_reversal": ("transfer_reversal",)},
+    "review": {"charge": ("charge",), "payment_intent": ("payment_intent",)},
+    "setup_attempt": {"application": (), "customer": ("customer",),
+                      "on_behalf_of": ("account",), "payment_method": ("payment_method",),
+                      "setup_intent": ("setup_intent",)},
+    "setup_intent": {"application": (), "customer": ("customer",),
+                     "latest_attempt": ("setup_attempt",), "mandate": (),
+                     "on_behalf_of": ("account",), "payment_method": ("payment_method",),
+                     "single_use_mandate": ()},
+    "shipping_rate": {"tax_code": ()},
+    "subscription": {"application": (), "customer": ("customer",),
+                     "default_payment_method": ("payment_method",),
+                     "default_source": ("bank_account", "card"), "discounts": (),
+                     "latest_invoice": ("invoice",), "on_behalf_of": ("account",),
+                     "pending_setup_intent": ("setup_intent",),
+                     "schedule": ("subscription_schedule",), "test_clock": ()},
+    "subscription_item": {"discounts": ()},
+    "subscription_schedule": {"application": (), "customer": ("customer",),
+                              "subscription": ("subscription",), "test_clock": ()},
+    "tax_rate": {},
+    "topup": {"balance_transaction": ("balance_transaction",),
+              "payment_method": ("payment_method",)},
+    "transfer": {"balance_transaction": ("balance_transaction",), "destination": ("account",),
+                 "destination_payment": ("charge",), "source_transaction": ("charge",)},
+    "transfer_reversal": {"balance_transaction": ("balance_transaction",),
+                          "destination_payment_refund": ("refund",),
+                          "source_refund": ("refund",), "transfer": ("transfer",)},
+}
+"""Object kind -> expandable top-level field -> kinds the expanded object can be (from
+stripe-python's ``ExpandableField`` annotations; ``()`` = a kind the emulator does not serve)."""
+
+INCLUDABLE: dict[str, dict[str, str]] = {
+    "customer": {"sources": "customer_sources", "cash_balance": "", "invoice_credit_balance": "",
+                 "subscriptions": "", "tax": "", "tax_ids": ""},
+    "checkout.session": {"line_items": "checkout_session_line_items"},
+}
+"""Fields present only when expanded: kind -> field -> child collection ("" = not emulated)."""
