@@ -145,7 +145,8 @@ class Handler(BaseHTTPRequestHandler):
                truncate: bool = False) -> None:
         reason = HTTPStatus(status).phrase
         lines = [f"HTTP/1.1 {status} {reason}", f"Server: {self.server_version}",
-                 f"Date: {self.date_time_string()}", f"Content-Length: {len(body)}",
+                 f"Date: {self.date_time_string(self.server.app.world.clock.now())}",
+                 f"Content-Length: {len(body)}",
                  "Cache-Control: no-cache, no-store",
                  f"Connection: {'close' if self.close_connection or truncate else 'keep-alive'}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]

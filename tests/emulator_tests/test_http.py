@@ -57,3 +57,10 @@ def test_concurrent_clients_page_consistently_while_data_changes(fresh: Emulator
         thread.join(timeout=30)
     assert failures == []
     assert results == [truth] * 4
+
+
+def test_date_header_is_the_emulator_clock(fresh: Emulator) -> None:
+    """Stripe's Date header is its server time; the emulator's server time is its clock."""
+    fresh.set_time(1_700_000_000)
+    response = Client(fresh).get("/v1/customers")
+    assert response.headers["Date"] == "Tue, 14 Nov 2023 22:13:20 GMT"
