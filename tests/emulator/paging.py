@@ -42,11 +42,13 @@ class IndexRange:
         """See ``Source.items``."""
         span = range(self.low, self.high)
         if descending:
-            start = self.high if bound is None else bisect.bisect_left(span, bound, key=self._key)
+            start = self.high if bound is None else self.low + bisect.bisect_left(
+                span, bound, key=self._key)
             for index in range(start - 1, self.low - 1, -1):
                 yield self._key(index), self._payload(index)
         else:
-            start = self.low if bound is None else bisect.bisect_right(span, bound, key=self._key)
+            start = self.low if bound is None else self.low + bisect.bisect_right(
+                span, bound, key=self._key)
             for index in range(start, self.high):
                 yield self._key(index), self._payload(index)
 

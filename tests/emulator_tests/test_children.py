@@ -107,3 +107,26 @@ def test_a_cursor_from_another_parent_is_refused(api: Client, shared: Emulator) 
     response = api.get(f"/v1/invoices/{other}/lines", {"starting_after": line})
     assert response.status_code == 400
     assert response.json()["error"]["message"] == f"No such line_item: '{line}'"
+
+
+@pytest.mark.parametrize(("parents", "field", "url", "fewest"), EMBEDDED)
+def test_every_parents_child_list_pages_to_its_total(
+        api: Client, shared: Emulator, parents: str, field: str, url: str,
+        fewest: int) -> None:
+    """Paging with starting_after works for every parent, not only the first one generated."""
+    checked = 0
+    for parent in shared.objects(parents):
+        embedded = parent[field]
+        if embedded["total_count"] <= 5:
+            continue
+        path, _, query = embedded["url"].partition("?")
+        params = dict(p.split("=") for p in query.split("&")) if query else {}
+        ids: list[str] = []
+        page = api.data(path, {**params, "limit": 5})
+        ids += [c["id"] for c in page["data"]]
+        while page["has_more"]:
+            page = api.data(path, {**params, "limit": 5, "starting_after": ids[-1]})
+            ids += [c["id"] for c in page["data"]]
+        assert len(ids) == len(set(ids)) == embedded["total_count"], parent["id"]
+        checked += 1
+    assert checked >= 1
