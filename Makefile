@@ -24,6 +24,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
+## demo: a realistic Stripe account on the emulator, loaded by Meltano into DuckDB and queried
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
 ## schemas: regenerate tap_stripe/schemas from the installed stripe package
 schemas: $(STAMP)
 	$(BIN)/python -m tap_stripe.schema_gen

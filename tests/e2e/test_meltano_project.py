@@ -1,0 +1,72 @@
+"""meltano.yml stays in step with the tap: every setting, the capabilities and the selection."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tap_stripe.registry import STREAMS
+from tap_stripe.settings import CONFIG_SCHEMA
+from tap_stripe.tap import TapStripe
+
+PROJECT = yaml.safe_load((Path(__file__).parents[2] / "meltano.yml").read_text())
+TAP = next(p for p in PROJECT["plugins"]["extractors"] if p["name"] == "tap-stripe")
+# JSON Schema type (and format) of a tap setting -> the Meltano setting kind that edits it
+KINDS = {"string": "string", "integer": "integer", "number": "decimal", "boolean": "boolean",
+         "object": "object", "date-time": "date_iso8601"}
+
+
+def _kind(prop: dict[str, Any]) -> str:
+    if "enum" in prop:
+        return "options"
+    types = [t for t in prop["type"] if t != "null"] if isinstance(prop["type"], list) \
+        else [prop["type"]]
+    return KINDS[prop.get("format") or types[0]]
+
+
+def _selected(stream: str, patterns: list[str]) -> bool:
+    table = f"{stream}.some_property"
+    included = any(fnmatchcase(table, p) for p in patterns if not p.startswith("!"))
+    excluded = any(fnmatchcase(table, p[1:]) for p in patterns if p.startswith("!"))
+    return included and not excluded
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_SCHEMA["properties"]))
+def test_every_tap_setting_is_declared_with_its_kind(name: str) -> None:
+    declared = {s["name"]: s for s in TAP["settings"]}
+    prop = CONFIG_SCHEMA["properties"][name]
+    assert name in declared, f"meltano.yml lacks tap setting {name}"
+    assert declared[name]["kind"] == _kind(prop)
+    assert declared[name].get("sensitive", False) == bool(prop.get("secret"))
+    if "default" in prop:
+        assert declared[name]["value"] == prop["default"]
+    if "enum" in prop:
+        assert [o["value"] for o in declared[name]["options"]] == prop["enum"]
+
+
+def test_extractor_definition_matches_the_tap() -> None:
+    assert (TAP["namespace"], TAP["pip_url"], TAP["executable"]) == \
+        ("tap_stripe", "-e .", "tap-stripe")
+    assert sorted(TAP["capabilities"]) == sorted(str(c.value) for c in TapStripe.capabilities)
+    assert TAP["settings_group_validation"] == [["client_secret"]]
+
+
+def test_selection_is_every_stream_the_tap_selects_by_default() -> None:
+    chosen = {s.name for s in STREAMS if _selected(s.name, TAP["select"])}
+    assert chosen == {s.name for s in STREAMS if s.selected_by_default}
+    assert {"customers", "invoice_line_items", "charges"} <= chosen
+
+
+def test_loaders_are_pinned_custom_plugins() -> None:
+    loaders = {p["name"]: p for p in PROJECT["plugins"]["loaders"]}
+    assert set(loaders) == {"target-duckdb", "target-jsonl", "target-postgres"}
+    for loader in loaders.values():
+        assert loader["namespace"] == loader["name"].replace("-", "_")
+        assert "==" in loader["pip_url"], f"{loader['name']} is not pinned"
+    postgres = {s["name"]: s for s in loaders["target-postgres"]["settings"]}
+    assert postgres["password"]["sensitive"] is True
+    assert postgres["use_copy"]["value"] is True
