@@ -3,24 +3,33 @@ limiter, retries with backoff, and Stripe errors turned into messages a user can
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import stripe
 
 from tap_stripe import __version__
-from tap_stripe.errors import StripeAccessError, StripeUnavailableError
+from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
 from tap_stripe.settings import Settings
 
 LOGGER = logging.getLogger("tap-stripe.api")
 PAGE_SIZE = 100
-_ID_SEGMENT = re.compile(r"/(?:[a-z]+_[A-Za-z0-9_]+)(?=/|$)")
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+# An id segment: prefix_ plus a token with digits or capitals (path words are [a-z_] only).
+_ID_SEGMENT = re.compile(r"/(?![a-z_]+(?:/|$))[a-z]+_[A-Za-z0-9_]+(?=/|$)")
+_NETWORK_ERROR = re.compile(r"\(Network error: (\w+): (.*)\)\s*$", re.S)
+# The OS's words in "[Errno 111] Connection refused" or "ConnectionResetError(104, '...')".
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)|Error\(-?\d+, '([^']+)'\)")
+_PERMISSION = re.compile(r"'(rak_[a-z0-9_]+)'")
 
 
 def endpoint_of(path: str) -> str:
@@ -28,13 +37,26 @@ def endpoint_of(path: str) -> str:
     return _ID_SEGMENT.sub("/{id}", path)
 
 
-def _permission_named(message: str) -> str | None:
-    match = re.search(r"'(rak_[a-z_]+)'", message)
-    return match.group(1) if match else None
+def permissions_named(message: str) -> tuple[str, ...]:
+    """The restricted-key permissions (``rak_...``) a 403 message names."""
+    return tuple(dict.fromkeys(_PERMISSION.findall(message)))
+
+
+def backoff(attempt: int, base: float = BACKOFF_BASE) -> float:
+    """Seconds to wait before retry ``attempt + 1``: exponential with jitter.
+
+    The ceiling doubles from ``base`` up to ``BACKOFF_CAP``; the wait is drawn from its upper
+    half, so retries of parallel requests spread out but never come back immediately.
+    """
+    ceiling = min(BACKOFF_CAP, base * 2**attempt)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 class StripeApi:
-    """GET requests against Stripe's v1 API returning plain dicts, thread-safe."""
+    """GET requests against Stripe's v1 API returning plain dicts, thread-safe.
+
+    ``requests`` counts requests sent, ``retry_reasons`` the retries by reason.
+    """
 
     def __init__(
         self,
@@ -47,7 +69,8 @@ class StripeApi:
         stripe.set_app_info("tap-stripe", version=__version__)
         logging.getLogger("stripe").setLevel(logging.WARNING)
         self.settings = settings
-        self.limiter = limiter or RateLimiter(global_rate_for_key(settings.client_secret))
+        self.limiter = limiter or RateLimiter(
+            settings.max_requests_per_second or global_rate_for_key(settings.client_secret))
         self._sleep = sleep
         self._client = stripe.StripeClient(
             settings.client_secret,
@@ -57,7 +80,13 @@ class StripeApi:
         )
         self._lock = threading.Lock()
         self.requests = 0
-        self.retries = 0
+        self.retry_reasons: Counter[str] = Counter()
+        self._clock_offset: float | None = None
+
+    @property
+    def retries(self) -> int:
+        """Requests retried so far."""
+        return sum(self.retry_reasons.values())
 
     def get(self, path: str, params: Mapping[str, Any] | None = None,
             account: str | None = None) -> dict[str, Any]:
@@ -72,29 +101,53 @@ class StripeApi:
             try:
                 response = self._client.raw_request("get", path, **dict(params or {}), **options)
             except stripe.StripeError as exc:
-                reason = self._transient_reason(exc, endpoint)
-                if reason is None:
+                self._observe_clock(exc.headers)
+                kind, detail = self._transient(exc, endpoint)
+                if kind is None:
                     raise self._fatal(exc, path) from None
+                reason = kind + (f" ({detail})" if detail else "")
                 if attempt >= self.settings.max_retries:
-                    msg = (f"Stripe request GET {path} still failed after "
-                           f"{attempt} retries: {reason}.")
-                    if isinstance(exc, stripe.APIConnectionError):
-                        msg += f" Check that api_base {self.settings.api_base} is reachable."
-                    raise StripeUnavailableError(msg) from None
-                delay = self._backoff(attempt)
+                    raise self._exhausted(path, attempt, reason, exc) from None
+                delay = backoff(attempt)
                 LOGGER.warning("Retrying GET %s in %.1fs (retry %d of %d): %s", path, delay,
                                attempt + 1, self.settings.max_retries, reason)
                 with self._lock:
-                    self.retries += 1
+                    self.retry_reasons[kind] += 1
                 self._sleep(delay)
                 attempt += 1
                 continue
+            self._observe_clock(response.headers)
             data = response.data
             if not isinstance(data, dict):
                 raise StripeAccessError(
-                    f"GET {path} answered with JSON that is not an object; check api_base "
-                    f"{self.settings.api_base}.")
+                    f"GET {path} answered with JSON that is not an object; check that api_base "
+                    f"{self.settings.api_base} is Stripe's API.")
             return data
+
+    def _observe_clock(self, headers: Mapping[str, str] | None) -> None:
+        """Note Stripe's time from a response's ``Date`` header."""
+        value = (headers or {}).get("date") or (headers or {}).get("Date")
+        if not value:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError):
+            return
+        self._clock_offset = server - time.time()
+
+    @property
+    def knows_time(self) -> bool:
+        """Whether a response has told Stripe's time yet."""
+        return self._clock_offset is not None
+
+    def now(self) -> int:
+        """Stripe's current time (unix seconds), from the ``Date`` of its responses (this
+        machine's clock before the first response).
+
+        Window ends, the event lag and the 30-day retention are Stripe's times, so they are
+        reckoned by Stripe's clock, not this machine's.
+        """
+        return int(time.time() + (self._clock_offset or 0.0))
 
     def list_pages(self, path: str, params: Mapping[str, Any] | None = None,
                    account: str | None = None,
@@ -112,45 +165,92 @@ class StripeApi:
                 return
             query["starting_after"] = data[-1]["id"]
 
-    def _transient_reason(self, exc: stripe.StripeError, endpoint: str) -> str | None:
-        """Why a failed request may be retried, or None when retrying cannot help."""
+    def _transient(self, exc: stripe.StripeError,
+                   endpoint: str) -> tuple[str | None, str | None]:
+        """(kind, detail) of a failure that retrying may cure; kind None when it cannot.
+
+        ``Stripe-Should-Retry`` decides when Stripe sends it. 429s slow the limiter down
+        (except lock timeouts, which are about one object, not the rate); 5xx, 409, timeouts,
+        reset connections and bodies cut short are retried.
+        """
         status = exc.http_status
         headers = exc.headers or {}
         should_retry = headers.get("stripe-should-retry")
         if should_retry == "false":
-            return None
+            return None, None
         if isinstance(exc, stripe.RateLimitError) or status == 429:
             code = (exc.error.code if exc.error else None) or "rate_limit"
-            reason = headers.get("stripe-rate-limited-reason")
+            limited = headers.get("stripe-rate-limited-reason")
             if code != "lock_timeout":
-                self.limiter.slow_down(endpoint, reason)
-            return f"429 {code}" + (f" ({reason})" if reason else "")
+                self.limiter.slow_down(endpoint, limited)
+            return f"429 {code}", limited
         if isinstance(exc, stripe.APIConnectionError):
-            return f"connection failed ({str(exc.user_message or exc).splitlines()[0][:120]})"
+            return self._network_failure(exc)
         if should_retry == "true":
-            return f"HTTP {status} with Stripe-Should-Retry"
+            return f"HTTP {status}", "Stripe-Should-Retry: true"
         if status is not None and (status >= 500 or status == 409):
-            return f"HTTP {status}"
-        return None
+            return f"HTTP {status}", None
+        if _truncated_json(exc):
+            return "truncated body", f"HTTP {status}, {len(exc.http_body or '')} bytes"
+        return None, None
 
-    def _fatal(self, exc: stripe.StripeError, path: str) -> Exception:
+    def _network_failure(self, exc: stripe.APIConnectionError) -> tuple[str | None, str | None]:
+        """A timeout, reset or refused connection (retried); a TLS failure is not."""
+        match = _NETWORK_ERROR.search(str(exc))
+        name, detail = (match.group(1), match.group(2)) if match else ("network error", str(exc))
+        if name == "SSLError":
+            return None, None
+        if "Timeout" in name:
+            return "timeout", f"{name}, no answer within {self.settings.request_timeout:g}s"
+        if name == "ChunkedEncodingError":
+            return "truncated body", "the connection closed before the body was complete"
+        errno = _ERRNO.search(detail)
+        words = (errno.group(1) or errno.group(2)) if errno else detail
+        return "connection", f"{name}: {words.strip()[:100]}"
+
+    def _exhausted(self, path: str, attempt: int, reason: str,
+                   exc: stripe.StripeError) -> StripeUnavailableError:
+        msg = f"Stripe request GET {path} still failed after {attempt} retries: {reason}."
+        if isinstance(exc, stripe.APIConnectionError):
+            msg += (f" Check that api_base {self.settings.api_base} is reachable, or raise "
+                    "request_timeout/max_retries.")
+        return StripeUnavailableError(redact(msg, self.settings.client_secret))
+
+    def _fatal(self, exc: stripe.StripeError, path: str) -> StripeAccessError:
+        """The error that ends the run for a failure retrying cannot cure, key redacted."""
         status = exc.http_status
-        message = (exc.user_message or str(exc) or "").strip().splitlines()[0][:300]
+        message = " ".join(str(exc.user_message or exc).split())[:300]
+        base = self.settings.api_base
+        permission = None
         if isinstance(exc, stripe.AuthenticationError) or status == 401:
-            return StripeAccessError(
-                f"Stripe rejected the API key (401): {message} Check client_secret.",
-                status=401)
-        if isinstance(exc, stripe.PermissionError) or status == 403:
-            return StripeAccessError(
-                f"The API key may not read GET {path} (403): {message}",
-                status=403, permission=_permission_named(message))
-        if isinstance(exc, stripe.APIError) and "Invalid response body" in str(exc):
-            return StripeAccessError(
-                f"GET {path} answered with something that is not JSON (HTTP {status}); "
-                f"check that api_base {self.settings.api_base} is Stripe's API.", status=status)
-        return StripeAccessError(f"GET {path} failed (HTTP {status}): {message}", status=status)
+            text = (f"Stripe rejected the API key (401): {message} Check client_secret: it "
+                    "must be a current secret (sk_...) or restricted (rk_...) key of the "
+                    "account.")
+        elif isinstance(exc, stripe.PermissionError) or status == 403:
+            permission = ", ".join(permissions_named(message)) or None
+            text = f"The API key may not read GET {path} (403): {message}"
+        elif isinstance(exc, stripe.APIConnectionError):
+            text = (f"GET {path} failed: {message} Check the TLS setup between this machine "
+                    f"and api_base {base}.")
+        elif "Invalid response body" in str(exc):
+            text = (f"GET {path} answered HTTP {status} with a body that is not JSON (starting "
+                    f"{_body_start(exc)!r}); check that api_base {base} is Stripe's API and "
+                    "not a proxy or login page.")
+        else:
+            text = f"GET {path} failed (HTTP {status}): {message}"
+        return StripeAccessError(redact(text, self.settings.client_secret), status=status,
+                                 permission=permission)
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with full jitter, 0.5 s doubling up to 30 s."""
-        ceiling = min(30.0, 0.5 * 2**attempt)
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+def _body(exc: stripe.StripeError) -> str:
+    body = exc.http_body
+    return body.decode(errors="replace") if isinstance(body, bytes) else str(body or "")
+
+
+def _body_start(exc: stripe.StripeError) -> str:
+    return " ".join(_body(exc).split())[:40]
+
+
+def _truncated_json(exc: stripe.StripeError) -> bool:
+    """A body that starts like JSON but does not parse: the connection closed mid-body."""
+    return "Invalid response body" in str(exc) and _body(exc).lstrip().startswith(("{", "["))

@@ -1,6 +1,22 @@
-"""Errors that end a run with one line telling the user what is wrong and how to fix it."""
+"""Errors that end a run with one line telling the user what is wrong and how to fix it, and the
+redaction that keeps API keys out of every message."""
 
 from __future__ import annotations
+
+import re
+
+# A Stripe key (sk_/rk_/pk_, live or test) or a key as Stripe prints it masked in its error
+# messages ("sk_test_****abcd", "rk_live_******abcdef"): a word with a run of asterisks.
+_KEY_LIKE = re.compile(r"\b[spr]k_(?:live|test)_[A-Za-z0-9*]+|[A-Za-z0-9_]*\*{3,}[A-Za-z0-9_]*")
+REDACTED = "[redacted key]"
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """``text`` with ``secret`` and anything that looks like a Stripe key, masked or not,
+    replaced by ``[redacted key]``."""
+    if secret:
+        text = text.replace(secret, REDACTED)
+    return _KEY_LIKE.sub(REDACTED, text)
 
 
 class TapStripeError(Exception):
@@ -8,7 +24,7 @@ class TapStripeError(Exception):
 
 
 class SettingsError(TapStripeError, ValueError):
-    """A setting is wrong; the message says which and how to fix it."""
+    """A setting or an input file (catalog, state) is wrong; the message says how to fix it."""
 
 
 class StripeAccessError(TapStripeError):
@@ -23,3 +39,7 @@ class StripeAccessError(TapStripeError):
 
 class StripeUnavailableError(TapStripeError):
     """Stripe (or api_base) kept failing after every retry."""
+
+
+class StreamsNotReadableError(TapStripeError):
+    """Selected streams the API key cannot read, with ``on_permission_error`` set to fail."""

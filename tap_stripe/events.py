@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +18,14 @@ import stripe
 
 from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeAccessError
-from tap_stripe.fetch import child_objects, windows
+from tap_stripe.fetch import ChildList, child_list, needs_request, windows
+from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.registry import STREAMS, StreamDef, children_of
+from tap_stripe.scheduler import Scheduler
 from tap_stripe.spool import Checkpoint, Item, SharedPass
 
 LOGGER = logging.getLogger("tap-stripe.events")
 EVENT_WINDOW = 86400
-REFETCH_WORKERS = 8
 PAYLOAD_MODES = ("auto", "payload", "refetch")
 
 
@@ -59,58 +59,98 @@ class _Change:
 
 
 class EventsHub(SharedPass):
-    """Reads events from the oldest member bookmark to ``end`` and fans them out."""
+    """Reads events from the oldest member bookmark to ``end`` and fans them out.
+
+    Event pages come from a ``WindowLister`` (windows fetched ahead, busy ones split); the
+    re-reads and child lists of each window's changes run on workers, ahead of the change
+    being emitted.
+    """
 
     def __init__(self, api: StripeApi, starts: dict[str, int], end: int, mode: str,
-                 account: str | None = None) -> None:
-        super().__init__(list(starts))
+                 account: str | None = None, *, scheduler: Scheduler,
+                 changes_from: dict[str, int] | None = None) -> None:
+        super().__init__(list(starts), scheduler.concurrency.channel_items)
         self.api = api
         self.starts = starts
+        # Before a member's ``changes_from`` only deletes are passed on: the member was just
+        # re-read from its list, which holds every other change already.
+        self.changes_from = changes_from or {}
         self.end = end
         self.mode = mode
         self.account = account
+        self.pool = scheduler.pool
+        self.budget = scheduler.budget
+        self.concurrency = scheduler.concurrency
 
     def produce(self) -> Iterator[tuple[str, Item]]:
         """Each member's records, oldest change first, and a checkpoint after every window."""
         if not self.starts:
             return
-        for gte, lt in windows(min(self.starts.values()), self.end, EVENT_WINDOW):
-            changes = self._newest_changes(gte, lt)
-            self._refetch(changes)
-            LOGGER.info("Events in [%d, %d): %d changed objects", gte, lt, len(changes))
-            for change in changes:
-                yield from self._fan_out(change)
-            for member, start in self.starts.items():
-                if lt > start:
-                    yield member, Checkpoint(lt)
+        limits = self.concurrency
+        lister = WindowLister(
+            self.api, Listing("/v1/events", {}, account=self.account),
+            windows(min(self.starts.values()), self.end, EVENT_WINDOW), submit=self.pool.submit,
+            in_flight=limits.listing_requests, ahead=limits.pages_ahead, budget=self.budget,
+            stop=self.stop)
+        for unit, kids in ordered(self.pool.submit, self._resolve, self._changes(lister),
+                                  ahead=limits.objects_ahead, remote=self._remote,
+                                  stop=self.stop):
+            if isinstance(unit, WindowEnd):
+                for member, start in self.starts.items():
+                    if unit.lt > max(start, self.changes_from.get(member, 0)):
+                        yield member, Checkpoint(unit.lt)
+            else:
+                yield from self._fan_out(unit, kids)
 
-    def _newest_changes(self, gte: int, lt: int) -> list[_Change]:
-        """The newest event per (stream, object) in ``[gte, lt)``, oldest first."""
+    def _changes(self, lister: WindowLister) -> Iterator[_Change | WindowEnd]:
+        """Each window's newest change per (stream, object), oldest first, then its end."""
         newest: dict[tuple[str, str], _Change] = {}
-        params = {"created": {"gte": gte, "lt": lt}}
-        for page in self.api.list_pages("/v1/events", params, self.account):
-            for event in page:  # newest first: the first event seen for an object wins
+        for entry in lister:
+            if isinstance(entry, WindowEnd):
+                LOGGER.info("Events in [%d, %d): %d changed objects", entry.gte, entry.lt,
+                            len(newest))
+                yield from sorted(newest.values(), key=lambda c: c.created)
+                yield entry
+                newest = {}
+                continue
+            for event in entry:  # newest first: the first event seen for an object wins
                 obj = (event.get("data") or {}).get("object") or {}
                 for sdef in ROUTES.get(event.get("type", ""), ()):
                     if sdef.object_filter and obj.get("object") not in sdef.object_names:
                         continue
                     newest.setdefault((sdef.name, obj.get("id", "")), _Change(sdef, event, obj))
-        return sorted(newest.values(), key=lambda c: c.created)
 
     def _needs_refetch(self, change: _Change) -> bool:
         if change.deleted or change.sdef.retrieve_path is None or self.mode == "payload":
             return False
         return self.mode == "refetch" or change.event.get("api_version") != stripe.api_version
 
-    def _refetch(self, changes: list[_Change]) -> None:
-        """Re-read by id the objects whose payload has another shape, a few at a time."""
-        todo = [c for c in changes if self._needs_refetch(c)]
-        if not todo:
-            return
-        with ThreadPoolExecutor(REFETCH_WORKERS) as pool:
-            for change, fresh in zip(todo, pool.map(self._retrieve, todo), strict=True):
-                if fresh is not None:
-                    change.obj = fresh
+    def _wanted(self, member: str, change: _Change) -> bool:
+        """Whether ``member`` takes this change: from its start on, but only deletes before
+        its ``changes_from``."""
+        if change.created < self.starts.get(member, self.end):
+            return False
+        return change.created >= self.changes_from.get(member, 0) or (
+            change.deleted or change.sdef.shows_deleted(change.obj))
+
+    def _children_wanted(self, change: _Change) -> list[StreamDef]:
+        return [c for c in children_of(change.sdef.name) if self._wanted(c.name, change)]
+
+    def _remote(self, unit: _Change | WindowEnd) -> bool:
+        if isinstance(unit, WindowEnd):
+            return False
+        return self._needs_refetch(unit) or (not unit.deleted and any(
+            needs_request(c, unit.obj) for c in self._children_wanted(unit)))
+
+    def _resolve(self, unit: _Change | WindowEnd) -> list[tuple[StreamDef, ChildList]]:
+        """Re-read the object if its payload has another shape; then its child lists."""
+        if isinstance(unit, WindowEnd):
+            return []
+        if self._needs_refetch(unit):
+            fresh = self._retrieve(unit)
+            if fresh is not None:
+                unit.obj = fresh
+        return [(c, self._child_list(c, unit)) for c in self._children_wanted(unit)]
 
     def _retrieve(self, change: _Change) -> dict[str, Any] | None:
         sdef, obj = change.sdef, change.obj
@@ -124,9 +164,26 @@ class EventsHub(SharedPass):
             raise
         return None if fresh.get("deleted") else fresh
 
-    def _fan_out(self, change: _Change) -> Iterator[tuple[str, Item]]:
+    def _child_list(self, child: StreamDef, change: _Change) -> ChildList:
+        if not change.deleted:
+            try:
+                return child_list(self.api, child, change.obj, self.account)
+            except StripeAccessError as exc:
+                if exc.status != 404:
+                    raise
+                return ChildList([])  # deleted since this event: its delete event follows
+        embedded = change.obj.get(child.embedded or "")
+        if not isinstance(embedded, dict):
+            return ChildList([])
+        # a deleted parent's own list is gone: flag what it held
+        return ChildList([o for o in embedded.get("data") or []
+                          if not child.object_filter or o.get("object") in child.object_names])
+
+    def _fan_out(self, change: _Change,
+                 kids: list[tuple[StreamDef, ChildList]]) -> Iterator[tuple[str, Item]]:
         sdef, when = change.sdef, change.created
-        if when >= self.starts.get(sdef.name, self.end):
+        gone = change.deleted or sdef.shows_deleted(change.obj)
+        if self._wanted(sdef.name, change):
             record = dict(change.obj)
             if sdef.parent_id_field:
                 parent_id = record.get(sdef.parent_field or "") or (
@@ -134,24 +191,13 @@ class EventsHub(SharedPass):
                     sdef.parent_field or "")
                 if parent_id:
                     record[sdef.parent_id_field] = parent_id
-            yield sdef.name, _stamped(sdef, record, when, change.deleted)
-        for child in children_of(sdef.name):
-            if when < self.starts.get(child.name, self.end):
-                continue
-            for rec in self._children(child, change):
+            yield sdef.name, _stamped(sdef, record, when, gone)
+        for child, kid_list in kids:
+            for rec in kid_list.records(self.api, child, self.account):
                 rec[str(child.parent_id_field)] = change.obj["id"]
                 if child.replication_key:
                     rec[child.replication_key] = when
-                yield child.name, _stamped(child, rec, when, change.deleted)
-
-    def _children(self, child: StreamDef, change: _Change) -> Iterator[dict[str, Any]]:
-        if not change.deleted:
-            yield from child_objects(self.api, child, change.obj, self.account)
-            return
-        embedded = change.obj.get(child.embedded or "")
-        if isinstance(embedded, dict):  # a deleted parent's own list is gone: flag what it held
-            yield from (o for o in embedded.get("data") or []
-                        if not child.object_filter or o.get("object") in child.object_names)
+                yield child.name, _stamped(child, rec, when, gone or child.shows_deleted(rec))
 
 
 def _stamped(sdef: StreamDef, record: dict[str, Any], when: int,
@@ -159,4 +205,3 @@ def _stamped(sdef: StreamDef, record: dict[str, Any], when: int,
     record.setdefault("updated", when)  # products carry Stripe's own `updated`
     record["is_deleted"] = deleted
     return record
-

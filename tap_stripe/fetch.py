@@ -1,21 +1,25 @@
-"""The fetch engine: `created` windows, pagination, embedded-first child lists, and the family
-scan that reads a parent list once for the parent stream and all its child streams."""
+"""The fetch engine: `created` windows, embedded-first child lists, and the family scan that
+reads a parent list once for the parent stream and all its child streams."""
 
 from __future__ import annotations
 
 import itertools
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from tap_stripe.api import StripeApi
+from tap_stripe.api import PAGE_SIZE, StripeApi
+from tap_stripe.errors import StripeAccessError
+from tap_stripe.listing import Listing, WindowEnd, WindowLister, created_of, ordered
 from tap_stripe.registry import StreamDef, children_of
+from tap_stripe.scheduler import Scheduler
 from tap_stripe.spool import Checkpoint, Item, SharedPass
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
 
-
-Stamp = Callable[[StreamDef, dict[str, Any], dict[str, Any] | None], dict[str, Any]]
+Obj = dict[str, Any]
+Stamp = Callable[[StreamDef, Obj, Obj | None], Obj]
 
 
 def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
@@ -25,58 +29,75 @@ def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in itertools.pairwise(bounds) if lo < hi]
 
 
-def list_window(api: StripeApi, sdef: StreamDef, gte: int, lt: int, account: str | None,
-                expand: list[str]) -> Iterator[dict[str, Any]]:
-    """Objects of a top-level list created in ``[gte, lt)``, newest first."""
-    params: dict[str, Any] = dict(sdef.params)
-    if expand:
-        params["expand"] = expand
-    if sdef.created_filter:
-        params["created"] = {"gte": gte, "lt": lt}
-        for page in api.list_pages(sdef.path, params, account):
-            yield from page
-        return
-    for page in api.list_pages(sdef.path, params, account):
-        for obj in page:
-            created = obj.get(sdef.created_field, 0)
-            if created < gte:
-                return
-            if created < lt:
-                yield obj
+@dataclass(frozen=True)
+class ChildList:
+    """One parent's children in one child stream: those at hand, and where the rest continue
+    (path, parameters, cursor) when the list goes on."""
+
+    first: list[Obj]
+    rest: tuple[str, dict[str, Any], str] | None = None
+
+    def records(self, api: StripeApi, child: StreamDef, account: str | None) -> Iterator[Obj]:
+        """Every child (copies: the parent's embedded list stays untouched), then the remaining
+        pages, one at a time. A parent deleted meanwhile (404) has no more children to read."""
+        yield from (dict(o) for o in self.first)
+        if self.rest is not None:
+            path, params, cursor = self.rest
+            try:
+                for page in api.list_pages(path, params, account, starting_after=cursor):
+                    yield from (o for o in page if _wanted(child, o))
+            except StripeAccessError as exc:
+                if exc.status != 404:
+                    raise
 
 
-def child_objects(api: StripeApi, child: StreamDef, parent: dict[str, Any],
-                  account: str | None) -> Iterator[dict[str, Any]]:
-    """Every child of ``parent``: the embedded first page, then the child endpoint if needed."""
+def needs_request(child: StreamDef, parent: Obj) -> bool:
+    """Whether ``parent``'s ``child`` list needs the child endpoint (not complete embedded)."""
     embedded = parent.get(child.embedded) if child.embedded else None
-    starting_after = None
+    return not isinstance(embedded, dict) or bool(embedded.get("has_more"))
+
+
+def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | None) -> ChildList:
+    """The embedded first page of ``parent``'s children and, when there are more, the first
+    page of the child endpoint (a filtered child list is re-read from its start)."""
+    embedded = parent.get(child.embedded) if child.embedded else None
+    got: list[Obj] = []
+    query: dict[str, Any] = {"limit": PAGE_SIZE, **child.params}
+    if child.parent_filter:
+        query[child.parent_filter] = parent["id"]
     if isinstance(embedded, dict):
         items = embedded.get("data") or []
         if not embedded.get("has_more"):
-            yield from (o for o in items if _wanted(child, o))
-            return
+            return ChildList([o for o in items if _wanted(child, o)])
         if not child.object_filter and items:
-            # Continue after the embedded page; a filtered child list is re-read from its start.
-            yield from items
-            starting_after = items[-1]["id"]
+            got = list(items)
+            query["starting_after"] = items[-1]["id"]
     path = child.path.format(parent_id=parent["id"])
-    params = dict(child.params)
-    if child.parent_filter:
-        params[child.parent_filter] = parent["id"]
-    for page in api.list_pages(path, params, account, starting_after=starting_after):
-        yield from (o for o in page if _wanted(child, o))
+    page = api.get(path, query, account)
+    data = page.get("data") or []
+    got += (o for o in data if _wanted(child, o))
+    if not data or not page.get("has_more"):
+        return ChildList(got)
+    params = {k: v for k, v in query.items() if k not in ("limit", "starting_after")}
+    return ChildList(got, (path, params, data[-1]["id"]))
 
 
-def _wanted(sdef: StreamDef, obj: dict[str, Any]) -> bool:
+def _wanted(sdef: StreamDef, obj: Obj) -> bool:
     return not sdef.object_filter or obj.get("object") in sdef.object_names
 
 
 class FamilyScan(SharedPass):
     """One pass over a parent stream's windows that serves the parent and its selected children,
-    so the parent list is requested once per run however many of the family are selected."""
+    so the parent list is requested once per run however many of the family are selected.
+
+    Pages of the parent list come from a ``WindowLister``; the child lists of parents whose
+    embedded list is incomplete are fetched on workers, ahead of the parent being emitted.
+    """
 
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
-                 slice_seconds: int, stamp: Stamp, account: str | None = None) -> None:
+                 slice_seconds: int, stamp: Stamp, account: str | None = None, *,
+                 scheduler: Scheduler) -> None:
+        super().__init__(list(starts), scheduler.concurrency.channel_items)
         self.api = api
         self.parent = parent
         self.starts = starts
@@ -84,28 +105,56 @@ class FamilyScan(SharedPass):
         self.slice_seconds = slice_seconds
         self.stamp = stamp
         self.account = account
+        self.pool = scheduler.pool
+        self.budget = scheduler.budget
+        self.concurrency = scheduler.concurrency
         self.children = [c for c in children_of(parent.name) if c.name in starts]
-        super().__init__(list(starts))
 
     def produce(self) -> Iterator[tuple[str, Item]]:
         """Every member's records and checkpoints, window by window."""
+        parent, limits = self.parent, self.concurrency
         start = min(self.starts.values())
+        params: dict[str, Any] = dict(parent.params)
         expand = [c.parent_expand for c in self.children if c.parent_expand]
-        parent_selected = self.parent.name in self.starts
-        size = self.slice_seconds if self.parent.created_filter else max(self.end - start, 1)
-        for gte, lt in windows(start, self.end, size):
-            LOGGER.info("Reading %s created in [%d, %d)", self.parent.name, gte, lt)
-            for obj in list_window(self.api, self.parent, gte, lt, self.account, expand):
-                created = obj.get(self.parent.created_field, 0)
-                for child in self.children:
-                    if created >= self.starts[child.name]:
-                        for rec in child_objects(self.api, child, obj, self.account):
-                            yield child.name, self.stamp(child, rec, obj)
-                if parent_selected and created >= self.starts[self.parent.name]:
-                    for child in self.children:
-                        if child.parent_expand and child.embedded:
-                            obj.pop(child.embedded, None)
-                    yield self.parent.name, self.stamp(self.parent, obj, None)
-            for member, member_start in self.starts.items():
-                if lt > member_start:
-                    yield member, Checkpoint(lt)
+        if expand:
+            params["expand"] = expand
+        size = self.slice_seconds if parent.created_filter else max(self.end - start, 1)
+        lister = WindowLister(
+            self.api, Listing(parent.path, params, parent.created_filter, self.account),
+            windows(start, self.end, size), submit=self.pool.submit,
+            in_flight=limits.listing_requests, ahead=limits.pages_ahead, budget=self.budget,
+            stop=self.stop)
+        units = (unit for entry in lister
+                 for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
+        parent_start = self.starts.get(parent.name)
+        stripped = [c.embedded for c in self.children if c.parent_expand and c.embedded]
+        for unit, kids in ordered(self.pool.submit, self._child_lists, units,
+                                  ahead=limits.objects_ahead, remote=self._remote,
+                                  stop=self.stop):
+            if isinstance(unit, WindowEnd):
+                LOGGER.info("Read %s created in [%d, %d)", parent.name, unit.gte, unit.lt)
+                for member, member_start in self.starts.items():
+                    if unit.lt > member_start:
+                        yield member, Checkpoint(unit.lt)
+                continue
+            for child, kid_list in kids:
+                for rec in kid_list.records(self.api, child, self.account):
+                    yield child.name, self.stamp(child, rec, unit)
+            if parent_start is not None and created_of(unit) >= parent_start:
+                for name in stripped:
+                    unit.pop(name, None)
+                yield parent.name, self.stamp(parent, unit, None)
+
+    def _wanted_children(self, parent: Obj) -> list[StreamDef]:
+        created = created_of(parent)
+        return [c for c in self.children if created >= self.starts[c.name]]
+
+    def _remote(self, unit: Obj | WindowEnd) -> bool:
+        return not isinstance(unit, WindowEnd) and any(
+            needs_request(c, unit) for c in self._wanted_children(unit))
+
+    def _child_lists(self, unit: Obj | WindowEnd) -> list[tuple[StreamDef, ChildList]]:
+        if isinstance(unit, WindowEnd):
+            return []
+        return [(c, child_list(self.api, c, unit, self.account))
+                for c in self._wanted_children(unit)]

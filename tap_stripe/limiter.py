@@ -1,4 +1,9 @@
-"""Client-side rate limiter shared by every request of a run (Stripe's published limits)."""
+"""Client-side rate limiter shared by every request of a run (Stripe's published limits).
+
+One token bucket for the whole account (100/s live, 25/s test, or ``max_requests_per_second``)
+and one per endpoint (25/s, 20/s for files). A 429 slows down the bucket Stripe names in
+``Stripe-Rate-Limited-Reason``; after a quiet period without 429s it climbs back step by step.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,12 @@ TEST_RATE = 25.0
 ENDPOINT_RATE = 25.0
 FILES_RATE = 20.0
 FILES_PREFIXES = ("/v1/files", "/v1/file_links")
+# Reasons Stripe gives for a 429 that point at the account-wide limiter; others are per endpoint.
+GLOBAL_REASONS = ("global-rate", "global-concurrency")
+SLOW_DOWN_FACTOR = 0.6
+MIN_RATE = 1.0
+QUIET_SECONDS = 5.0
+RECOVERY_STEP = 0.1
 
 
 def global_rate_for_key(key: str) -> float:
@@ -19,29 +30,50 @@ def global_rate_for_key(key: str) -> float:
 
 
 class TokenBucket:
-    """A token bucket: ``rate`` tokens per second, bursts up to ``burst`` tokens."""
+    """A token bucket: ``rate`` tokens per second, bursts up to a fifth of a second's worth.
 
-    def __init__(self, rate: float, burst: float, clock: Callable[[], float]) -> None:
+    ``nominal`` is the rate the bucket returns to after a slow-down: each ``QUIET_SECONDS``
+    without a 429 adds ``RECOVERY_STEP`` of it back.
+    """
+
+    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
+        self.nominal = rate
         self.rate = rate
-        self.burst = burst
-        self._tokens = burst
         self._clock = clock
+        self._tokens = self.burst
         self._stamp = clock()
+        self._calm_since = self._stamp
+
+    @property
+    def burst(self) -> float:
+        """Tokens that may be spent at once: a fifth of a second's worth, at least one."""
+        return max(1.0, self.rate / 5)
 
     def take(self) -> float:
         """Take one token; return how long the caller must wait before using it."""
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
+        self._refill()
         self._tokens -= 1.0
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
+    def slow_down(self) -> None:
+        """Cut the rate after a 429 (never below ``MIN_RATE``) and restart the quiet period."""
+        self._refill()
+        self.rate = max(MIN_RATE, self.rate * SLOW_DOWN_FACTOR)
+        self._tokens = min(self._tokens, self.burst)
+        self._calm_since = self._stamp
+
+    def _refill(self) -> None:
+        """Add the tokens earned since the last call, after any recovery step that is due."""
+        now = self._clock()
+        while self.rate < self.nominal and now - self._calm_since >= QUIET_SECONDS:
+            self._calm_since += QUIET_SECONDS
+            self.rate = min(self.nominal, self.rate + RECOVERY_STEP * self.nominal)
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
 
 class RateLimiter:
-    """Global and per-endpoint buckets; ``acquire`` blocks until a request may go out.
-
-    A 429 calls ``slow_down``, which lowers the rate of the bucket Stripe named by a fifth.
-    """
+    """Global and per-endpoint buckets; ``acquire`` blocks until a request may go out."""
 
     def __init__(
         self,
@@ -53,31 +85,32 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._global = TokenBucket(global_rate, _burst(global_rate), clock)
+        self.global_bucket = TokenBucket(global_rate, clock)
         self._endpoints: dict[str, TokenBucket] = {}
 
-    def _endpoint_bucket(self, endpoint: str) -> TokenBucket:
+    def bucket(self, endpoint: str) -> TokenBucket:
+        """The bucket of ``endpoint`` (an id-free path such as ``/v1/customers/{id}``)."""
         bucket = self._endpoints.get(endpoint)
         if bucket is None:
             rate = FILES_RATE if endpoint.startswith(FILES_PREFIXES) else ENDPOINT_RATE
-            bucket = self._endpoints[endpoint] = TokenBucket(rate, _burst(rate), self._clock)
+            bucket = self._endpoints[endpoint] = TokenBucket(
+                min(rate, self.global_bucket.nominal), self._clock)
         return bucket
 
     def acquire(self, endpoint: str) -> None:
         """Wait until both the global and the endpoint bucket allow one more request."""
         with self._lock:
-            wait = max(self._global.take(), self._endpoint_bucket(endpoint).take())
+            wait = max(self.global_bucket.take(), self.bucket(endpoint).take())
         if wait > 0:
             self._sleep(wait)
 
-    def slow_down(self, endpoint: str, reason: str | None) -> None:
-        """React to a 429: lower the rate of the limiter Stripe says was exceeded."""
+    def slow_down(self, endpoint: str, reason: str | None) -> TokenBucket:
+        """React to a 429: slow the bucket Stripe says was exceeded; return that bucket.
+
+        ``global-rate``/``global-concurrency`` name the account-wide limiter; ``endpoint-*``,
+        ``resource-specific`` or no reason at all slow the endpoint's bucket.
+        """
         with self._lock:
-            bucket = self._global if reason and reason.startswith("global") else (
-                self._endpoint_bucket(endpoint))
-            bucket.rate = max(1.0, bucket.rate * 0.8)
-
-
-def _burst(rate: float) -> float:
-    """Allow a burst of a fifth of a second's worth, at least one request."""
-    return max(1.0, rate / 5)
+            bucket = self.global_bucket if reason in GLOBAL_REASONS else self.bucket(endpoint)
+            bucket.slow_down()
+            return bucket

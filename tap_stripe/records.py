@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tap_stripe.registry import StreamDef
+from tap_stripe.registry import BY_NAME, StreamDef
 
 
 class Stamper:
@@ -12,7 +12,8 @@ class Stamper:
 
     ``updated`` of a listed object is the time the run started: the object was read after that
     moment, so it reflects every change made before it. Objects that carry Stripe's own
-    ``updated`` (products) keep it: it is the exact time of their last change.
+    ``updated`` (products) keep it: it is the exact time of their last change. Records are
+    copies: a child taken from its parent's embedded list leaves the parent untouched.
     """
 
     def __init__(self, updated: int) -> None:
@@ -20,10 +21,13 @@ class Stamper:
 
     def __call__(self, sdef: StreamDef, record: dict[str, Any],
                  parent: dict[str, Any] | None) -> dict[str, Any]:
-        """Return ``record`` with the added fields of stream ``sdef``."""
+        """A copy of ``record`` with the added fields of stream ``sdef``."""
+        record = dict(record)
         if sdef.cursor == "updated":
             record.setdefault("updated", self.updated)
-            record["is_deleted"] = False
+            parent_def = BY_NAME.get(sdef.parent or "")
+            record["is_deleted"] = sdef.shows_deleted(record) or (
+                parent is not None and parent_def is not None and parent_def.shows_deleted(parent))
         if sdef.parent_id_field and parent is not None:
             record[sdef.parent_id_field] = parent["id"]
         if sdef.replication_key and sdef.replication_key not in record:

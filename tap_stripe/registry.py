@@ -7,6 +7,7 @@ generator all read this table; nothing else lists streams.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class StreamDef:
         lookback_floor_days: Days always re-read, whatever ``lookback_window_days`` says, for
             objects that change without an event.
         created_field: The object's creation time field (Stripe's ``created[...]`` filter).
+        deleted_status: A ``status`` that means deleted (Stripe's ``*.deleted`` event of a
+            subscription cancels it; a listing shows it as ``canceled``).
     """
 
     name: str
@@ -62,6 +65,7 @@ class StreamDef:
     retrieve: str | None = None
     lookback_floor_days: int = 0
     created_field: str = "created"
+    deleted_status: str | None = None
 
     @property
     def key(self) -> str:
@@ -72,6 +76,12 @@ class StreamDef:
     def is_child(self) -> bool:
         """Whether records are read per parent record."""
         return self.parent is not None
+
+    def shows_deleted(self, obj: dict[str, Any]) -> bool:
+        """Whether ``obj`` itself says it is deleted (a stub, or a status meaning deleted)."""
+        if obj.get("deleted") is True:
+            return True
+        return self.deleted_status is not None and obj.get("status") == self.deleted_status
 
     @property
     def retrieve_path(self) -> str | None:
@@ -246,7 +256,8 @@ STREAMS: tuple[StreamDef, ...] = (
               update_events=_prefixed("customer.subscription", "created", "paused",
                                       "pending_update_applied", "pending_update_expired",
                                       "resumed", "trial_will_end", "updated"),
-              delete_events=("customer.subscription.deleted",), params={"status": "all"}),
+              delete_events=("customer.subscription.deleted",), params={"status": "all"},
+              deleted_status="canceled"),
     StreamDef("tax_rates", "/v1/tax_rates", "TaxRate", ("tax_rate",),
               update_events=_prefixed("tax_rate", "created", "updated")),
     StreamDef("top_ups", "/v1/topups", "Topup", ("topup",),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from dateutil import parser as dateparser
@@ -40,14 +42,14 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "lookback_window_days",
-        th.IntegerType,
+        th.IntegerType(minimum=0),
         default=0,
         title="Lookback window (days)",
         description="Re-read this many days before the bookmark on every incremental run.",
     ),
     th.Property(
         "slice_range",
-        th.IntegerType,
+        th.IntegerType(minimum=1),
         default=365,
         title="Slice range (days)",
         description="Size of each `created` window requested from Stripe; a bookmark is "
@@ -63,7 +65,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "event_lag_seconds",
-        th.IntegerType,
+        th.IntegerType(minimum=0),
         default=60,
         title="Event lag (seconds)",
         description="Events younger than this are left for the next run (Stripe's event list "
@@ -80,7 +82,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "max_retries",
-        th.IntegerType,
+        th.IntegerType(minimum=0),
         default=8,
         title="Maximum retries",
         description="How many times a request that failed for a transient reason (429, 5xx, "
@@ -88,29 +90,63 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.NumberType,
+        th.NumberType(exclusive_minimum=0),
         default=60,
         title="Request timeout (seconds)",
         description="Seconds to wait for one Stripe response before retrying it.",
     ),
+    th.Property(
+        "max_requests_per_second",
+        th.NumberType(exclusive_minimum=0),
+        title="Maximum requests per second",
+        description="Ceiling on the tap's request rate for the whole account. Default: Stripe's "
+        "limit for the key's mode (100/s live, 25/s test). Each endpoint is also kept under "
+        "Stripe's 25/s (20/s for files). Lower it to leave room for other API users.",
+    ),
+    th.Property(
+        "on_permission_error",
+        th.StringType,
+        default="fail",
+        allowed_values=["fail", "skip"],
+        title="On permission error",
+        description="Before a sync, what each selected stream will read is probed with one "
+        "cheap request. fail: stop with a table of the streams the key cannot read and the "
+        "permissions Stripe names; skip: sync the others, warn once per unreadable stream and "
+        "list them again at the end of the run.",
+    ),
 ).to_dict()
 
 
-def _value(config: dict[str, Any], name: str) -> Any:
+def _value(config: Mapping[str, Any], name: str) -> Any:
     """The configured value of setting ``name``, or its declared default."""
     value = config.get(name)
     return CONFIG_SCHEMA["properties"][name].get("default") if value is None else value
 
 
-def _int_setting(config: dict[str, Any], name: str, minimum: int) -> int:
+def _number_setting(config: Mapping[str, Any], name: str) -> float | None:
+    """A numeric setting checked against the bounds its schema declares (None: unset)."""
+    spec = CONFIG_SCHEMA["properties"][name]
     value = _value(config, name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        msg = f"Setting {name} must be a whole number >= {minimum}, got {value!r}."
+    if value is None:
+        return None
+    whole = "integer" in spec["type"]
+    strict = "exclusiveMinimum" in spec
+    low = spec["exclusiveMinimum"] if strict else spec["minimum"]
+    # Config files are read with JSON numbers as Decimal.
+    if (isinstance(value, bool) or not isinstance(value, (int,) if whole else (int, float, Decimal))
+            or value < low or (strict and value == low)):
+        kind = "a whole number" if whole else "a number"
+        msg = f"Setting {name} must be {kind} {'>' if strict else '>='} {low}, got {value}."
         raise SettingsError(msg)
-    return value
+    return int(value) if whole else float(value)
 
 
-def _choice(config: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+def _int_setting(config: Mapping[str, Any], name: str) -> int:
+    return int(_number_setting(config, name) or 0)
+
+
+def _choice(config: Mapping[str, Any], name: str) -> str:
+    choices = CONFIG_SCHEMA["properties"][name]["enum"]
     value = _value(config, name)
     if value not in choices:
         msg = f"Setting {name} must be one of {', '.join(choices)}, got {value!r}."
@@ -118,7 +154,23 @@ def _choice(config: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
-def parse_start_date(value: str, now: dt.datetime) -> int:
+def _secret_key(config: Mapping[str, Any]) -> str:
+    """The API key, refused with a fix when missing, empty or publishable (never echoed)."""
+    key = config.get("client_secret")
+    if not isinstance(key, str) or not key.strip():
+        msg = ("Setting client_secret is missing, empty or not text; set it to your Stripe "
+               "secret key (sk_live_... or sk_test_...) or a restricted key (rk_...), e.g. "
+               "with TAP_STRIPE_CLIENT_SECRET.")
+        raise SettingsError(msg)
+    key = key.strip()
+    if key.startswith("pk_"):
+        msg = ("Setting client_secret holds a publishable key (pk_...), which cannot read "
+               "data; use a secret key (sk_...) or a restricted key (rk_...).")
+        raise SettingsError(msg)
+    return key
+
+
+def parse_start_date(value: Any, now: dt.datetime) -> int:
     """Unix seconds of an ISO 8601 start date, which must lie in the past."""
     try:
         parsed = dateparser.isoparse(value)
@@ -129,7 +181,8 @@ def parse_start_date(value: str, now: dt.datetime) -> int:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     if parsed > now:
-        msg = f"Setting start_date {value!r} lies in the future; use a past date."
+        msg = (f"Setting start_date {value!r} lies in the future; use a past date such as "
+               f"{now.strftime('%Y-01-01T00:00:00Z')}.")
         raise SettingsError(msg)
     return int(parsed.timestamp())
 
@@ -138,7 +191,7 @@ def parse_start_date(value: str, now: dt.datetime) -> int:
 class Settings:
     """Validated settings used by the API layer and the fetch engine."""
 
-    client_secret: str
+    client_secret: str = field(repr=False)
     account_id: str | None
     start: int
     lookback_seconds: int
@@ -148,35 +201,30 @@ class Settings:
     request_timeout: float
     event_lag: int
     event_payload: str
+    max_requests_per_second: float | None
+    on_permission_error: str
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], now: dt.datetime) -> Settings:
+    def from_config(cls, config: Mapping[str, Any], now: dt.datetime) -> Settings:
         """Parse and check the tap config; raise SettingsError with a fix on bad input."""
-        key = (config.get("client_secret") or "").strip()
-        if not key:
-            msg = "Setting client_secret is empty; set it to your Stripe secret key (sk_...)."
-            raise SettingsError(msg)
-        if key.startswith("pk_"):
-            msg = ("Setting client_secret holds a publishable key (pk_...); "
-                   "use a secret key (sk_...) or a restricted key (rk_...).")
-            raise SettingsError(msg)
+        key = _secret_key(config)
         api_base = str(config.get("api_base") or DEFAULT_API_BASE).rstrip("/")
         if not api_base.startswith(("http://", "https://")):
-            msg = f"Setting api_base {api_base!r} is not an http(s) address."
+            msg = (f"Setting api_base {api_base!r} is not an http(s) address; use e.g. "
+                   f"{DEFAULT_API_BASE}.")
             raise SettingsError(msg)
-        timeout = _value(config, "request_timeout")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            msg = f"Setting request_timeout must be a positive number of seconds, got {timeout!r}."
-            raise SettingsError(msg)
+        rate = _number_setting(config, "max_requests_per_second")
         return cls(
             client_secret=key,
             account_id=config.get("account_id") or None,
             start=parse_start_date(_value(config, "start_date"), now),
-            lookback_seconds=_int_setting(config, "lookback_window_days", 0) * 86400,
-            slice_seconds=_int_setting(config, "slice_range", 1) * 86400,
+            lookback_seconds=_int_setting(config, "lookback_window_days") * 86400,
+            slice_seconds=_int_setting(config, "slice_range") * 86400,
             api_base=api_base,
-            max_retries=_int_setting(config, "max_retries", 0),
-            request_timeout=float(timeout),
-            event_lag=_int_setting(config, "event_lag_seconds", 0),
-            event_payload=_choice(config, "event_payload", ("auto", "payload", "refetch")),
+            max_retries=_int_setting(config, "max_retries"),
+            request_timeout=float(_number_setting(config, "request_timeout") or 0),
+            event_lag=_int_setting(config, "event_lag_seconds"),
+            event_payload=_choice(config, "event_payload"),
+            max_requests_per_second=None if rate is None else float(rate),
+            on_permission_error=_choice(config, "on_permission_error"),
         )

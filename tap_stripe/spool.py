@@ -1,13 +1,30 @@
-"""One pass over Stripe that serves several streams: the first stream to sync drives it, the
-others' records wait on disk until they sync (singer-sdk syncs streams one after another)."""
+"""One pass over Stripe that serves several streams, and the channels that carry its output.
+
+A pass runs in a background thread and writes each member stream's records and checkpoints, in
+order, into that member's ``Channel``. singer-sdk syncs streams one after another on the main
+thread, so most channels are written long before their stream reads them: a channel keeps a
+bounded number of items in memory and spills the rest to a temporary file, so producers never
+wait for consumers and memory stays bounded however large the account.
+"""
 
 from __future__ import annotations
 
-import json
+import logging
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
+
+import msgspec
+
+LOGGER = logging.getLogger("tap-stripe.spool")
+READ_CHUNK = 1 << 20
+PENDING_BYTES = 1 << 18
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder()
 
 
 @dataclass(frozen=True)
@@ -20,49 +37,203 @@ class Checkpoint:
 Item = dict[str, Any] | Checkpoint
 
 
-class _Spool:
-    """Records and checkpoints of one stream, kept in a temporary file."""
+class PassCancelledError(Exception):
+    """Raised inside a pass whose run was stopped."""
 
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by replay)
 
-    def write(self, item: Item) -> None:
-        if isinstance(item, Checkpoint):
-            self._file.write(b"C%d\n" % item.value)
+def _encode(item: Item, out: bytearray) -> None:
+    if isinstance(item, Checkpoint):
+        out += b"C%d\n" % item.value
+    else:
+        out += b"R"
+        _encoder.encode_into(item, out, -1)
+        out += b"\n"
+
+
+def _decode(line: bytes) -> Item:
+    if line[:1] == b"C":
+        return Checkpoint(int(line[1:]))
+    record: dict[str, Any] = _decoder.decode(line[1:])
+    return record
+
+
+class Channel:
+    """An ordered, thread-safe queue from one producer to one consumer that never blocks the
+    producer: up to ``memory_items`` items wait in memory, later ones in a temporary file.
+
+    Order is kept by one rule: once something waits on disk, new items go to disk too, until
+    the consumer has read the disk back.
+    """
+
+    def __init__(self, memory_items: int) -> None:
+        self.memory_items = memory_items
+        self._cond = threading.Condition()
+        self._memory: deque[Item] = deque()
+        self._file: IO[bytes] | None = None
+        self._written = 0  # bytes in the file
+        self._read = 0  # bytes of the file already read back
+        self._pending = bytearray()  # encoded items not yet written to the file
+        self._closed = False
+        self._discarded = False
+        self._error: BaseException | None = None
+        self.spilled = 0  # items that went through the disk (for tests and benchmarks)
+
+    def put(self, item: Item) -> None:
+        """Append ``item``; never waits for the consumer."""
+        with self._cond:
+            if self._discarded:
+                return
+            if not self._on_disk() and len(self._memory) < self.memory_items:
+                self._memory.append(item)
+                self._cond.notify()
+                return
+            _encode(item, self._pending)
+            self.spilled += 1
+            if len(self._pending) >= PENDING_BYTES:
+                self._write_pending()
+            self._cond.notify()
+
+    def close(self, error: BaseException | None = None) -> None:
+        """No more items; the consumer raises ``error`` after the items already put."""
+        with self._cond:
+            self._closed = True
+            self._error = error
+            self._cond.notify()
+
+    def discard(self) -> None:
+        """The consumer is gone: drop what waits and ignore what comes."""
+        with self._cond:
+            self._discarded = True
+            self._memory.clear()
+            self._pending.clear()
+            self._drop_file()
+
+    @property
+    def discarded(self) -> bool:
+        """Whether the consumer gave up on this channel."""
+        return self._discarded
+
+    def __iter__(self) -> Iterator[Item]:
+        """Every item in order, waiting while none is ready; raises the producer's error."""
+        while True:
+            with self._cond:
+                while not self._memory and not self._on_disk() and not self._closed:
+                    self._cond.wait()
+                if not self._memory and self._on_disk():
+                    self._load()
+                if not self._memory:  # closed, and everything was read
+                    error = self._error
+                    self._drop_file()
+                    if error is not None:
+                        raise error
+                    return
+                batch = list(self._memory)
+                self._memory.clear()
+            yield from batch
+
+    def _on_disk(self) -> bool:
+        return bool(self._pending) or self._read < self._written
+
+    def _write_pending(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _drop_file)
+        self._file.seek(self._written)
+        self._file.write(self._pending)
+        self._written += len(self._pending)
+        self._pending.clear()
+
+    def _load(self) -> None:
+        """Move the oldest spilled items into memory (caller holds the lock)."""
+        if self._read < self._written and self._file is not None:
+            self._file.seek(self._read)
+            chunk = self._file.read(min(READ_CHUNK, self._written - self._read))
+            if not chunk.endswith(b"\n"):
+                chunk += self._file.readline()  # every item ends its line within the file
+            self._read += len(chunk)
+            if self._read == self._written:  # drained: start the file over
+                self._file.truncate(0)
+                self._read = self._written = 0
         else:
-            self._file.write(b"R" + json.dumps(item, separators=(",", ":")).encode() + b"\n")
+            chunk = bytes(self._pending)
+            self._pending.clear()
+        self._memory.extend(_decode(line) for line in chunk.split(b"\n")[:-1])
 
-    def replay(self) -> Iterator[Item]:
-        self._file.seek(0)
-        for line in self._file:
-            if line[:1] == b"C":
-                yield Checkpoint(int(line[1:]))
-            else:
-                yield json.loads(line[1:])
-        self._file.close()
+    def _drop_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._read = self._written = 0
 
 
 class SharedPass:
-    """A pass whose output is split by member stream; subclasses implement ``produce``."""
+    """A pass whose output is split by member stream; subclasses implement ``produce``.
 
-    def __init__(self, members: list[str]) -> None:
+    ``start`` runs it in a background thread (``items`` starts it if nothing did); each
+    member reads its own channel with ``items(name)``. A failure of the pass reaches every
+    member after the items produced before it.
+    """
+
+    def __init__(self, members: list[str], memory_items: int) -> None:
         self.members = members
-        self._spools: dict[str, _Spool] | None = None
+        self.channels = {m: Channel(memory_items) for m in members}
+        self.stop = threading.Event()
+        self.finished = False
+        self.on_done: Callable[[SharedPass], None] | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def produce(self) -> Iterator[tuple[str, Item]]:
         """(member, record or checkpoint) pairs, each member's in the order it must emit them."""
         raise NotImplementedError
 
+    @property
+    def started(self) -> bool:
+        """Whether the pass has been started."""
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Run the pass in a background thread (once)."""
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, daemon=True,
+                                            name=f"tap-stripe-{type(self).__name__}")
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the pass to stop as soon as possible."""
+        self.stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the pass thread to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def items(self, name: str) -> Iterator[Item]:
-        """Member ``name``'s records and checkpoints: live for the first caller, else replayed."""
-        if self._spools is not None:
-            spool = self._spools.pop(name, None)
-            if spool is not None:
-                yield from spool.replay()
-            return
-        self._spools = {m: _Spool() for m in self.members if m != name}
-        for member, item in self.produce():
-            if member == name:
-                yield item
-            elif member in self._spools:
-                self._spools[member].write(item)
+        """Member ``name``'s records and checkpoints in order, waiting for them as needed."""
+        self.start()
+        channel = self.channels[name]
+        try:
+            yield from channel
+        finally:
+            channel.discard()
+
+    def _run(self) -> None:
+        error: BaseException | None = None
+        channels = self.channels
+        try:
+            for member, item in self.produce():
+                if self.stop.is_set():
+                    raise PassCancelledError
+                channel = channels[member]
+                channel.put(item)
+                if channel.discarded and all(c.discarded for c in channels.values()):
+                    break
+        except BaseException as exc:  # handed to the consumers, raised on the main thread
+            error = exc
+            self.stop.set()
+        for channel in channels.values():
+            channel.close(error)
+        self.finished = True
+        if self.on_done is not None:
+            self.on_done(self)

@@ -1,23 +1,37 @@
-"""The tap: settings, the stream list from the registry, and the command line entry point."""
+"""The tap: settings, the stream list from the registry, the checks before a sync, and the
+command line entry point."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import sys
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 
+import click
 from singer_sdk import Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+from singer_sdk.plugin_base import _ConfigInput
+from singer_sdk.singerlib import StateMessage
+from singer_sdk.tap_base import CliTestOptionValue
 
-from tap_stripe.errors import TapStripeError
-from tap_stripe.registry import STREAMS
+from tap_stripe.errors import SettingsError, TapStripeError, redact
+from tap_stripe.permissions import Probe, Reads, check_permissions, skipped_summary
+from tap_stripe.registry import BY_NAME, STREAMS
 from tap_stripe.run import Run
-from tap_stripe.settings import CONFIG_SCHEMA
+from tap_stripe.settings import CONFIG_SCHEMA, Settings
 from tap_stripe.streams import StripeStream
+from tap_stripe.writer import BufferedWriter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
+
+LOGGER = logging.getLogger("tap-stripe")
 
 
 class TapStripe(Tap):
@@ -26,20 +40,161 @@ class TapStripe(Tap):
     name = "tap-stripe"
     package_name = "tap-stripe"
     config_jsonschema = CONFIG_SCHEMA
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedWriter
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
         TapCapabilities.CATALOG,
         TapCapabilities.DISCOVER,
         TapCapabilities.STATE,
+        TapCapabilities.TEST,
         PluginCapabilities.ABOUT,
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
     ]
 
     def discover_streams(self) -> list[StripeStream]:
-        """One stream per registry row, sharing one Run."""
-        run = Run(self.config, lambda: cast("dict[str, StripeStream]", self.streams))
-        return [StripeStream(self, sdef, run) for sdef in STREAMS]
+        """One stream per registry row, sharing one Run (and the streams the run skips)."""
+        self._run = Run(self.config, lambda: cast("dict[str, StripeStream]", self.streams))
+        self.skipped: list[Probe] = []
+        return [StripeStream(self, sdef, self._run) for sdef in STREAMS]
+
+    def _stripe_streams(self) -> list[StripeStream]:
+        return cast("list[StripeStream]", list(self.streams.values()))
+
+    # -- input checks: one clear line for each kind of bad input ----------------------------
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """Check the settings with the tap's own rules first (one message with a fix), then
+        against the JSON Schema (its errors joined into one line)."""
+        if not raise_errors:
+            return super()._validate_config(raise_errors=False)
+        Settings.from_config(self.config, dt.datetime.now(dt.timezone.utc))
+        try:
+            return super()._validate_config(raise_errors=True)
+        except ConfigValidationError as exc:
+            msg = redact("Invalid settings: " + "; ".join(exc.errors) + ".",
+                         self.config.get("client_secret"))
+            raise SettingsError(msg) from None
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Refuse a state that is not ``{"bookmarks": {stream: {...}}}`` with a fix."""
+        bookmarks = state.get("bookmarks", {}) if isinstance(state, dict) else None
+        if not isinstance(bookmarks, dict) or not all(
+                isinstance(v, dict) for v in bookmarks.values()):
+            msg = ('The state is not a Singer state of the form {"bookmarks": {"<stream>": '
+                   '{...}}}; pass the last STATE message\'s value, or no state to start afresh.')
+            raise SettingsError(msg)
+        super().load_state(state)
+
+    def _check_catalog(self) -> None:
+        """Refuse a catalog that selects streams this tap does not have."""
+        catalog = self.input_catalog
+        unknown = sorted(sid for sid, entry in (catalog or {}).items()
+                         if sid not in BY_NAME and entry.metadata.root.selected is not False)
+        if unknown:
+            msg = (f"The catalog selects stream(s) tap-stripe does not have: "
+                   f"{', '.join(unknown)}. Run tap-stripe --discover for the current list and "
+                   "rebuild the catalog from it.")
+            raise SettingsError(msg)
+
+    # -- the checks before a sync ------------------------------------------------------------
+
+    def _set_compatible_replication_methods(self) -> None:
+        """singer-sdk's ``sync_all`` (final) calls this before it writes anything: the tap
+        checks its catalog here and probes what this run will read for each stream (a run
+        that only follows events needs /v1/events alone)."""
+        super()._set_compatible_replication_methods()
+        self._check_catalog()
+        reads = [Reads(s.name, s.plan.list_from is not None, s.plan.events_from is not None)
+                 for s in self._stripe_streams() if s.selected]
+        self.skipped = self.check_permissions(reads)
+        self._run.clock_set()
+        for probe in self.skipped:
+            self.streams[probe.stream].selected = False
+
+    def check_permissions(self, reads: list[Reads] | None = None,
+                          show: Callable[[str], None] | None = None) -> list[Probe]:
+        """Probe what is read for each selected stream (by default: its list endpoint, and
+        ``/v1/events`` if events keep it current); the unreadable streams, to skip, or
+        StreamsNotReadableError (see ``on_permission_error``). ``show`` gets the table."""
+        if reads is None:
+            reads = [Reads(s.name, events=s.replication_method == "INCREMENTAL"
+                           and s.sdef.cursor != "created")
+                     for s in self._stripe_streams() if s.selected]
+        return check_permissions(self._run.api, reads, self._run.settings.on_permission_error,
+                                 show=show)
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """On SIGTERM or Ctrl-C the last line written is the current STATE, even when an
+        identical STATE was written before a later SCHEMA (singer-sdk skips unchanged ones)."""
+        self.write_message(StateMessage(value=self.state))
+        super()._handle_termination(signum, frame)
+
+    def log_run_end(self) -> None:
+        """The end-of-run summary: requests and retries, and the skipped streams again."""
+        self._stripe_streams()  # the run exists once the streams do
+        api = self._run.api
+        if api.requests:
+            reasons = ", ".join(f"{k}: {n}" for k, n in sorted(api.retry_reasons.items()))
+            LOGGER.info("Stripe requests: %d, retried: %d%s.", api.requests, api.retries,
+                        f" ({reasons})" if reasons else "")
+        if self.skipped:
+            LOGGER.warning("%s", skipped_summary(self.skipped))
+
+    # -- command line ------------------------------------------------------------------------
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: _ConfigInput | None = None,
+        state: IO[str] | None = None,
+        catalog: IO[str] | None = None,
+    ) -> None:
+        """A sync from the command line: singer-sdk's, except that a state or catalog file
+        that is not JSON gets one line, and the run ends with ``log_run_end`` (also after a
+        failure or a SIGTERM)."""
+        super(Tap, cls).invoke(about=about, about_format=about_format)  # --about
+        cls.print_version(print_fn=cls.logger.info)
+        config = config or _ConfigInput()
+        tap = cls(config=config.config, parse_env_config=config.parse_env,
+                  state=_json_file(state, "state"), catalog=_json_file(catalog, "catalog"))
+        try:
+            tap.sync_all()
+        finally:
+            tap.log_run_end()
+
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """``--test``: probe each selected stream with one request and print the table
+        (``--test=schema`` keeps singer-sdk's behaviour)."""
+        if value != CliTestOptionValue.All.value:
+            super().cb_test(ctx, param, value)
+            return
+        config: _ConfigInput = ctx.params.get("config") or _ConfigInput()
+        tap = cls(config=config.config, parse_env_config=config.parse_env)
+        tap.check_permissions(show=click.echo)  # every list endpoint, and /v1/events
+        ctx.exit()
+
+
+def _json_file(file: IO[str] | None, what: str) -> dict[str, Any] | None:
+    """The JSON object in ``file``; SettingsError with a fix when it is not one."""
+    if file is None:
+        return None
+    text = file.read()
+    name = getattr(file, "name", "")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = (f"The {what} file {name} is not valid JSON ({exc.msg}, line {exc.lineno} "
+               f"column {exc.colno}); fix it or pass another --{what} file.")
+        raise SettingsError(msg) from None
+    if not isinstance(value, dict):
+        msg = (f"The {what} file {name} holds a JSON {type(value).__name__}, not an object; "
+               f"pass a Singer {what} file.")
+        raise SettingsError(msg)
+    return value
 
 
 def main() -> None:
@@ -47,5 +202,5 @@ def main() -> None:
     try:
         TapStripe.cli()
     except TapStripeError as exc:
-        logging.getLogger("tap-stripe").error("%s", exc)
+        LOGGER.error("%s", redact(str(exc)))
         sys.exit(1)

@@ -357,6 +357,9 @@ class Dataset:
         """The object as generated (before any change made through the control API)."""
         kind = self.kind(name, index)
         rng = random.Random(mix(self._keys[name] ^ 0xABCDEF, index))
-        return objects.build(kind, id=self.id(name, index), created=self.created(name, index),
-                             rng=rng, links=self.links(name, index),
-                             livemode=self.shape.livemode)
+        built = objects.build(kind, id=self.id(name, index), created=self.created(name, index),
+                              rng=rng, links=self.links(name, index),
+                              livemode=self.shape.livemode)
+        if "updated" in built:  # generated objects were last changed before the anchor
+            built["updated"] = min(built["updated"], self.shape.anchor)
+        return built

@@ -237,6 +237,8 @@ class AccountStore:
         rng = random.Random(mix(salt(self.world.seed, self.account, name, "created"), serial))
         built = objects.build(kind, id=object_id, created=moment, rng=rng, links=all_links,
                               livemode=self.dataset.shape.livemode)
+        if "updated" in built:  # Stripe's `updated` (products): the last change, now
+            built["updated"] = moment
         obj = _merged(built, fields)
         key = (moment, 1, self.dataset.counts[name] + serial)
         overlay.objects[object_id] = obj
@@ -259,6 +261,8 @@ class AccountStore:
             raise ControlError(f"fields cannot be changed: {sorted(frozen)}")
         old = self.base(name, object_id)
         new = _merged(old, fields)
+        if "updated" in old and "updated" not in fields and new != old:
+            new["updated"] = self.world.clock.now()  # Stripe's `updated` (products)
         previous = _previous(old, new)
         if not previous:
             return self.render(name, object_id)

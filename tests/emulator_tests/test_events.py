@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.emulator import Emulator
-from tests.emulator_tests.conftest import DAY, Client
+from tests.emulator_tests.conftest import CLOCK, DAY, Client
 
 
 def test_creating_updating_and_deleting_append_events(fresh: Emulator) -> None:
@@ -123,3 +123,22 @@ def test_events_keep_the_api_version_of_their_time(fresh: Emulator) -> None:
     assert after[0]["api_version"] == "2027-01-01.future"
     assert after[1:] == before
     assert Client(fresh).get("/v1/coupons").headers["Stripe-Version"] == "2027-01-01.future"
+
+
+def test_stripes_updated_field_is_the_time_of_the_last_change(fresh: Emulator) -> None:
+    product = fresh.create("product", {"name": "Desk"})
+    assert product["updated"] == product["created"] == CLOCK
+    fresh.advance(90)
+    changed = fresh.update(product["id"], {"name": "Standing desk"})
+    assert changed["updated"] == CLOCK + 90
+    event = fresh.events()[0]
+    assert event["type"] == "product.updated"
+    assert event["data"]["object"]["updated"] == CLOCK + 90
+    assert event["data"]["previous_attributes"] == {"name": "Desk", "updated": CLOCK}
+
+
+def test_generated_objects_were_last_updated_before_the_start_clock() -> None:
+    with Emulator(seed=5, scale=1000, clock=CLOCK) as emulator:
+        products = emulator.objects("products")
+    assert any(p["created"] > CLOCK - 30 * DAY for p in products)
+    assert all(p["created"] <= p["updated"] <= CLOCK for p in products)

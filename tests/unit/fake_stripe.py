@@ -21,6 +21,7 @@ class FakeStripe:
         self.lists: dict[str, list[dict[str, Any]]] = {}
         self.tags: dict[int, dict[str, str]] = {}
         self.calls: list[tuple[str, dict[str, str]]] = []
+        self.probes: list[str] = []
         self.failures: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
         self.objects: dict[str, dict[str, Any] | None] = {}
         rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/v1/.*"),
@@ -55,7 +56,10 @@ class FakeStripe:
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
         url = urlsplit(request.url)
         query = dict(parse_qsl(url.query))
-        self.calls.append((url.path, query))
+        if query.get("limit") == "1":  # the permission probe before each sync
+            self.probes.append(url.path)
+        else:
+            self.calls.append((url.path, query))
         failure = self.failures.get((url.path, query.get("created[gte]", "")))
         if failure:
             return failure[0], {}, json.dumps(failure[1])

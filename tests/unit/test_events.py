@@ -223,3 +223,57 @@ def test_same_second_as_bookmark_is_neither_dropped_nor_repeated(fake: FakeStrip
     ])
     out = run_tap(config(event_lag_seconds=0), ["products"], out.state)
     assert out.ids("products") == ["prod_2"]
+
+
+def test_refill_after_a_long_pause_still_flags_deletes_of_the_last_29_days(
+        fake: FakeStripe) -> None:
+    fake.add("/v1/coupons", [{"id": "co_kept", "object": "coupon", "created": NOW - 90 * DAY,
+                              "name": "now"}])
+    fake.add("/v1/events", [
+        event("evt_1", "coupon.deleted", NOW - 10 * DAY, {"id": "co_gone", "object": "coupon"}),
+        event("evt_2", "coupon.updated", NOW - 9 * DAY,
+              {"id": "co_kept", "object": "coupon", "name": "older"}),
+    ])
+    out = run_tap(config(), ["coupons"], state_at(NOW - 40 * DAY, "coupons"))
+    got = [(r["id"], r.get("name"), r["is_deleted"]) for r in out.records["coupons"]]
+    # the list gives the current coupon; of the older events only the delete is passed on
+    assert got == [("co_kept", "now", False), ("co_gone", None, True)]
+
+
+def test_child_records_leave_the_parents_embedded_list_untouched(fake: FakeStripe) -> None:
+    start = NOW - DAY
+    line = {"id": "il_1", "object": "line_item", "created": 1}
+    fake.add("/v1/invoices", [{"id": "in_1", "object": "invoice", "created": start,
+                               "lines": {"object": "list", "data": [line], "has_more": False}}])
+    out = run_tap(config(), ["invoices", "invoice_line_items"])
+    assert out.records["invoices"][0]["lines"]["data"] == [line]
+    assert out.records["invoice_line_items"][0]["invoice_id"] == "in_1"
+
+
+def test_children_of_a_parent_deleted_since_its_event_are_skipped_not_fatal(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [event("evt_1", "customer.updated", bookmark + 1,
+                                  {"id": "cus_gone", "object": "customer"})])
+    fake.put("/v1/customers/cus_gone/balance_transactions", None)  # 404: deleted since
+    out = run_tap(config(), ["customers", "customer_balance_transactions"],
+                  state_at(bookmark, "customers", "customer_balance_transactions"))
+    assert out.error is None
+    assert out.ids("customers") == ["cus_gone"]
+    assert out.records["customer_balance_transactions"] == []
+
+
+def test_a_listed_canceled_subscription_is_flagged_deleted_with_its_items(
+        fake: FakeStripe) -> None:
+    items = {"object": "list", "has_more": False,
+             "data": [{"id": "si_1", "object": "subscription_item", "created": 1}]}
+    fake.add("/v1/subscriptions", [
+        {"id": "sub_c", "object": "subscription", "created": NOW - DAY, "status": "canceled",
+         "items": items},
+        {"id": "sub_a", "object": "subscription", "created": NOW - DAY, "status": "active",
+         "items": {"object": "list", "has_more": False, "data": []}}])
+    out = run_tap(config(), ["subscriptions", "subscription_items"])
+    flags = {r["id"]: r["is_deleted"] for r in out.records["subscriptions"]}
+    assert flags == {"sub_c": True, "sub_a": False}
+    assert [(r["id"], r["is_deleted"]) for r in out.records["subscription_items"]] == [
+        ("si_1", True)]

@@ -1,0 +1,286 @@
+"""Concurrent fetching that keeps Stripe's order: a list endpoint read over `created` windows
+in sub-windows split on the fly, and an ordered map for the requests made per object.
+
+Both hand results back in exactly the order a one-request-at-a-time reader would, so records
+and checkpoints come out the same; only the waiting overlaps.
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from tap_stripe.api import PAGE_SIZE, StripeApi
+from tap_stripe.scheduler import Budget
+from tap_stripe.spool import PassCancelledError
+
+T = TypeVar("T")
+R = TypeVar("R")
+Obj = dict[str, Any]
+# A sub-window is cut in two when it looks like it holds at least this many more pages.
+SPLIT_PAGES = 4
+POLL_SECONDS = 0.2
+# The next window's first request goes out when the previous window has answered, or when its
+# first request has waited this long (empty windows then cost no round trip each).
+SPECULATE_SECONDS = 0.1
+
+
+def created_of(obj: Obj) -> int:
+    """When ``obj`` was created: ``created``, or ``date`` for the few objects (invoice items)
+    that carry their creation time under that name."""
+    return int(obj.get("created") or obj.get("date") or 0)
+
+
+class Submit(Protocol):
+    """Runs a call on a worker thread (``Pool.submit``)."""
+
+    def __call__(self, fn: Callable[..., T], /, *args: Any) -> Future[T]: ...
+
+
+@dataclass(frozen=True)
+class WindowEnd:
+    """Marks the end of the window ``[gte, lt)`` in a listing."""
+
+    gte: int
+    lt: int
+
+
+@dataclass
+class _Segment:
+    """A sub-window being listed: ``[gte, lt)``, continued after ``cursor``."""
+
+    window: WindowEnd
+    gte: int
+    lt: int
+    cursor: str | None = None
+    requested: bool = False
+    in_flight: bool = False
+    done: bool = False
+    error: BaseException | None = None
+    seen: int = 0
+    newest: int = 0
+    pages: deque[tuple[int, list[Obj]]] = field(default_factory=deque)  # (weight, page)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What to list: a path, its fixed parameters, and whether it filters on ``created``."""
+
+    path: str
+    params: Mapping[str, Any]
+    created_filter: bool = True
+    account: str | None = None
+
+
+class WindowLister:
+    """The pages of one listing over consecutive windows: within a window newest first, each
+    window's pages followed by its ``WindowEnd``, windows oldest first.
+
+    A sub-window whose page says ``has_more`` and whose remaining span looks like it holds
+    ``SPLIT_PAGES`` pages or more (judged from how many objects the span read so far held) is
+    cut in two at the middle of what remains: the newer half continues after the cursor, the
+    older half waits its turn. Splitting again and again leaves a window in sub-windows of a
+    few pages, fetched oldest first, several at once. The next window's first page is
+    requested once the previous window has answered, or its first request has waited
+    ``SPECULATE_SECONDS``. At most ``in_flight`` requests run at once, at most ``ahead``
+    pages are requested or waiting, and none is requested ahead while the run's ``budget`` of
+    buffered objects is spent; the oldest sub-window may always fetch, so the listing never
+    stalls. Endpoints without a ``created`` filter are read in one pass, newest first,
+    until objects older than the window start.
+    """
+
+    def __init__(self, api: StripeApi, listing: Listing, windows: list[tuple[int, int]], *,
+                 submit: Submit, in_flight: int, ahead: int, budget: Budget,
+                 stop: threading.Event) -> None:
+        self.api = api
+        self.listing = listing
+        self.submit = submit
+        self.in_flight = max(1, in_flight)
+        self.ahead = max(1, ahead)
+        self.budget = budget
+        self.stop = stop
+        self._segments = [_Segment(WindowEnd(gte, lt), gte, lt) for gte, lt in windows]
+        self._answers: queue.SimpleQueue[tuple[_Segment, Future[Obj]]] = queue.SimpleQueue()
+        self._running = 0
+        self._waiting = 0
+        self._opened: dict[WindowEnd, float] = {}  # when each window's first request went out
+        self._heard: set[WindowEnd] = set()  # windows that answered at least once
+        self._wake: float | None = None  # when the next window may go out speculatively
+
+    def __iter__(self) -> Iterator[list[Obj] | WindowEnd]:
+        """Pages and window ends in order (see the class docstring)."""
+        segments = self._segments
+        self._pump()
+        while segments:
+            self._collect(wait=False)
+            head = segments[0]
+            if head.pages:
+                weight, page = head.pages.popleft()
+                self._waiting -= 1
+                self.budget.give(weight)
+                yield page
+            elif head.error is not None:
+                raise head.error
+            elif head.done:
+                segments.pop(0)
+                if not segments or segments[0].window is not head.window:
+                    yield head.window
+            else:
+                self._collect(wait=True)
+            self._pump()
+
+    def _fetch(self, gte: int, lt: int, cursor: str | None) -> Obj:
+        listing = self.listing
+        query: dict[str, Any] = {"limit": PAGE_SIZE, **listing.params}
+        if listing.created_filter:
+            query["created"] = {"gte": gte, "lt": lt}
+        if cursor:
+            query["starting_after"] = cursor
+        return self.api.get(listing.path, query, listing.account)
+
+    def _pump(self) -> None:
+        """Request the next page of every sub-window that may fetch, oldest first."""
+        segments = self._segments
+        self._wake = None
+        for index, seg in enumerate(segments):
+            if seg.error is not None:
+                return
+            if seg.in_flight or seg.done:
+                continue
+            if index and not seg.requested and seg.window not in self._opened:
+                before = segments[index - 1].window
+                opened = self._opened.get(before)
+                if opened is None:
+                    return
+                if before not in self._heard:
+                    ready = opened + SPECULATE_SECONDS
+                    if time.monotonic() < ready:
+                        self._wake = ready
+                        return
+            if index and (self._running >= self.in_flight
+                          or self._running + self._waiting >= self.ahead
+                          or not self.budget.available):
+                return
+            self._opened.setdefault(seg.window, time.monotonic())
+            seg.requested = seg.in_flight = True
+            self._running += 1
+            future = self.submit(self._fetch, seg.gte, seg.lt, seg.cursor)
+            future.add_done_callback(functools.partial(self._answered, seg))
+
+    def _answered(self, seg: _Segment, future: Future[Obj]) -> None:
+        self._answers.put((seg, future))
+
+    def _collect(self, *, wait: bool) -> None:
+        """Take in the answers that arrived; if ``wait``, wait for one (or until a window may
+        go out speculatively)."""
+        while True:
+            timeout = POLL_SECONDS
+            if self._wake is not None:
+                timeout = max(0.0, min(timeout, self._wake - time.monotonic()))
+            try:
+                seg, future = self._answers.get(timeout=timeout) if wait else (
+                    self._answers.get_nowait())
+            except queue.Empty:
+                if self.stop.is_set():
+                    raise PassCancelledError from None
+                if wait and (self._wake is None or time.monotonic() < self._wake):
+                    continue
+                return
+            wait = False
+            self._arrive(seg, future)
+
+    def _arrive(self, seg: _Segment, future: Future[Obj]) -> None:
+        seg.in_flight = False
+        self._running -= 1
+        try:
+            page = future.result()
+        except BaseException as exc:  # raised in order, when the listing reaches this page
+            seg.error = exc
+            return
+        self._heard.add(seg.window)
+        data: list[Obj] = page.get("data") or []
+        kept = data
+        before_start = False
+        if not self.listing.created_filter:
+            kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
+            before_start = bool(data) and created_of(data[-1]) < seg.gte
+        if kept:
+            weight = _weight(kept)
+            seg.pages.append((weight, kept))
+            self._waiting += 1
+            self.budget.take(weight)
+        if not data or not page.get("has_more") or before_start:
+            seg.done = True
+            return
+        if not seg.seen:
+            seg.newest = created_of(data[0])
+        seg.seen += len(data)
+        seg.cursor = data[-1]["id"]
+        if self.listing.created_filter:
+            self._maybe_split(seg, created_of(data[-1]))
+
+    def _maybe_split(self, seg: _Segment, oldest: int) -> None:
+        """Cut what remains of ``seg`` (created in ``[gte, oldest]``) in two if it is large."""
+        span = oldest - seg.gte
+        if self.in_flight < 2 or span < 2:  # one request at a time gains nothing by it
+            return
+        expected = seg.seen * span / max(1, seg.newest - oldest + 1)
+        if expected < SPLIT_PAGES * PAGE_SIZE:
+            return
+        middle = seg.gte + span // 2
+        older = _Segment(seg.window, seg.gte, middle)
+        seg.gte = middle
+        self._segments.insert(self._segments.index(seg) + 1, older)
+
+
+def _weight(page: list[Obj]) -> int:
+    """Objects in ``page``, the children of its embedded lists included."""
+    return len(page) + sum(len(value.get("data") or ()) for obj in page for value in obj.values()
+                           if isinstance(value, dict) and value.get("object") == "list")
+
+
+def ordered(submit: Submit, fn: Callable[[T], R], items: Iterable[T], *, ahead: int,
+            remote: Callable[[T], bool], stop: threading.Event) -> Iterator[tuple[T, R]]:
+    """``(item, fn(item))`` in the order of ``items``; calls for which ``remote(item)`` holds
+    run on workers, up to ``ahead`` items beyond the one being handed out, others inline."""
+    pending: deque[tuple[T, Future[R] | None, R | None]] = deque()
+    source = iter(items)
+    while True:
+        try:
+            item = next(source)
+        except StopIteration:
+            break
+        except BaseException:  # what came before the failure still comes out first
+            while pending:
+                yield _settle(pending.popleft(), stop)
+            raise
+        if remote(item):
+            pending.append((item, submit(fn, item), None))
+        else:
+            pending.append((item, None, fn(item)))
+        while pending and (len(pending) > ahead or _ready(pending[0][1])):
+            yield _settle(pending.popleft(), stop)
+    while pending:
+        yield _settle(pending.popleft(), stop)
+
+
+def _ready(future: Future[Any] | None) -> bool:
+    return future is None or future.done()
+
+
+def _settle(entry: tuple[T, Future[R] | None, R | None],
+            stop: threading.Event) -> tuple[T, R]:
+    item, future, value = entry
+    if future is None:
+        return item, value  # type: ignore[return-value]
+    while not wait([future], timeout=POLL_SECONDS).done:
+        if stop.is_set():
+            raise PassCancelledError
+    return item, future.result()

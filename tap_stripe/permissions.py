@@ -1,0 +1,177 @@
+"""The permission check: one cheap request (``limit=1``) per endpoint a run will read.
+
+Restricted keys (``rk_...``) often lack a permission; Stripe answers 403 and names it
+(``rak_customer_read``). The check turns those answers into a table (stream, readable, the
+permission needed) and applies ``on_permission_error``: ``fail`` stops the run with the table,
+``skip`` names each stream it leaves out. A stream is probed for what it reads: its list endpoint
+when it lists (child streams with the first id of their parent), ``/v1/events`` when it follows
+events. Each endpoint is asked once, so a run that only follows events costs one request.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tap_stripe.errors import StreamsNotReadableError, StripeAccessError
+from tap_stripe.registry import BY_NAME, StreamDef
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from tap_stripe.api import StripeApi
+
+LOGGER = logging.getLogger("tap-stripe.permissions")
+EVENTS_PATH = "/v1/events"
+REFUSALS = (400, 403, 404)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What one probe found out about a stream.
+
+    Attributes:
+        stream: Stream name.
+        readable: True or False; None when it could not be probed (``note`` says why).
+        permission: The permission(s) Stripe named in its 403, if any.
+        note: Why the stream is not readable or was not probed.
+    """
+
+    stream: str
+    readable: bool | None
+    permission: str = ""
+    note: str = ""
+
+    @property
+    def status(self) -> str:
+        """``yes``, ``no`` or ``unknown``, as the table shows it."""
+        return {True: "yes", False: "no", None: "unknown"}[self.readable]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a run reads for one stream: its list endpoint, ``/v1/events``, or both."""
+
+    stream: str
+    listing: bool = True
+    events: bool = False
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The outcome of one probe request: the first object's id, or the refusal."""
+
+    first_id: str | None = None
+    error: StripeAccessError | None = None
+
+
+class PermissionCheck:
+    """Probes streams through ``api``; each endpoint is requested at most once."""
+
+    def __init__(self, api: StripeApi, account: str | None = None) -> None:
+        self.api = api
+        self.account = account
+        self._answers: dict[tuple[str, tuple[tuple[str, str], ...]], _Answer] = {}
+
+    def probe(self, reads: Iterable[Reads]) -> list[Probe]:
+        """One probe per stream, in the order given."""
+        return [self._probe(r) for r in reads]
+
+    def _ask(self, path: str, params: dict[str, Any]) -> _Answer:
+        """GET ``path`` with ``limit=1``. Stripe refusing the endpoint (403, 400, 404) is an
+        answer; anything else (a wrong key, an unreachable or non-Stripe api_base) ends the run."""
+        key = (path, tuple(sorted(params.items())))
+        if key not in self._answers:
+            try:
+                page = self.api.get(path, {"limit": 1, **params}, self.account)
+            except StripeAccessError as exc:
+                if exc.status not in REFUSALS:
+                    raise
+                self._answers[key] = _Answer(error=exc)
+            else:
+                data = page.get("data") or []
+                self._answers[key] = _Answer(first_id=data[0].get("id") if data else None)
+        return self._answers[key]
+
+    def _probe(self, reads: Reads) -> Probe:
+        sdef = BY_NAME[reads.stream]
+        if reads.listing:
+            listed = self._probe_list(sdef)
+            if listed.readable is not True:
+                return listed
+        if reads.events:
+            events = self._ask(EVENTS_PATH, {})
+            if events.error is not None:
+                return _refused(sdef.name, events.error, "kept current through /v1/events: ")
+        note = "" if reads.listing else "reads only /v1/events this run"
+        return Probe(sdef.name, True, note=note)
+
+    def _probe_list(self, sdef: StreamDef) -> Probe:
+        """The stream's list endpoint; a child's with the first id of its parent."""
+        if sdef.parent is None:
+            answer = self._ask(sdef.path, dict(sdef.params))
+        else:
+            parent = self._ask(BY_NAME[sdef.parent].path, dict(BY_NAME[sdef.parent].params))
+            if parent.error is not None:
+                return _refused(sdef.name, parent.error, f"needs {sdef.parent}: ")
+            if parent.first_id is None:
+                return Probe(sdef.name, None, note=f"not probed: no {sdef.parent} to probe with")
+            params = dict(sdef.params)
+            if sdef.parent_filter:
+                params[sdef.parent_filter] = parent.first_id
+            answer = self._ask(sdef.path.format(parent_id=parent.first_id), params)
+        if answer.error is not None:
+            return _refused(sdef.name, answer.error)
+        return Probe(sdef.name, True)
+
+
+def _refused(name: str, error: StripeAccessError, prefix: str = "") -> Probe:
+    note = "" if error.permission else prefix + str(error)
+    return Probe(name, False, permission=error.permission or "", note=note)
+
+
+def render_table(probes: list[Probe]) -> str:
+    """The probes as an aligned text table: stream, readable, permission or note."""
+    rows = [("stream", "readable", "permission needed / note")]
+    rows += [(p.stream, p.status, p.permission or p.note) for p in probes]
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{a:<{width}}  {b:<8}  {c}".rstrip() for a, b, c in rows)
+
+
+def check_permissions(api: StripeApi, reads: list[Reads], on_error: str, *,
+                      account: str | None = None,
+                      show: Callable[[str], None] | None = None) -> list[Probe]:
+    """Probe what a run reads for each stream; return the unreadable ones (to skip) or raise.
+
+    The table goes to ``show`` when given, else to the log. With ``on_error == "fail"`` any
+    unreadable stream raises ``StreamsNotReadableError``; with ``"skip"`` each unreadable
+    stream gets one warning.
+    """
+    probes = PermissionCheck(api, account).probe(reads)
+    refused = [p for p in probes if p.readable is False]
+    table = render_table(probes)
+    if show is not None:
+        show(table)
+    else:
+        LOGGER.log(logging.WARNING if refused else logging.INFO,
+                   "Permission check of the %d selected streams:\n%s", len(probes), table)
+    if not refused:
+        return []
+    listed = ", ".join(p.stream for p in refused)
+    if on_error == "fail":
+        msg = (f"The API key cannot read {len(refused)} of the {len(probes)} selected streams "
+               f"({listed}). Grant the permissions named in the table, deselect those streams, "
+               "or set on_permission_error to skip.")
+        raise StreamsNotReadableError(msg)
+    for probe in refused:
+        LOGGER.warning("Skipping stream %s: the API key cannot read it (%s).", probe.stream,
+                       probe.permission or probe.note)
+    return refused
+
+
+def skipped_summary(refused: list[Probe]) -> str:
+    """The end-of-run reminder of the streams left out."""
+    listed = ", ".join(f"{p.stream} ({p.permission or 'not readable'})" for p in refused)
+    return (f"{len(refused)} selected stream(s) were skipped because the API key cannot read "
+            f"them: {listed}.")

@@ -1,0 +1,208 @@
+"""Runs a run's shared passes ahead of the streams that read them, on one bounded pool of HTTP
+worker threads.
+
+singer-sdk syncs streams one after another, and Stripe caps each endpoint at 25 requests a
+second, so one stream alone cannot use the account's 100 requests a second. The scheduler starts
+the passes in the order their streams will read them, a few at a time, so that several
+endpoints are in flight at once; every request goes through the one pool (and the API's shared
+rate limiter).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from tap_stripe.spool import PassCancelledError, SharedPass
+
+LOGGER = logging.getLogger("tap-stripe.scheduler")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    """How much a run does at once.
+
+    Attributes:
+        workers: Threads making HTTP requests, shared by every pass.
+        passes: Passes running at the same time (each reads its own endpoints).
+        listing_requests: Page requests in flight for one listing (sub-windows of its windows).
+        pages_ahead: Pages a listing may hold, received but not yet handed on, plus in flight.
+        objects_ahead: Objects whose own requests (child lists, re-reads) run ahead of the one
+            being emitted.
+        objects_buffered: Objects (embedded children included) that all listings together
+            may hold received but not yet handed on: the bound on look-ahead memory.
+        channel_items: Items a stream's channel keeps in memory before it spills to disk.
+    """
+
+    workers: int = 32
+    passes: int = 5
+    listing_requests: int = 8
+    pages_ahead: int = 32
+    objects_ahead: int = 32
+    objects_buffered: int = 10000
+    channel_items: int = 100
+
+
+SEQUENTIAL = Concurrency(workers=1, passes=1, listing_requests=1, pages_ahead=1,
+                         objects_ahead=1)
+
+
+class Pool:
+    """A fixed number of daemon worker threads running submitted calls, started on first use.
+
+    Daemon threads never hold up the end of the process.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._tasks: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any],
+                                             tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._started: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``fn(*args)`` on a worker; raises PassCancelledError once the pool is closed."""
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise PassCancelledError
+            if not self._threads:
+                for n in range(self.workers):
+                    thread = threading.Thread(target=self._work, daemon=True,
+                                              name=f"tap-stripe-http-{n}")
+                    thread.start()
+                    self._threads.append(thread)
+                    self._started.append(thread)
+            self._tasks.put((future, fn, args))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            future, fn, args = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # handed to whoever waits on the future
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def release(self) -> None:
+        """Let the threads end once the calls queued so far are done (the next call starts
+        new ones)."""
+        with self._lock:
+            for _ in self._threads:
+                self._tasks.put(None)
+            self._threads = []
+
+    def close(self) -> None:
+        """Cancel calls not yet started and refuse new ones; threads end after their call."""
+        with self._lock:
+            self._closed = True
+            sentinels = 0
+            while True:
+                try:
+                    task = self._tasks.get_nowait()
+                except queue.Empty:
+                    break
+                if task is None:
+                    sentinels += 1
+                else:
+                    task[0].cancel()
+            for _ in range(sentinels):  # threads already told to end must still see it
+                self._tasks.put(None)
+        self.release()
+
+    def join(self, timeout: float) -> None:
+        """Wait (up to ``timeout`` seconds each) for every thread started so far to end."""
+        for thread in self._started:
+            thread.join(timeout)
+
+
+class Budget:
+    """Objects that the listings of a run hold ahead of their readers; shared by all passes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._used = 0
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        """Whether a listing may fetch ahead."""
+        return self._used < self.limit
+
+    def take(self, units: int) -> None:
+        """Count ``units`` objects received."""
+        with self._lock:
+            self._used += units
+
+    def give(self, units: int) -> None:
+        """Count ``units`` objects handed on."""
+        with self._lock:
+            self._used -= units
+
+
+class Scheduler:
+    """Starts queued passes in order, at most ``concurrency.passes`` running at a time."""
+
+    def __init__(self, concurrency: Concurrency) -> None:
+        self.concurrency = concurrency
+        self.pool = Pool(concurrency.workers)
+        self.budget = Budget(concurrency.objects_buffered)
+        self._queue: list[SharedPass] = []
+        self._lock = threading.Lock()
+
+    def queue(self, passes: list[SharedPass]) -> None:
+        """Add passes (in the order they will be read) and start as many as allowed."""
+        with self._lock:
+            for shared in passes:
+                if shared not in self._queue:
+                    shared.on_done = self._finished
+                    self._queue.append(shared)
+        self._fill()
+
+    def need(self, shared: SharedPass) -> None:
+        """A stream is about to read ``shared``: start it now, whatever runs already."""
+        self.queue([shared])
+        shared.start()
+
+    def _finished(self, shared: SharedPass) -> None:
+        self._fill()
+        with self._lock:
+            idle = all(p.finished for p in self._queue)
+        if idle:  # nothing left to fetch: let the worker threads go
+            self.pool.release()
+
+    def _fill(self) -> None:
+        with self._lock:
+            running = sum(p.started and not p.finished for p in self._queue)
+            for shared in self._queue:
+                if running >= self.concurrency.passes:
+                    break
+                if not shared.started and not shared.stop.is_set():
+                    shared.start()
+                    running += 1
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop every pass and the pool, and wait for their threads to end."""
+        with self._lock:
+            passes = list(self._queue)
+        for shared in passes:
+            shared.cancel()
+        self.pool.close()
+        for shared in passes:
+            shared.join(timeout)
+        self.pool.join(timeout)

@@ -1,0 +1,64 @@
+"""A Singer message writer that encodes with msgspec and writes RECORDs in large blocks.
+
+singer-sdk's writers flush stdout after every message; with thousands of records a second that
+is a system call per record. This writer keeps RECORD lines in a buffer and writes it out when
+it passes ``BLOCK_BYTES``, and flushes on every other message (SCHEMA, STATE...), so a target
+sees every record before the STATE that covers it. What is left is written at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import weakref
+from contextlib import suppress
+
+import msgspec
+from singer_sdk.singerlib.encoding.base import GenericSingerWriter
+from singer_sdk.singerlib.encoding.simple import Message, SingerMessageType
+
+BLOCK_BYTES = 1 << 16
+
+
+# Types msgspec cannot encode are written as strings, as singer-sdk's msgspec writer does.
+_encoder = msgspec.json.Encoder(enc_hook=str, decimal_format="number")
+_writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()
+
+
+class BufferedWriter(GenericSingerWriter[bytes, Message]):
+    """Writes Singer messages to stdout: RECORDs in blocks, everything else at once."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        _writers.add(self)
+
+    def serialize_message(self, message: Message) -> bytes:
+        """One message as a JSON line."""
+        return _encoder.encode(message.to_dict()) + b"\n"
+
+    def write_message(self, message: Message) -> None:
+        """Buffer ``message``; write the buffer out when it is large or ``message`` is not a
+        RECORD."""
+        buffer = self._buffer
+        _encoder.encode_into(message.to_dict(), buffer, -1)
+        buffer += b"\n"
+        if message.type != SingerMessageType.RECORD:
+            self.flush()
+        elif len(buffer) >= BLOCK_BYTES:
+            sys.stdout.buffer.write(buffer)
+            buffer.clear()
+
+    def flush(self) -> None:
+        """Write out and flush everything buffered."""
+        if self._buffer:
+            sys.stdout.buffer.write(self._buffer)
+            self._buffer.clear()
+        sys.stdout.flush()
+
+
+@atexit.register
+def _flush_all() -> None:
+    """Write what is left in every writer when the process ends."""
+    with suppress(OSError, ValueError):  # stdout already closed
+        for writer in list(_writers):
+            writer.flush()

@@ -1,0 +1,321 @@
+"""Concurrent fetching gives what one request at a time gives: same records, same order, same
+states, same errors; channels spill to disk past their bound; failures leave no threads."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+
+from tap_stripe.api import StripeApi
+from tap_stripe.errors import StripeAccessError
+from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
+from tap_stripe.run import Run
+from tap_stripe.scheduler import SEQUENTIAL, Budget, Concurrency, Pool
+from tap_stripe.spool import Channel, Checkpoint
+from tests.singer import Output, run_tap
+from tests.unit.fake_stripe import BASE, FakeStripe
+
+DAY = 86400
+NOW = int(time.time())
+START = NOW - 4 * DAY + 3600  # window ends never fall within a run's first seconds
+
+
+class PageServer:
+    """Stands in for StripeApi: serves one list newest first, honouring `created` and cursors,
+    and records every query."""
+
+    def __init__(self, created: list[int], fail_at: int | None = None) -> None:
+        self.objects = sorted(({"id": f"obj_{i:05d}", "created": c} for i, c in
+                               enumerate(created)), key=lambda o: (-o["created"], o["id"]))
+        self.keys = [(-o["created"], o["id"]) for o in self.objects]
+        self.queries: list[dict[str, Any]] = []
+        self.fail_at = fail_at
+        self.lock = threading.Lock()
+
+    def get(self, path: str, params: dict[str, Any], account: str | None) -> dict[str, Any]:
+        with self.lock:
+            self.queries.append(dict(params))
+        created = params.get("created", {})
+        if created.get("gte") == self.fail_at:
+            raise StripeAccessError("GET /v1/things failed (HTTP 400): boom", status=400)
+        low = bisect.bisect_left(self.keys, (-(created.get("lt", 1 << 40) - 1), ""))
+        high = bisect.bisect_right(self.keys, (-created.get("gte", 0), "~"))
+        after = params.get("starting_after")
+        if after:
+            low = next(i for i, o in enumerate(self.objects) if o["id"] == after) + 1
+        limit = params["limit"]
+        return {"object": "list", "data": self.objects[low:min(high, low + limit)],
+                "has_more": low + limit < high}
+
+
+def listed(server: PageServer, spans: list[tuple[int, int]], concurrency: Concurrency,
+           budget: int = 10**6) -> list[list[str] | tuple[int, int]]:
+    """What a WindowLister yields: page ids and window ends."""
+    pool = Pool(concurrency.workers)
+    lister = WindowLister(server, Listing("/v1/things", {}), spans,  # type: ignore[arg-type]
+                          submit=pool.submit, in_flight=concurrency.listing_requests,
+                          ahead=concurrency.pages_ahead, budget=Budget(budget),
+                          stop=threading.Event())
+    try:
+        return [(e.gte, e.lt) if isinstance(e, WindowEnd) else [o["id"] for o in e]
+                for e in lister]
+    finally:
+        pool.close()
+
+
+def flat(entries: list[list[str] | tuple[int, int]]) -> list[str | tuple[int, int]]:
+    return [x for e in entries for x in (e if isinstance(e, list) else [e])]
+
+
+def test_split_windows_yield_the_sequential_order_with_window_ends_in_place() -> None:
+    # two busy days and a quiet one: 1,500 objects, 15+ pages
+    created = [START + i * 100 for i in range(1200)] + [START + 2 * DAY + i for i in range(300)]
+    spans = [(START, START + DAY), (START + DAY, START + 2 * DAY), (START + 2 * DAY, NOW)]
+    sequential_server, concurrent_server = PageServer(created), PageServer(created)
+    one_at_a_time = flat(listed(sequential_server, spans, SEQUENTIAL))
+    concurrent = flat(listed(concurrent_server, spans, Concurrency()))
+    assert concurrent == one_at_a_time
+    assert len([x for x in concurrent if isinstance(x, str)]) == 1500
+    assert [x for x in concurrent if isinstance(x, tuple)] == spans
+    # newest first within a window: the end of the first window comes after obj_00000
+    ids = [x for x in concurrent if isinstance(x, str)]
+    assert ids[0] == "obj_00863" and concurrent.index(spans[0]) == ids.index("obj_00000") + 1
+    # the sequential reader pages one sub-window; the concurrent one split the busy windows
+    starts = {q["created"]["gte"] for q in concurrent_server.queries}
+    assert {q["created"]["gte"] for q in sequential_server.queries} == {s for s, _ in spans}
+    assert len(starts) > len(spans)
+
+
+def test_a_spent_budget_leaves_only_the_oldest_sub_window_fetching() -> None:
+    created = [START + i * 100 for i in range(1200)]
+    spans = [(START, START + DAY), (START + DAY, NOW)]
+    server = PageServer(created)
+    assert flat(listed(server, spans, Concurrency(), budget=0)) == flat(
+        listed(PageServer(created), spans, SEQUENTIAL))
+
+
+def test_small_windows_are_not_split_and_are_requested_in_order() -> None:
+    created = [START + 10, START + DAY + 10, START + 2 * DAY + 10]
+    spans = [(START, START + DAY), (START + DAY, START + 2 * DAY), (START + 2 * DAY, NOW)]
+    server = PageServer(created)
+    listed(server, spans, Concurrency())
+    assert [q["created"]["gte"] for q in server.queries] == [s for s, _ in spans]
+
+
+def test_an_error_in_a_worker_is_raised_in_order_after_the_pages_before_it() -> None:
+    created = [START + i * 50 for i in range(2000)]
+    spans = [(START, START + DAY), (START + DAY, NOW)]
+    server = PageServer(created, fail_at=START + DAY)
+    pool = Pool(8)
+    lister = WindowLister(server, Listing("/v1/things", {}), spans,  # type: ignore[arg-type]
+                          submit=pool.submit, in_flight=8, ahead=16, budget=Budget(10**6),
+                          stop=threading.Event())
+    got: list[Any] = []
+    with pytest.raises(StripeAccessError, match="boom"):
+        got.extend(lister)
+    pool.close()
+    assert got[-1] == WindowEnd(START, START + DAY)  # all of the first window came out first
+    assert sum(len(p) for p in got[:-1]) == len([c for c in created if c < START + DAY])
+
+
+def test_ordered_map_keeps_input_order_and_runs_remote_calls_on_workers() -> None:
+    pool = Pool(4)
+    threads: dict[int, str] = {}
+
+    def work(n: int) -> int:
+        threads[n] = threading.current_thread().name
+        time.sleep(0.002 * (n % 5))
+        return n * n
+
+    out = list(ordered(pool.submit, work, range(40), ahead=6, remote=lambda n: n % 2 == 0,
+                       stop=threading.Event()))
+    pool.close()
+    assert out == [(n, n * n) for n in range(40)]
+    assert all(threads[n].startswith("tap-stripe-http") for n in range(0, 40, 2))
+    assert threads[1] == threading.current_thread().name
+
+
+def test_channel_spills_past_its_bound_and_replays_in_order() -> None:
+    channel = Channel(memory_items=10)
+    items: list[Any] = []
+    for n in range(1000):
+        item: Any = Checkpoint(n) if n % 100 == 99 else {"id": f"x_{n}", "n": n, "s": "é\n"}
+        items.append(item)
+        channel.put(item)
+    channel.close()
+    assert channel.spilled == 990
+    assert list(channel) == items
+
+
+def test_channel_reader_and_writer_overlap_and_the_error_comes_last() -> None:
+    channel = Channel(memory_items=5)
+
+    def produce() -> None:
+        for n in range(3000):
+            channel.put({"n": n})
+            if n % 700 == 0:
+                time.sleep(0.01)
+        channel.close(StripeAccessError("GET /v1/x failed (HTTP 400): late"))
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    got = []
+    with pytest.raises(StripeAccessError, match="late"):
+        got.extend(item["n"] for item in channel)  # type: ignore[index]
+    thread.join()
+    assert got == list(range(3000))
+
+
+# -- whole runs: concurrent against one request at a time --------------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStripe]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakeStripe(rsps)
+
+
+def config(**extra: Any) -> dict[str, Any]:
+    iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(START))
+    return {"client_secret": "sk_live_unit", "api_base": BASE, "start_date": iso,
+            "slice_range": 1, **extra}
+
+
+def serve_account(fake: FakeStripe) -> None:
+    """Busy windows of balance transactions, invoices with long line lists, customers whose
+    sources need expanding and whose payment methods need one request each."""
+    fake.add("/v1/balance_transactions", [
+        {"id": f"txn_{i:04d}", "object": "balance_transaction", "created": START + i * 150}
+        for i in range(1400)])
+    invoices = []
+    for i in range(120):
+        lines = [{"id": f"il_{i:03d}_{k:02d}", "object": "line_item", "created": 0}
+                 for k in range(3 + i % 15 * (i % 4 == 0))]
+        invoices.append({"id": f"in_{i:03d}", "object": "invoice", "created": START + i * 1800,
+                         "lines": {"object": "list", "data": lines[:10],
+                                   "has_more": len(lines) > 10}})
+        fake.add(f"/v1/invoices/in_{i:03d}/lines",
+                 [{**line, "created": 100 - k} for k, line in enumerate(lines)])
+    fake.add("/v1/invoices", invoices)
+    customers = []
+    for i in range(30):
+        cid = f"cus_{i:03d}"
+        customers.append({"id": cid, "object": "customer", "created": START + 5000 + i * 3000,
+                          "sources": {"object": "list", "has_more": False, "data": [
+                              {"id": f"ba_{i:03d}", "object": "bank_account", "created": 1}]}})
+        fake.add(f"/v1/customers/{cid}/payment_methods",
+                 [{"id": f"pm_{i:03d}_{k}", "object": "payment_method", "created": k}
+                  for k in range(i % 3)])
+    fake.add("/v1/customers", customers)
+
+
+STREAMS = ["balance_transactions", "invoices", "invoice_line_items", "customers",
+           "bank_accounts", "payment_methods"]
+
+
+def normalised(out: Output) -> tuple[dict[str, list[Any]], list[Any], Any]:
+    """Records, STATE values and error of a run, times from the run's start on as 'NOW'."""
+    def norm(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= NOW - 5:
+            return "NOW"
+        return value
+    return ({s: norm(r) for s, r in out.records.items()},
+            [norm(state["bookmarks"]) for state in out.states],
+            str(out.error) if out.error else None)
+
+
+def both_ways(fake: FakeStripe, monkeypatch: pytest.MonkeyPatch,
+              **kwargs: Any) -> tuple[Any, Any, FakeStripe]:
+    results = []
+    for concurrency in (SEQUENTIAL, Concurrency()):
+        monkeypatch.setattr(Run, "concurrency", concurrency)
+        fake.calls.clear()
+        out = run_tap(config(), STREAMS, allow_error=True, **kwargs)
+        results.append(normalised(out))
+    return results[0], results[1], fake
+
+
+def test_a_whole_run_gives_the_same_records_and_states_either_way(
+        fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_account(fake)
+    sequential, concurrent, _ = both_ways(fake, monkeypatch)
+    assert concurrent == sequential
+    records = concurrent[0]
+    assert len(records["balance_transactions"]) == 1400
+    assert len(records["invoice_line_items"]) == sum(3 + i % 15 * (i % 4 == 0)
+                                                     for i in range(120))
+    assert len(records["payment_methods"]) == sum(i % 3 for i in range(30))
+    # the concurrent run split the busy windows of balance transactions
+    starts = {q.get("created[gte]") for q in fake.queries("/v1/balance_transactions")}
+    assert len(starts) > 5
+
+
+def test_checkpoints_follow_every_record_of_their_window(
+        fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_account(fake)
+    monkeypatch.setattr(Run, "concurrency", Concurrency())
+    out = run_tap(config(), ["balance_transactions"])
+    mark = START
+    for message in out.messages:
+        if message["type"] == "STATE":
+            mark = message["value"]["bookmarks"]["balance_transactions"].get(
+                "replication_key_value") or mark
+        elif message["type"] == "RECORD":
+            assert message["record"]["created"] >= mark  # nothing after its window's STATE
+    marks = [s["bookmarks"]["balance_transactions"].get("replication_key_value")
+             for s in out.states if "balance_transactions" in s["bookmarks"]]
+    assert [m for m in dict.fromkeys(marks) if m] == sorted(m for m in set(marks) if m)
+
+
+def tap_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("tap-stripe")]
+
+
+def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_thread_remains(
+        fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_account(fake)
+    fake.fail("/v1/invoices", START + 2 * DAY, 400,
+              {"error": {"type": "invalid_request_error", "message": "boom"}})
+    sequential, concurrent, _ = both_ways(fake, monkeypatch)
+    assert concurrent == sequential
+    assert concurrent[2] == "GET /v1/invoices failed (HTTP 400): boom"
+    deadline = time.monotonic() + 5
+    while tap_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert tap_threads() == []
+
+
+def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
+        fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake.add("/v1/balance_transactions", [
+        {"id": f"txn_{i}", "object": "balance_transaction", "created": START + i * DAY + 9}
+        for i in range(4)])
+    fake.add("/v1/files", [{"id": "file_1", "object": "file", "created": START + 9}])
+    files_read = threading.Event()
+    waited: list[bool] = []
+    get = StripeApi.get
+
+    def watched(self: StripeApi, path: str, params: Any = None, account: Any = None) -> Any:
+        if path == "/v1/files":
+            files_read.set()
+        elif path == "/v1/balance_transactions" and (params or {}).get("created", {}).get(
+                "gte", START) > START:
+            waited.append(files_read.wait(5))  # later windows wait for the files pass
+        return get(self, path, params, account)
+
+    monkeypatch.setattr(StripeApi, "get", watched)
+    monkeypatch.setattr(Run, "concurrency", Concurrency())
+    out = run_tap(config(), ["balance_transactions", "files"])
+    assert waited and all(waited)
+    assert len(out.records["balance_transactions"]) == 4
+    assert out.ids("files") == ["file_1"]

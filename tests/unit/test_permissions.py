@@ -1,0 +1,209 @@
+"""The permission check over mocked HTTP: what each stream's probe asks, the table, and what
+`on_permission_error` does to a run (fail before any output, or skip with warnings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import responses
+
+from tap_stripe.api import StripeApi
+from tap_stripe.errors import StreamsNotReadableError, StripeAccessError
+from tap_stripe.permissions import (
+    PermissionCheck,
+    Probe,
+    Reads,
+    check_permissions,
+    render_table,
+    skipped_summary,
+)
+from tap_stripe.settings import Settings
+from tests.singer import run_tap
+
+BASE = "https://api.stripe.test"
+KEY = "rk_test_51PermissionProbeKeyZx81"
+NOW = int(dt.datetime.now(dt.timezone.utc).timestamp())
+
+
+class Stripe:
+    """Lists by path, 403 naming a permission for refused paths, and a log of requests."""
+
+    def __init__(self, rsps: responses.RequestsMock) -> None:
+        self.lists: dict[str, list[dict[str, Any]]] = {}
+        self.refused: dict[str, str] = {}
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/v1/.*"), self._answer)
+
+    def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
+        url = urlsplit(request.url)
+        self.calls.append((url.path, dict(parse_qsl(url.query))))
+        if url.path in self.refused:
+            message = (f"The provided key 'rk_test_******{KEY[-6:]}' does not have the "
+                       "required permissions for this endpoint on account 'acct_1'. Having the "
+                       f"'{self.refused[url.path]}' permission would allow this request to "
+                       "continue.")
+            return 403, {}, json.dumps({"error": {"type": "invalid_request_error",
+                                                  "message": message}})
+        query = dict(parse_qsl(url.query))
+        low, high = int(query.get("created[gte]", 0)), int(query.get("created[lt]", 1 << 40))
+        data = [o for o in self.lists.get(url.path, []) if low <= o.get("created", 0) < high]
+        return 200, {}, json.dumps({"object": "list", "data": data[:int(query["limit"])],
+                                    "has_more": False, "url": url.path})
+
+
+@pytest.fixture
+def stripe() -> Iterator[Stripe]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield Stripe(rsps)
+
+
+def api() -> StripeApi:
+    settings = Settings.from_config({"client_secret": KEY, "api_base": BASE},
+                                    dt.datetime.now(dt.timezone.utc))
+    return StripeApi(settings, sleep=lambda _: None)
+
+
+def lists(*names: str) -> list[Reads]:
+    return [Reads(name) for name in names]
+
+
+def config(**extra: Any) -> dict[str, Any]:
+    return {"client_secret": KEY, "api_base": BASE, "start_date": "2024-01-01T00:00:00Z",
+            **extra}
+
+
+def test_top_level_streams_are_probed_with_one_object(stripe: Stripe) -> None:
+    stripe.refused["/v1/charges"] = "rak_charge_read"
+    probes = PermissionCheck(api()).probe(lists("customers", "charges", "subscriptions"))
+    assert probes == [Probe("customers", True), Probe("charges", False, "rak_charge_read"),
+                      Probe("subscriptions", True)]
+    assert stripe.calls == [("/v1/customers", {"limit": "1"}), ("/v1/charges", {"limit": "1"}),
+                            ("/v1/subscriptions", {"limit": "1", "status": "all"})]
+
+
+def test_child_streams_probe_their_endpoint_with_the_first_parent_id(stripe: Stripe) -> None:
+    stripe.lists["/v1/invoices"] = [{"id": "in_7"}]
+    stripe.lists["/v1/subscriptions"] = [{"id": "sub_3"}]
+    stripe.refused["/v1/invoices/in_7/lines"] = "rak_invoice_read"
+    probes = PermissionCheck(api()).probe(lists("invoices", "invoice_line_items",
+                                                "subscription_items"))
+    assert [p.readable for p in probes] == [True, False, True]
+    assert probes[1].permission == "rak_invoice_read"
+    assert stripe.calls == [
+        ("/v1/invoices", {"limit": "1"}),  # asked once for the parent and the child
+        ("/v1/invoices/in_7/lines", {"limit": "1"}),
+        ("/v1/subscriptions", {"limit": "1", "status": "all"}),
+        ("/v1/subscription_items", {"limit": "1", "subscription": "sub_3"}),
+    ]
+
+
+def test_a_child_without_parents_is_not_probed_and_says_why(stripe: Stripe) -> None:
+    probes = PermissionCheck(api()).probe(lists("bank_accounts"))
+    assert probes == [Probe("bank_accounts", None, note="not probed: no customers to probe with")]
+    assert render_table(probes).splitlines()[1].split() == [
+        "bank_accounts", "unknown", "not", "probed:", "no", "customers", "to", "probe", "with"]
+
+
+def test_a_child_of_an_unreadable_parent_is_unreadable(stripe: Stripe) -> None:
+    stripe.refused["/v1/transfers"] = "rak_transfer_read"
+    assert PermissionCheck(api()).probe(lists("transfer_reversals")) == [
+        Probe("transfer_reversals", False, "rak_transfer_read")]
+
+
+def test_streams_kept_current_by_events_need_the_events_list(stripe: Stripe) -> None:
+    stripe.refused["/v1/events"] = "rak_event_read"
+    probes = PermissionCheck(api()).probe([Reads("customers", events=True), Reads("files")])
+    assert probes == [Probe("customers", False, "rak_event_read"), Probe("files", True)]
+
+
+def test_a_run_that_only_follows_events_probes_the_events_list_once(stripe: Stripe) -> None:
+    stripe.refused["/v1/customers"] = "rak_customer_read"
+    reads = [Reads(name, listing=False, events=True) for name in ("customers", "invoices")]
+    assert PermissionCheck(api()).probe(reads) == [
+        Probe("customers", True, note="reads only /v1/events this run"),
+        Probe("invoices", True, note="reads only /v1/events this run")]
+    assert stripe.calls == [("/v1/events", {"limit": "1"})]
+
+
+def test_the_table_lists_stream_readable_and_permission() -> None:
+    table = render_table([Probe("customers", True), Probe("charges", False, "rak_charge_read"),
+                          Probe("invoice_line_items", None, note="not probed: no invoices")])
+    assert table == (
+        "stream              readable  permission needed / note\n"
+        "customers           yes\n"
+        "charges             no        rak_charge_read\n"
+        "invoice_line_items  unknown   not probed: no invoices")
+
+
+def test_fail_raises_one_line_after_logging_the_table(
+        stripe: Stripe, caplog: pytest.LogCaptureFixture) -> None:
+    stripe.refused["/v1/charges"] = "rak_charge_read"
+    with pytest.raises(StreamsNotReadableError) as info:
+        check_permissions(api(), lists("customers", "charges"), "fail")
+    assert str(info.value) == (
+        "The API key cannot read 1 of the 2 selected streams (charges). Grant the permissions "
+        "named in the table, deselect those streams, or set on_permission_error to skip.")
+    assert "charges    no        rak_charge_read" in caplog.text
+
+
+def test_skip_warns_once_per_stream_and_returns_them(
+        stripe: Stripe, caplog: pytest.LogCaptureFixture) -> None:
+    stripe.refused["/v1/charges"] = "rak_charge_read"
+    stripe.refused["/v1/refunds"] = "rak_refund_read"
+    with caplog.at_level(logging.WARNING, "tap-stripe.permissions"):
+        refused = check_permissions(api(), lists("customers", "charges", "refunds"), "skip")
+    assert [p.stream for p in refused] == ["charges", "refunds"]
+    skips = [m for m in caplog.messages if m.startswith("Skipping stream")]
+    assert skips == ["Skipping stream charges: the API key cannot read it (rak_charge_read).",
+                     "Skipping stream refunds: the API key cannot read it (rak_refund_read)."]
+    assert skipped_summary(refused) == (
+        "2 selected stream(s) were skipped because the API key cannot read them: charges "
+        "(rak_charge_read), refunds (rak_refund_read).")
+
+
+def test_a_wrong_key_stops_the_probe_at_once(stripe: Stripe) -> None:
+    stripe.refused.clear()
+    responses_401 = {"error": {"type": "invalid_request_error",
+                               "message": "Invalid API Key provided: rk_test_****Zx81"}}
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, BASE + "/v1/customers", status=401, json=responses_401)
+        with pytest.raises(StripeAccessError) as info:
+            check_permissions(api(), lists("customers", "charges"), "skip")
+    assert info.value.status == 401
+    assert "Zx81" not in str(info.value)
+
+
+def test_sync_with_fail_stops_before_any_output(stripe: Stripe) -> None:
+    stripe.lists["/v1/files"] = [{"id": "file_1", "created": NOW - 100}]
+    stripe.refused["/v1/shipping_rates"] = "rak_shipping_rate_read"
+    out = run_tap(config(), ["files", "shipping_rates"], allow_error=True)
+    assert isinstance(out.error, StreamsNotReadableError)
+    assert out.messages == []
+
+
+def test_sync_with_skip_syncs_the_readable_streams_only(stripe: Stripe) -> None:
+    stripe.lists["/v1/files"] = [{"id": "file_1", "created": NOW - 100}]
+    stripe.refused["/v1/shipping_rates"] = "rak_shipping_rate_read"
+    out = run_tap(config(on_permission_error="skip"), ["files", "shipping_rates"])
+    assert out.ids("files") == ["file_1"]
+    assert set(out.schemas) == {"files"}
+    assert out.state["bookmarks"].get("shipping_rates", {}) == {}
+    listed = [p for p, q in stripe.calls if "created[gte]" in q]
+    assert set(listed) == {"/v1/files"}
+
+
+def test_an_incremental_sync_probes_only_what_it_reads(stripe: Stripe) -> None:
+    stripe.refused["/v1/customers"] = "rak_customer_read"  # listing is not needed this run
+    state = {"bookmarks": {"customers": {"replication_key": "updated",
+                                         "replication_key_value": NOW - 3600}}}
+    out = run_tap(config(event_lag_seconds=0), ["customers"], state)
+    assert out.error is None
+    assert ("/v1/customers", {"limit": "1"}) not in stripe.calls
+    assert stripe.calls[0] == ("/v1/events", {"limit": "1"})
