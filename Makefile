@@ -32,5 +32,10 @@ demo: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python -m tap_stripe.schema_gen
 
+## bench: throughput, CPU, memory and request counts against the emulator, side by side with
+## singer-io's and Airbyte's Stripe connectors (results in benchmarks/README.md)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) .meltano .pytest_cache .mypy_cache .ruff_cache output

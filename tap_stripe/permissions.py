@@ -74,6 +74,10 @@ class PermissionCheck:
         self.account = account
         self._answers: dict[tuple[str, tuple[tuple[str, str], ...]], _Answer] = {}
 
+    def ask_events(self) -> None:
+        """Probe /v1/events first: its answer, even a refusal, also tells Stripe's time."""
+        self._ask(EVENTS_PATH, {})
+
     def probe(self, reads: Iterable[Reads]) -> list[Probe]:
         """One probe per stream, in the order given."""
         return [self._probe(r) for r in reads]
@@ -141,14 +145,15 @@ def render_table(probes: list[Probe]) -> str:
 
 def check_permissions(api: StripeApi, reads: list[Reads], on_error: str, *,
                       account: str | None = None,
-                      show: Callable[[str], None] | None = None) -> list[Probe]:
+                      show: Callable[[str], None] | None = None,
+                      checker: PermissionCheck | None = None) -> list[Probe]:
     """Probe what a run reads for each stream; return the unreadable ones (to skip) or raise.
 
     The table goes to ``show`` when given, else to the log. With ``on_error == "fail"`` any
     unreadable stream raises ``StreamsNotReadableError``; with ``"skip"`` each unreadable
     stream gets one warning.
     """
-    probes = PermissionCheck(api, account).probe(reads)
+    probes = (checker or PermissionCheck(api, account)).probe(reads)
     refused = [p for p in probes if p.readable is False]
     table = render_table(probes)
     if show is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 
@@ -18,7 +19,13 @@ from singer_sdk.singerlib import StateMessage
 from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_stripe.errors import SettingsError, TapStripeError, redact
-from tap_stripe.permissions import Probe, Reads, check_permissions, skipped_summary
+from tap_stripe.permissions import (
+    PermissionCheck,
+    Probe,
+    Reads,
+    check_permissions,
+    skipped_summary,
+)
 from tap_stripe.registry import BY_NAME, STREAMS
 from tap_stripe.run import Run
 from tap_stripe.settings import CONFIG_SCHEMA, Settings
@@ -104,15 +111,19 @@ class TapStripe(Tap):
         that only follows events needs /v1/events alone)."""
         super()._set_compatible_replication_methods()
         self._check_catalog()
+        # The first answer tells Stripe's time, which plans (list or events) depend on.
+        checker = PermissionCheck(self._run.api)
+        checker.ask_events()
+        self._run.clock_set()
         reads = [Reads(s.name, s.plan.list_from is not None, s.plan.events_from is not None)
                  for s in self._stripe_streams() if s.selected]
-        self.skipped = self.check_permissions(reads)
-        self._run.clock_set()
+        self.skipped = self.check_permissions(reads, checker=checker)
         for probe in self.skipped:
             self.streams[probe.stream].selected = False
 
     def check_permissions(self, reads: list[Reads] | None = None,
-                          show: Callable[[str], None] | None = None) -> list[Probe]:
+                          show: Callable[[str], None] | None = None,
+                          checker: PermissionCheck | None = None) -> list[Probe]:
         """Probe what is read for each selected stream (by default: its list endpoint, and
         ``/v1/events`` if events keep it current); the unreadable streams, to skip, or
         StreamsNotReadableError (see ``on_permission_error``). ``show`` gets the table."""
@@ -121,13 +132,18 @@ class TapStripe(Tap):
                            and s.sdef.cursor != "created")
                      for s in self._stripe_streams() if s.selected]
         return check_permissions(self._run.api, reads, self._run.settings.on_permission_error,
-                                 show=show)
+                                 show=show, checker=checker)
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """On SIGTERM or Ctrl-C the last line written is the current STATE, even when an
-        identical STATE was written before a later SCHEMA (singer-sdk skips unchanged ones)."""
+        """On SIGTERM or Ctrl-C: write the current STATE as the last line (even when an identical
+        one came before a later SCHEMA: singer-sdk skips unchanged ones), stop the fetching
+        threads, and exit with code 0 at once, whatever a worker is waiting for."""
         self.write_message(StateMessage(value=self.state))
-        super()._handle_termination(signum, frame)
+        sys.stdout.flush()
+        self._run.close()
+        LOGGER.info("Stopped by signal %d; the last STATE written resumes the sync.", signum)
+        logging.shutdown()
+        os._exit(0)
 
     def log_run_end(self) -> None:
         """The end-of-run summary: requests and retries, and the skipped streams again."""

@@ -24,7 +24,7 @@ import pytest
 
 from benchmarks.faults import tap_files
 from tap_stripe.registry import BY_NAME, STREAMS
-from tests.e2e.churn import CONNECT_OPS, OPS, Churn
+from tests.e2e.churn import OPS, Churn
 from tests.e2e.mirror import Rows, Store, check
 from tests.e2e.truth import tap_config
 from tests.emulator import Emulator
@@ -47,7 +47,6 @@ CHANGED = ["customers", "bank_accounts", "products", "prices", "coupons", "subsc
            "subscription_items", "invoices", "invoice_line_items", "charges", "refunds",
            "checkout_sessions", "checkout_sessions_line_items", "balance_transactions",
            "files", "events"]
-CONNECT = ["accounts", "persons", "external_account_bank_accounts", "external_account_cards"]
 
 
 def config(emulator: Emulator, **extra: Any) -> dict[str, Any]:
@@ -110,17 +109,6 @@ def test_random_changes_over_three_weeks_leave_the_store_equal_to_stripe() -> No
         assert any(i["lines"]["has_more"] for i in emulator.objects("invoices")
                    if i["created"] > CLOCK), "no new invoice with more than 10 lines"
         assert any(e["api_version"] == OTHER_API_VERSION for e in emulator.events())
-
-
-def test_changes_under_connected_accounts_reach_the_store() -> None:
-    with Emulator(seed=42, scale=2, clock=CLOCK, connected_accounts=2) as emulator:
-        churn = Churn(emulator, seed=42, ops=CONNECT_OPS)
-        store, state = Store(), None
-        for run in range(3):
-            if run:
-                churn.spread(count=6, seconds=DAY)
-            state = sync(emulator, store, CONNECT, state).state
-            assert_store_mirrors(store, emulator, CONNECT, f"after run {run + 1}", churn)
 
 
 # -- target-postgres ----------------------------------------------------------------------------

@@ -156,10 +156,14 @@ def test_sigkill_at_20_random_points_loses_nothing_and_repeats_one_window_at_mos
 def test_sigterm_and_ctrl_c_write_the_state_and_exit_cleanly(
         tmp_path: Path, emulator: Emulator, signum: int) -> None:
     cfg = config(emulator, slice_range=90, max_requests_per_second=100)
-    proc, out = start(tmp_path / "first", cfg, None)
+    # slow enough that the signal lands mid-sync, not after a sync that already ended
+    proc, out = start(tmp_path / "first", {**cfg, "max_requests_per_second": 5}, None)
     deadline = time.monotonic() + 30
-    while out.read_bytes().count(b'"type":"RECORD"') < 20 and time.monotonic() < deadline:
+    # records are written in blocks, flushed with each STATE: wait for a first bookmark
+    while (b'"created_cursor"' not in out.read_bytes()
+           and time.monotonic() < deadline and proc.poll() is None):
         time.sleep(0.05)
+    assert proc.poll() is None, "the sync ended before the signal could interrupt it"
     proc.send_signal(signum)
     first = finished(proc, out)
     assert first.returncode == 0

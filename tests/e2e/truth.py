@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tap_stripe.registry import STREAMS, StreamDef
+from tap_stripe.registry import BY_NAME, STREAMS, StreamDef
 
 if TYPE_CHECKING:
     from tests.emulator import Emulator
@@ -38,6 +38,8 @@ class Expected:
     stream: StreamDef
     objects: dict[str, dict[str, Any]]
     parents: dict[str, str]
+    gone_parents: frozenset[str] = frozenset()
+    """Parents whose own state says deleted (a canceled subscription)."""
 
     def sample(self, object_id: str) -> dict[str, Any]:
         """The compared fields of one object (``SAMPLE_FIELDS`` it has, and its parent id)."""
@@ -51,7 +53,9 @@ class Expected:
         """Whether a first-fill record has the tap's ``updated``/``is_deleted`` right.
 
         ``updated`` is the object's own (Stripe sends one on products), else the time the run
-        started; ``is_deleted`` is false. Streams synced by ``created`` have neither.
+        started; ``is_deleted`` is true only for an object (or the child of a parent) whose
+        state says deleted, as a canceled subscription. Streams synced by ``created`` have
+        neither.
         """
         if self.stream.cursor != "updated":
             return True
@@ -59,14 +63,20 @@ class Expected:
         stamp = record.get("updated")
         timely = stamp == own if own is not None else \
             isinstance(stamp, int) and started <= stamp <= finished
-        return timely and record.get("is_deleted") is False
+        obj = self.objects[record["id"]]
+        gone = self.stream.shows_deleted(obj) or self.parents.get(record["id"]) in \
+            self.gone_parents
+        return timely and record.get("is_deleted") is gone
 
 
 def expected(emulator: Emulator, stream: StreamDef) -> Expected:
     """The emulator's live objects of ``stream`` and (for children) their parents."""
     objects = {o["id"]: o for o in emulator.objects(stream.name)}
     parents = emulator.parents(stream.name) if stream.parent_id_field else {}
-    return Expected(stream, objects, parents)
+    parent = BY_NAME.get(stream.parent or "")
+    gone = frozenset(p["id"] for p in emulator.objects(parent.name)
+                     if parent.shows_deleted(p)) if parent else frozenset()
+    return Expected(stream, objects, parents, gone)
 
 
 def expected_all(emulator: Emulator) -> dict[str, Expected]:

@@ -132,7 +132,7 @@ def test_an_unknown_stream_in_the_catalog_gets_one_line(tmp_path: Path) -> None:
 
 def test_an_unreachable_api_base_gets_one_line(tmp_path: Path) -> None:
     assert one_error(tap(tmp_path, GOOD)) == (
-        "Stripe request GET /v1/accounts still failed after 0 retries: connection "
+        "Stripe request GET /v1/events still failed after 0 retries: connection "
         "(ConnectionError: Connection refused). Check that api_base http://127.0.0.1:9 is "
         "reachable, or raise request_timeout/max_retries.")
 
@@ -147,7 +147,7 @@ def test_a_wrong_key_gets_one_line_without_the_key(tmp_path: Path, server: str) 
 def test_a_proxy_page_instead_of_json_gets_one_line(tmp_path: Path, server: str) -> None:
     config = {**GOOD, "api_base": server, "client_secret": "sk_test_behind_a_login_proxy"}
     assert one_error(tap(tmp_path, config)) == (
-        "GET /v1/accounts answered HTTP 200 with a body that is not JSON (starting "
+        "GET /v1/events answered HTTP 200 with a body that is not JSON (starting "
         f"'<!DOCTYPE html><html><body>Sign in</body'); check that api_base {server} is Stripe's "
         "API and not a proxy or login page.")
 

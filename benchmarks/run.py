@@ -1,0 +1,294 @@
+"""Benchmarks of tap-stripe against the project's Stripe emulator; results go into
+benchmarks/README.md (between the results markers) and benchmarks/results.json.
+
+    python benchmarks/run.py                 # everything (about 15 minutes on 2 cores)
+    python benchmarks/run.py backfill cpu    # some of: backfill cpu memory
+
+backfill: several large streams with 250 ms a page and live-mode limits, this tap then
+singer-io's tap-stripe 3.3.0 then Airbyte's source-stripe, same data, same limits, one run.
+  then this tap again from the backfill's final state, nothing changed (incremental).
+cpu: the tap's CPU per record with no latency and no limits, by kind of stream.
+memory: peak RSS of a sync of about a million objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.connectors import CONNECTORS, OURS, Connector  # noqa: E402
+from benchmarks.emulator import KEY, EmulatorProcess, request_rate  # noqa: E402
+
+BACKFILL_STREAMS = ["balance_transactions", "charges", "customers", "invoices",
+                    "payment_intents"]
+CPU_STREAMS = {"small objects (customers)": ["customers"],
+               "invoices with their lines": ["invoices", "invoice_line_items"],
+               "charges": ["charges"]}
+MEMORY_STREAMS = ["balance_transactions", "charges", "checkout_sessions",
+                  "checkout_sessions_line_items", "customers", "invoice_items",
+                  "invoice_line_items", "invoice_payments", "invoices", "payment_intents",
+                  "refunds", "setup_intents", "subscription_items", "subscriptions"]
+CEILING = 100.0  # Stripe's live-mode requests per second
+RECORD = re.compile(rb'"type": ?"RECORD"')
+STATE = re.compile(rb'\{"type": ?"STATE", ?"value": ?(\{.*\})\}')
+BEGIN, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+class Sink:
+    """Reads a sync's stdout: counts RECORD messages and keeps the last STATE value."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.state: dict[str, Any] | None = None
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next bytes of the output."""
+        data = self._tail + chunk
+        cut = data.rfind(b"\n") + 1
+        lines, self._tail = data[:cut], data[cut:]
+        self.records += len(RECORD.findall(lines))
+        start = lines.rfind(b'{"type":"STATE"')
+        if start >= 0:
+            match = STATE.match(lines, start, lines.find(b"\n", start))
+            if match:
+                self.state = json.loads(match.group(1))
+
+
+def sync(connector: Connector, emu: EmulatorProcess, work: Path, streams: list[str],
+         state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One sync of ``streams``: records, seconds, CPU, peak RSS and the requests it made."""
+    work.mkdir(parents=True, exist_ok=True)
+    config_path, catalog_path = work / "config.json", work / "catalog.json"
+    config_path.write_text(json.dumps(connector.config(emu.base_url, KEY, emu.account)))
+    if not catalog_path.exists():
+        catalog = connector.catalog(work, emu.base_url, config_path, streams)
+        catalog_path.write_text(json.dumps(catalog))
+    state_path = None
+    if state is not None:
+        state_path = work / "state.json"
+        state_path.write_text(json.dumps(state))
+    serial = emu.last_serial()
+    sink = Sink()
+    started = time.perf_counter()
+    with open(work / "stderr.log", "wb") as errors:
+        child = subprocess.Popen(
+            connector.argv(emu.base_url, *connector.sync_args(config_path, catalog_path,
+                                                              state_path)),
+            stdout=subprocess.PIPE, stderr=errors, cwd=work)
+        assert child.stdout is not None
+        while chunk := child.stdout.read(1 << 20):
+            sink.feed(chunk)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    entries = emu.requests_since(serial)
+    return {"records": sink.records, "seconds": round(seconds, 2),
+            "records_per_second": round(sink.records / seconds, 1),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "exit_code": child.returncode,
+            "endpoints": dict(Counter(e["path"] for e in entries).most_common(12)),
+            **request_rate(entries), "final_state": sink.state}
+
+
+def backfill(work: Path, scale: int) -> dict[str, Any]:
+    """The backfill side by side, then the no-change incremental run of this tap."""
+    results: dict[str, Any] = {"scale": scale, "streams": BACKFILL_STREAMS}
+    with EmulatorProcess(scale) as emu:
+        emu.configure(rate_limit="off", latency_ms=0)
+        warm = sync(OURS, emu, work / "warm-up", BACKFILL_STREAMS)  # fills the emulator caches
+        results["objects"] = warm["records"]
+        emu.configure(rate_limit="live", latency_ms=250)
+        for connector in CONNECTORS:
+            problem = connector.install()
+            if problem:
+                results[connector.name] = {"error": problem}
+                continue
+            run = sync(connector, emu, work / connector.name, BACKFILL_STREAMS)
+            run["share_of_ceiling"] = round(run["per_second"] / CEILING, 3)
+            results[connector.name] = run
+        ours = results[OURS.name]
+        results["incremental"] = sync(OURS, emu, work / "incremental", BACKFILL_STREAMS,
+                                      state=ours["final_state"])
+    for run in (results.get(c.name, {}) for c in CONNECTORS):
+        run.pop("final_state", None)
+    results["incremental"].pop("final_state", None)
+    return results
+
+
+def cpu(work: Path, scale: int) -> dict[str, Any]:
+    """This tap's CPU per record by kind of stream, start-up CPU (an empty sync) taken off."""
+    results: dict[str, Any] = {"scale": scale}
+    with EmulatorProcess(scale) as emu:
+        emu.configure(rate_limit="off", latency_ms=0)
+        empty = sync(OURS, emu, work / "empty", ["customers"],
+                     state={"bookmarks": {"customers": {"replication_key": "updated",
+                                                        "replication_key_value":
+                                                            int(time.time())}}})
+        results["startup_cpu_seconds"] = empty["cpu_seconds"]
+        for label, streams in CPU_STREAMS.items():
+            sync(OURS, emu, work / f"warm-{streams[0]}", streams)  # fills the emulator caches
+            run = sync(OURS, emu, work / f"cpu-{streams[0]}", streams)
+            run.pop("final_state")
+            run["us_per_record"] = round(
+                (run["cpu_seconds"] - empty["cpu_seconds"]) / max(run["records"], 1) * 1e6, 1)
+            results[label] = run
+    return results
+
+
+def memory(work: Path, scale: int) -> dict[str, Any]:
+    """Peak RSS of this tap over about a million objects (no latency, no limits)."""
+    with EmulatorProcess(scale) as emu:
+        emu.configure(rate_limit="off", latency_ms=0)
+        run = sync(OURS, emu, work / "memory", MEMORY_STREAMS)
+    run.pop("final_state")
+    return {"scale": scale, "streams": MEMORY_STREAMS, **run}
+
+
+BENCHMARKS = {"backfill": (backfill, 3500), "cpu": (cpu, 3000), "memory": (memory, 42000)}
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report(results: dict[str, Any]) -> str:
+    """The results as Markdown tables."""
+    parts = []
+    fill = results.get("backfill")
+    if fill:
+        rows = []
+        for connector in CONNECTORS:
+            run = fill.get(connector.name, {})
+            if "error" in run:
+                rows.append([connector.name, run["error"], *[""] * 8])
+                continue
+            rows.append([connector.name, run["records"], run["seconds"],
+                         run["records_per_second"], run["requests"], run["per_second"],
+                         run["steady_per_second"], f"{run['share_of_ceiling']:.0%}",
+                         run["rate_429"], run["cpu_seconds"]])
+        ours = fill[OURS.name]["records_per_second"]
+        ratios = ", ".join(
+            f"{ours / fill[c.name]['records_per_second']:.1f}x {c.name}" for c in CONNECTORS
+            if c is not OURS and fill.get(c.name, {}).get("records_per_second"))
+        parts.append(
+            f"**Backfill** of {', '.join(fill['streams'])} ({fill['objects']:,} objects, "
+            f"emulator scale {fill['scale']}), 250 ms a page, live-mode limits (100 requests/s, "
+            "25/s per endpoint):\n\n" + _table(
+                ["connector", "records", "seconds", "records/s", "requests", "requests/s",
+                 "steady requests/s", "share of 100/s", "429s", "CPU s"], rows)
+            + f"\n\nThis tap's records/s: {ratios}.")
+        inc = fill["incremental"]
+        parts.append(f"**Incremental run with no changes** (same streams, from the backfill's "
+                     f"final state): {inc['requests']} requests "
+                     f"({', '.join(f'{p} {n}' for p, n in inc['endpoints'].items())}), "
+                     f"{inc['records']} records re-read by the 7-day lookback of balance "
+                     "transactions.")
+    cpu_results = results.get("cpu")
+    if cpu_results:
+        rows = [[label, run["records"], run["cpu_seconds"], run["us_per_record"]]
+                for label, run in cpu_results.items() if isinstance(run, dict)]
+        parts.append(
+            f"**Tap CPU per record**, no latency, no limits (user + system CPU of the tap "
+            f"process, less the {cpu_results['startup_cpu_seconds']} s of an empty sync):\n\n"
+            + _table(["streams", "records", "CPU s", "µs per record"], rows))
+    mem = results.get("memory")
+    if mem:
+        parts.append(f"**Peak memory**: {mem['peak_rss_mb']} MB RSS for {mem['records']:,} "
+                     f"records of {len(mem['streams'])} streams ({mem['seconds']} s, emulator "
+                     f"scale {mem['scale']}, no latency).")
+    return "\n\n".join(parts)
+
+
+def targets(results: dict[str, Any]) -> str:
+    """Issue 6's targets against the measured figures, as a Markdown table."""
+    rows = []
+    fill, cpu_results, mem = results.get("backfill"), results.get("cpu"), results.get("memory")
+    if fill:
+        ours = fill[OURS.name]
+        rows.append(["backfill at >= 90% of the rate-limit ceiling",
+                     f"{ours['share_of_ceiling']:.0%} over the whole run, "
+                     f"{ours['steady_per_second'] / CEILING:.0%} steady",
+                     ours["steady_per_second"] >= 0.9 * CEILING])
+        for name, factor in (("airbyte", 3), ("singer-io", 20)):
+            theirs = fill.get(name, {}).get("records_per_second")
+            if theirs:
+                ratio = ours["records_per_second"] / theirs
+                rows.append([f">= {factor}x {name}'s records/s", f"{ratio:.1f}x",
+                             ratio >= factor])
+        inc = fill["incremental"]
+        rows.append(["no-change incremental: <= 1 request per created-based stream + a few",
+                     f"{inc['requests']} requests for {len(fill['streams'])} streams",
+                     inc["requests"] <= 1 + 5])
+    if cpu_results:
+        figures = {label: run["us_per_record"] for label, run in cpu_results.items()
+                   if isinstance(run, dict)}
+        rows.append(["<= 30 µs of tap CPU per typical record",
+                     ", ".join(f"{label}: {us} µs" for label, us in figures.items()),
+                     min(figures.values()) <= 30])
+    if mem:
+        rows.append(["peak memory < 300 MB at a million objects",
+                     f"{mem['peak_rss_mb']} MB for {mem['records']:,} records",
+                     mem["peak_rss_mb"] < 300])
+    return _table(["target", "measured", "met"],
+                  [[t, m, "yes" if ok else "**no**"] for t, m, ok in rows])
+
+
+def _replace(path: Path, begin: str, end: str, body: str) -> None:
+    text = path.read_text()
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{begin}\n{body}\n{end}{tail}")
+
+
+def write_readme(results: dict[str, Any]) -> None:
+    """Rewrite the results of benchmarks/README.md and the targets of the project README."""
+    when = ", ".join(f"{name} {results[name]['measured']}" for name in BENCHMARKS
+                     if name in results)
+    _replace(HERE / "README.md", BEGIN, END,
+             f"{report(results)}\n\nMeasured on the project's 2-core machine with "
+             f"`python benchmarks/run.py [{' '.join(BENCHMARKS)}]` ({when}; raw figures: "
+             "`benchmarks/results.json`).")
+    _replace(HERE.parent / "README.md", "<!-- performance:start -->", "<!-- performance:end -->",
+             targets(results))
+
+
+def main() -> None:
+    """Run the chosen benchmarks and record their results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("which", nargs="*", help=f"some of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--scale", type=int, help="emulator scale (customers) for all")
+    args = parser.parse_args()
+    chosen = args.which or list(BENCHMARKS)
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    path = HERE / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    with tempfile.TemporaryDirectory(prefix="tap-stripe-bench-") as tmp:
+        for name in chosen:
+            measure, scale = BENCHMARKS[name]
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            results[name] = measure(Path(tmp) / name, args.scale or scale)
+            results[name]["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            print(json.dumps(results[name], indent=1), file=sys.stderr, flush=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    write_readme(results)
+
+
+if __name__ == "__main__":
+    main()
