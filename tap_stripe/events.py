@@ -20,6 +20,7 @@ from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.fetch import ChildList, child_list, needs_request, windows
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
+from tap_stripe.records import mark_change
 from tap_stripe.registry import STREAMS, StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
 from tap_stripe.spool import Checkpoint, Item, SharedPass
@@ -69,7 +70,7 @@ class EventsHub(SharedPass):
     def __init__(self, api: StripeApi, starts: dict[str, int], end: int, mode: str,
                  account: str | None = None, *, scheduler: Scheduler,
                  changes_from: dict[str, int] | None = None) -> None:
-        super().__init__(list(starts), scheduler.concurrency.channel_items)
+        super().__init__(list(starts), scheduler)
         self.api = api
         self.starts = starts
         # Before a member's ``changes_from`` only deletes are passed on: the member was just
@@ -78,9 +79,6 @@ class EventsHub(SharedPass):
         self.end = end
         self.mode = mode
         self.account = account
-        self.pool = scheduler.pool
-        self.budget = scheduler.budget
-        self.concurrency = scheduler.concurrency
 
     def produce(self) -> Iterator[tuple[str, Item]]:
         """Each member's records, oldest change first, and a checkpoint after every window."""
@@ -191,17 +189,11 @@ class EventsHub(SharedPass):
                     sdef.parent_field or "")
                 if parent_id:
                     record[sdef.parent_id_field] = parent_id
-            yield sdef.name, _stamped(sdef, record, when, gone)
+            yield sdef.name, mark_change(record, when, gone)
         for child, kid_list in kids:
             for rec in kid_list.records(self.api, child, self.account):
                 rec[str(child.parent_id_field)] = change.obj["id"]
                 if child.replication_key:
                     rec[child.replication_key] = when
-                yield child.name, _stamped(child, rec, when, gone or child.shows_deleted(rec))
+                yield child.name, mark_change(rec, when, gone or child.shows_deleted(rec))
 
-
-def _stamped(sdef: StreamDef, record: dict[str, Any], when: int,
-             deleted: bool) -> dict[str, Any]:
-    record.setdefault("updated", when)  # products carry Stripe's own `updated`
-    record["is_deleted"] = deleted
-    return record

@@ -97,7 +97,7 @@ class FamilyScan(SharedPass):
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
                  slice_seconds: int, stamp: Stamp, account: str | None = None, *,
                  scheduler: Scheduler) -> None:
-        super().__init__(list(starts), scheduler.concurrency.channel_items)
+        super().__init__(list(starts), scheduler)
         self.api = api
         self.parent = parent
         self.starts = starts
@@ -105,9 +105,6 @@ class FamilyScan(SharedPass):
         self.slice_seconds = slice_seconds
         self.stamp = stamp
         self.account = account
-        self.pool = scheduler.pool
-        self.budget = scheduler.budget
-        self.concurrency = scheduler.concurrency
         self.children = [c for c in children_of(parent.name) if c.name in starts]
 
     def produce(self) -> Iterator[tuple[str, Item]]:

@@ -7,6 +7,13 @@ from typing import Any
 from tap_stripe.registry import BY_NAME, StreamDef
 
 
+def mark_change(record: dict[str, Any], when: int, deleted: bool) -> dict[str, Any]:
+    """Set ``updated`` (unless Stripe's own, as on products) and ``is_deleted``."""
+    record.setdefault("updated", when)
+    record["is_deleted"] = deleted
+    return record
+
+
 class Stamper:
     """Adds ``updated``/``is_deleted`` and parent ids to records read from list endpoints.
 
@@ -24,10 +31,9 @@ class Stamper:
         """A copy of ``record`` with the added fields of stream ``sdef``."""
         record = dict(record)
         if sdef.cursor == "updated":
-            record.setdefault("updated", self.updated)
             parent_def = BY_NAME.get(sdef.parent or "")
-            record["is_deleted"] = sdef.shows_deleted(record) or (
-                parent is not None and parent_def is not None and parent_def.shows_deleted(parent))
+            mark_change(record, self.updated, sdef.shows_deleted(record) or (
+                parent is not None and parent_def is not None and parent_def.shows_deleted(parent)))
         if sdef.parent_id_field and parent is not None:
             record[sdef.parent_id_field] = parent["id"]
         if sdef.replication_key and sdef.replication_key not in record:

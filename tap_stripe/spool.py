@@ -15,9 +15,12 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from tap_stripe.scheduler import Scheduler
 
 LOGGER = logging.getLogger("tap-stripe.spool")
 READ_CHUNK = 1 << 20
@@ -173,9 +176,12 @@ class SharedPass:
     member after the items produced before it.
     """
 
-    def __init__(self, members: list[str], memory_items: int) -> None:
+    def __init__(self, members: list[str], scheduler: Scheduler) -> None:
         self.members = members
-        self.channels = {m: Channel(memory_items) for m in members}
+        self.pool = scheduler.pool
+        self.budget = scheduler.budget
+        self.concurrency = scheduler.concurrency
+        self.channels = {m: Channel(scheduler.concurrency.channel_items) for m in members}
         self.stop = threading.Event()
         self.finished = False
         self.on_done: Callable[[SharedPass], None] | None = None
