@@ -21,7 +21,7 @@ from tap_stripe.errors import StripeAccessError
 from tap_stripe.fetch import ChildList, child_list, needs_request, windows
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.records import mark_change
-from tap_stripe.registry import STREAMS, StreamDef, children_of
+from tap_stripe.registry import BY_NAME, STREAMS, StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
 from tap_stripe.spool import Checkpoint, Item, SharedPass
 
@@ -49,6 +49,7 @@ class _Change:
     sdef: StreamDef
     event: dict[str, Any]
     obj: dict[str, Any]
+    embedder: bool = False  # a parent re-read because a child in its embedded list changed
 
     @property
     def created(self) -> int:
@@ -117,8 +118,27 @@ class EventsHub(SharedPass):
                     if sdef.object_filter and obj.get("object") not in sdef.object_names:
                         continue
                     newest.setdefault((sdef.name, obj.get("id", "")), _Change(sdef, event, obj))
+                    parent = self._embedder(sdef, obj, event)
+                    if parent is not None:
+                        newest.setdefault((parent.sdef.name, parent.obj["id"]), parent)
+
+    def _embedder(self, sdef: StreamDef, obj: dict[str, Any],
+                  event: dict[str, Any]) -> _Change | None:
+        """When a child that its parent's record embeds changed (an account's external account,
+        an application fee's refund), that record holds a stale list: a change that re-reads
+        the parent. Lists embedded only on request (``parent_expand``) are not in records."""
+        parent = BY_NAME.get(sdef.parent or "")
+        parent_id = obj.get(sdef.parent_field or "")
+        if (parent is None or not sdef.embedded or sdef.parent_expand
+                or not isinstance(parent_id, str)
+                or parent.name not in self.starts or parent.retrieve_path is None):
+            return None
+        return _Change(parent, {"created": event["created"], "type": "", "data": {}},
+                       {"id": parent_id}, embedder=True)
 
     def _needs_refetch(self, change: _Change) -> bool:
+        if change.embedder:
+            return True
         if change.deleted or change.sdef.retrieve_path is None or self.mode == "payload":
             return False
         return self.mode == "refetch" or change.event.get("api_version") != stripe.api_version
@@ -148,14 +168,23 @@ class EventsHub(SharedPass):
             fresh = self._retrieve(unit)
             if fresh is not None:
                 unit.obj = fresh
+            elif unit.embedder:  # the parent is gone: its own delete event tells
+                unit.obj = {}
+                return []
         return [(c, self._child_list(c, unit)) for c in self._children_wanted(unit)]
+
+    def _header(self, sdef: StreamDef) -> str | None:
+        """The Stripe-Account header that reads ``sdef``'s objects: a connected account's own
+        objects under it, the Connect-only ones (the account, its persons...) on the
+        platform."""
+        return None if sdef.connect_only else self.account
 
     def _retrieve(self, change: _Change) -> dict[str, Any] | None:
         sdef, obj = change.sdef, change.obj
         parent_id = obj.get(sdef.parent_field) if sdef.parent_field else None
         path = str(sdef.retrieve_path).format(id=obj.get("id"), parent_id=parent_id)
         try:
-            fresh = self.api.get(path, None, self.account)
+            fresh = self.api.get(path, None, self._header(sdef))
         except StripeAccessError as exc:
             if exc.status == 404:
                 return None
@@ -165,7 +194,7 @@ class EventsHub(SharedPass):
     def _child_list(self, child: StreamDef, change: _Change) -> ChildList:
         if not change.deleted:
             try:
-                return child_list(self.api, child, change.obj, self.account)
+                return child_list(self.api, child, change.obj, self._header(child))
             except StripeAccessError as exc:
                 if exc.status != 404:
                     raise
@@ -180,6 +209,8 @@ class EventsHub(SharedPass):
     def _fan_out(self, change: _Change,
                  kids: list[tuple[StreamDef, ChildList]]) -> Iterator[tuple[str, Item]]:
         sdef, when = change.sdef, change.created
+        if not change.obj:
+            return
         gone = change.deleted or sdef.shows_deleted(change.obj)
         if self._wanted(sdef.name, change):
             record = dict(change.obj)
@@ -191,7 +222,7 @@ class EventsHub(SharedPass):
                     record[sdef.parent_id_field] = parent_id
             yield sdef.name, mark_change(record, when, gone)
         for child, kid_list in kids:
-            for rec in kid_list.records(self.api, child, self.account):
+            for rec in kid_list.records(self.api, child, self._header(child)):
                 rec[str(child.parent_id_field)] = change.obj["id"]
                 if child.replication_key:
                     rec[child.replication_key] = when

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +96,7 @@ class FamilyScan(SharedPass):
 
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
                  slice_seconds: int, stamp: Stamp, account: str | None = None, *,
-                 scheduler: Scheduler) -> None:
+                 scheduler: Scheduler, only: str | None = None) -> None:
         super().__init__(list(starts), scheduler)
         self.api = api
         self.parent = parent
@@ -105,6 +105,7 @@ class FamilyScan(SharedPass):
         self.slice_seconds = slice_seconds
         self.stamp = stamp
         self.account = account
+        self.only = only  # read this one parent by id instead of listing them all
         self.children = [c for c in children_of(parent.name) if c.name in starts]
 
     def produce(self) -> Iterator[tuple[str, Item]]:
@@ -115,14 +116,20 @@ class FamilyScan(SharedPass):
         expand = [c.parent_expand for c in self.children if c.parent_expand]
         if expand:
             params["expand"] = expand
-        size = self.slice_seconds if parent.created_filter else max(self.end - start, 1)
-        lister = WindowLister(
-            self.api, Listing(parent.path, params, parent.created_filter, self.account),
-            windows(start, self.end, size), submit=self.pool.submit,
-            in_flight=limits.listing_requests, ahead=limits.pages_ahead, budget=self.budget,
-            stop=self.stop)
-        units = (unit for entry in lister
-                 for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
+        units: Iterable[Obj | WindowEnd]
+        if self.only is not None:
+            units = self._one(params, start)
+        else:
+            size = self.slice_seconds if parent.created_filter else max(self.end - start, 1)
+            nested = tuple(c.embedded for c in children_of(parent.name) if c.embedded)
+            lister = WindowLister(
+                self.api,
+                Listing(parent.path, params, parent.created_filter, self.account, nested),
+                windows(start, self.end, size), submit=self.pool.submit,
+                in_flight=limits.listing_requests, ahead=limits.pages_ahead,
+                budget=self.budget, stop=self.stop)
+            units = (unit for entry in lister
+                     for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
         parent_start = self.starts.get(parent.name)
         stripped = [c.embedded for c in self.children if c.parent_expand and c.embedded]
         for unit, kids in ordered(self.pool.submit, self._child_lists, units,
@@ -141,6 +148,19 @@ class FamilyScan(SharedPass):
                 for name in stripped:
                     unit.pop(name, None)
                 yield parent.name, self.stamp(parent, unit, None)
+
+    def _one(self, params: dict[str, Any], start: int) -> Iterator[Obj | WindowEnd]:
+        """The parent ``only`` (if it still exists and was created in the range), then the
+        end of the range."""
+        try:
+            obj = self.api.get(f"{self.parent.path}/{self.only}", params, self.account)
+        except StripeAccessError as exc:
+            if exc.status != 404:
+                raise
+        else:
+            if start <= created_of(obj) < self.end and not obj.get("deleted"):
+                yield obj
+        yield WindowEnd(start, self.end)
 
     def _wanted_children(self, parent: Obj) -> list[StreamDef]:
         created = created_of(parent)

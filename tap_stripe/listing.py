@@ -29,7 +29,7 @@ SPLIT_PAGES = 4
 POLL_SECONDS = 0.2
 # The next window's first request goes out when the previous window has answered, or when its
 # first request has waited this long (empty windows then cost no round trip each).
-SPECULATE_SECONDS = 0.1
+SPECULATE_SECONDS = 0.02
 
 
 def created_of(obj: Obj) -> int:
@@ -71,12 +71,14 @@ class _Segment:
 
 @dataclass(frozen=True)
 class Listing:
-    """What to list: a path, its fixed parameters, and whether it filters on ``created``."""
+    """What to list: a path, its fixed parameters, whether it filters on ``created``, and the
+    fields of its objects that embed a list of children (counted in the look-ahead budget)."""
 
     path: str
     params: Mapping[str, Any]
     created_filter: bool = True
     account: str | None = None
+    nested: tuple[str, ...] = ()
 
 
 class WindowLister:
@@ -212,7 +214,7 @@ class WindowLister:
             kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
             before_start = bool(data) and created_of(data[-1]) < seg.gte
         if kept:
-            weight = _weight(kept)
+            weight = _weight(kept, self.listing.nested)
             seg.pages.append((weight, kept))
             self._waiting += 1
             self.budget.take(weight)
@@ -240,10 +242,15 @@ class WindowLister:
         self._segments.insert(self._segments.index(seg) + 1, older)
 
 
-def _weight(page: list[Obj]) -> int:
-    """Objects in ``page``, the children of its embedded lists included."""
-    return len(page) + sum(len(value.get("data") or ()) for obj in page for value in obj.values()
-                           if isinstance(value, dict) and value.get("object") == "list")
+def _weight(page: list[Obj], nested: tuple[str, ...]) -> int:
+    """Objects in ``page``, the children of its ``nested`` lists included."""
+    weight = len(page)
+    for name in nested:
+        for obj in page:
+            value = obj.get(name)
+            if isinstance(value, dict):
+                weight += len(value.get("data") or ())
+    return weight
 
 
 def ordered(submit: Submit, fn: Callable[[T], R], items: Iterable[T], *, ahead: int,

@@ -11,6 +11,7 @@ events. Each endpoint is asked once, so a run that only follows events costs one
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger("tap-stripe.permissions")
 EVENTS_PATH = "/v1/events"
+PROBES_AT_ONCE = 8
 REFUSALS = (400, 403, 404)
 
 
@@ -79,8 +81,38 @@ class PermissionCheck:
         self._ask(EVENTS_PATH, {})
 
     def probe(self, reads: Iterable[Reads]) -> list[Probe]:
-        """One probe per stream, in the order given."""
+        """One probe per stream, in the order given. The requests go out a few at a time:
+        parent lists first, then the child lists that need a parent's id."""
+        reads = list(reads)
+        listed = [BY_NAME[r.stream] for r in reads if r.listing]
+        self._ask_all([(s.path, dict(s.params)) for s in listed if s.parent is None]
+                      + [_root_ask(s) for s in listed if s.parent is not None])
+        self._ask_all([ask for s in listed if s.parent is not None
+                       if (ask := self._child_ask(s)) is not None])
         return [self._probe(r) for r in reads]
+
+    def _ask_all(self, asks: list[tuple[str, dict[str, Any]]]) -> None:
+        """Ask each (path, params) not asked yet, concurrently."""
+        unique = {(path, tuple(sorted(params.items()))): (path, params) for path, params in asks}
+        todo = [ask for key, ask in unique.items() if key not in self._answers]
+        if len(todo) < 2:
+            for path, params in todo:
+                self._ask(path, params)
+            return
+        with ThreadPoolExecutor(max_workers=min(PROBES_AT_ONCE, len(todo)),
+                                thread_name_prefix="tap-stripe-probe") as pool:
+            list(pool.map(lambda ask: self._ask(*ask), todo))
+
+    def _child_ask(self, sdef: StreamDef) -> tuple[str, dict[str, Any]] | None:
+        """The probe of a child stream's list, with the first id of its parent (None when the
+        parent is unreadable or empty)."""
+        parent = self._ask(*_root_ask(sdef))
+        if parent.error is not None or parent.first_id is None:
+            return None
+        params = dict(sdef.params)
+        if sdef.parent_filter:
+            params[sdef.parent_filter] = parent.first_id
+        return sdef.path.format(parent_id=parent.first_id), params
 
     def _ask(self, path: str, params: dict[str, Any]) -> _Answer:
         """GET ``path`` with ``limit=1``. Stripe refusing the endpoint (403, 400, 404) is an
@@ -116,18 +148,22 @@ class PermissionCheck:
         if sdef.parent is None:
             answer = self._ask(sdef.path, dict(sdef.params))
         else:
-            parent = self._ask(BY_NAME[sdef.parent].path, dict(BY_NAME[sdef.parent].params))
+            parent = self._ask(*_root_ask(sdef))
             if parent.error is not None:
                 return _refused(sdef.name, parent.error, f"needs {sdef.parent}: ")
-            if parent.first_id is None:
+            ask = self._child_ask(sdef)
+            if ask is None:
                 return Probe(sdef.name, None, note=f"not probed: no {sdef.parent} to probe with")
-            params = dict(sdef.params)
-            if sdef.parent_filter:
-                params[sdef.parent_filter] = parent.first_id
-            answer = self._ask(sdef.path.format(parent_id=parent.first_id), params)
+            answer = self._ask(*ask)
         if answer.error is not None:
             return _refused(sdef.name, answer.error)
         return Probe(sdef.name, True)
+
+
+def _root_ask(sdef: StreamDef) -> tuple[str, dict[str, Any]]:
+    """The probe of a child stream's parent list."""
+    parent = BY_NAME[str(sdef.parent)]
+    return parent.path, dict(parent.params)
 
 
 def _refused(name: str, error: StripeAccessError, prefix: str = "") -> Probe:

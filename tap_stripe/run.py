@@ -4,10 +4,13 @@ the scheduler that fetches them ahead of the streams."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import zlib
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.api import StripeApi
+from tap_stripe.errors import StripeAccessError
 from tap_stripe.events import EventsHub
 from tap_stripe.fetch import FamilyScan
 from tap_stripe.records import Stamper
@@ -19,7 +22,17 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from tap_stripe.spool import SharedPass
-    from tap_stripe.streams import StripeStream
+    from tap_stripe.streams import Plan, StripeStream
+
+LOGGER = logging.getLogger("tap-stripe")
+
+
+def in_shard(account: str | None, shard: tuple[int, int] | None) -> bool:
+    """Whether ``account`` falls in shard ``(i, n)``: a stable hash of its id, modulo n."""
+    if shard is None:
+        return True
+    index, count = shard
+    return zlib.crc32((account or "").encode()) % count == index
 
 
 class Run:
@@ -35,8 +48,10 @@ class Run:
         self._config = dict(config)
         self._streams = streams
         self._now = dt.datetime.now(dt.timezone.utc)
-        self._families: dict[str, FamilyScan] = {}
+        self._families: dict[tuple[str, str | None], FamilyScan] = {}  # (root, account)
+        self._hubs: dict[str | None, EventsHub] = {}
         self._prefetched = False
+        self.refused: dict[str, str] = {}  # connected accounts that refused access: why
 
     @cached_property
     def settings(self) -> Settings:
@@ -58,7 +73,56 @@ class Run:
         before it (which endpoints to probe) are made again by Stripe's."""
         self.__dict__.pop("started", None)
         for stream in self._streams().values():
-            stream.__dict__.pop("plan", None)
+            stream.plans.clear()
+
+    @cached_property
+    def own_account(self) -> str | None:
+        """Id of the account the key reads without a Stripe-Account header (``account_id``
+        when set); None when the key may not read ``/v1/account``."""
+        if self.settings.account_id:
+            return self.settings.account_id
+        try:
+            return str(self.api.get("/v1/account").get("id") or "") or None
+        except StripeAccessError as exc:
+            LOGGER.warning("Could not read the key's own account id (%s); records of the "
+                           "platform carry stripe_account null.", exc)
+            return None
+
+    @cached_property
+    def accounts(self) -> list[str | None]:
+        """The accounts this run reads, the platform first: its own account, plus the
+        connected accounts of ``connected_accounts``, less those of other shards."""
+        settings = self.settings
+        own = self.own_account
+        if not settings.connect:
+            return [own]
+        wanted = settings.connected_accounts
+        if wanted == "all":
+            connected = [str(a["id"]) for page in self.api.list_pages("/v1/accounts")
+                         for a in page]
+        else:
+            connected = list(wanted or ())
+        every = list(dict.fromkeys([own, *(a for a in connected if a != own)]))
+        chosen = [a for a in every if in_shard(a, settings.account_shard)]
+        shard = settings.account_shard
+        LOGGER.info("Reading %d account(s): %s%d connected%s.", len(chosen),
+                    "the platform and " if own in chosen else "",
+                    sum(a != own for a in chosen),
+                    f" (shard {shard[0]}/{shard[1]} of {len(every)} accounts)" if shard else "")
+        return chosen
+
+    def header(self, account: str | None) -> str | None:
+        """The Stripe-Account header that reads ``account`` (None: the key's own)."""
+        return None if account == self.own_account else account
+
+    def refuse(self, account: str, reason: str) -> None:
+        """``account`` refused access: note why and stop the passes reading it."""
+        self.refused.setdefault(account, reason)
+        for key, scan in self._families.items():
+            if key[1] == account:
+                scan.cancel()
+        if account in self._hubs:
+            self._hubs[account].cancel()
 
     @cached_property
     def scheduler(self) -> Scheduler:
@@ -75,41 +139,63 @@ class Run:
             return
         self._prefetched = True
         needed: list[SharedPass] = []
-        for stream in self._selected():
-            if stream.plan.list_from is not None:
-                needed.append(self.family_of(stream.sdef))
-            if stream.plan.events_from is not None:
-                needed.append(self.hub)
+        for stream, context in self.fetch_order():
+            account = stream.account_of(context)
+            plan = stream.plan_for(context)
+            if plan.list_from is not None:
+                needed.append(self.family_of(stream.sdef, account))
+            if plan.events_from is not None:
+                needed.append(self.hub_for(account))
         self.scheduler.queue(list(dict.fromkeys(needed)))
+
+    def fetch_order(self) -> list[tuple[StripeStream, dict[str, Any] | None]]:
+        """(stream, context) in the order their passes are fetched: the accounts that
+        continue from a bookmark, in the order the streams read them, before any account read
+        for the first time, so that backfills of new accounts never hold up the others."""
+        pairs = [(s, c) for s in self._selected() for c in s.contexts()]
+        return sorted(pairs, key=lambda pair: pair[0].is_new(pair[1]))
 
     def shared(self, shared: SharedPass) -> SharedPass:
         """``shared``, started now if the scheduler has not started it yet."""
         self.scheduler.need(shared)
         return shared
 
-    def family_of(self, sdef: StreamDef) -> FamilyScan:
-        """The listing of ``sdef``'s family (its parent and the parent's children)."""
+    def _plans(self, account: str | None) -> dict[str, Plan]:
+        """The plans of the selected streams that read ``account``."""
+        return {s.name: s.plan_for(s.context_for(account)) for s in self._selected()
+                if s.reads(account)}
+
+    def family_of(self, sdef: StreamDef, account: str | None) -> FamilyScan:
+        """The listing of ``sdef``'s family (its parent and the parent's children) in
+        ``account``. A connected account's Connect-only family (the account itself, its
+        persons and external accounts) is read on the platform, for that one account."""
         root = BY_NAME[sdef.parent] if sdef.parent else sdef
-        scan = self._families.get(root.name)
+        scan = self._families.get((root.name, account))
         if scan is None:
             family = {root.name, *(c.name for c in children_of(root.name))}
-            starts = {s.name: s.plan.list_from for s in self._selected()
-                      if s.name in family and s.plan.list_from is not None}
-            scan = self._families[root.name] = FamilyScan(
+            starts = {name: p.list_from for name, p in self._plans(account).items()
+                      if name in family and p.list_from is not None}
+            only = account if root.connect_only and self.header(account) else None
+            scan = self._families[(root.name, account)] = FamilyScan(
                 self.api, root, starts, self.started, self.settings.slice_seconds,
-                Stamper(self.started), scheduler=self.scheduler)
+                Stamper(self.started), None if only else self.header(account),
+                scheduler=self.scheduler, only=only)
         return scan
 
-    @cached_property
-    def hub(self) -> EventsHub:
-        """The one pass over /v1/events of this run."""
-        plans = {s.name: s.plan for s in self._selected() if s.plan.events_from is not None}
-        starts = {name: min(p.events_from or 0, p.deletes_from or p.events_from or 0)
-                  for name, p in plans.items()}
-        changes_from = {name: p.events_from or 0 for name, p in plans.items()}
-        end = self.api.now() - self.settings.event_lag
-        return EventsHub(self.api, starts, end, self.settings.event_payload,
-                         scheduler=self.scheduler, changes_from=changes_from)
+    def hub_for(self, account: str | None) -> EventsHub:
+        """The one pass over /v1/events of ``account`` in this run."""
+        hub = self._hubs.get(account)
+        if hub is None:
+            plans = {name: p for name, p in self._plans(account).items()
+                     if p.events_from is not None}
+            starts = {name: min(p.events_from or 0, p.deletes_from or p.events_from or 0)
+                      for name, p in plans.items()}
+            changes_from = {name: p.events_from or 0 for name, p in plans.items()}
+            end = self.api.now() - self.settings.event_lag
+            hub = self._hubs[account] = EventsHub(
+                self.api, starts, end, self.settings.event_payload, self.header(account),
+                scheduler=self.scheduler, changes_from=changes_from)
+        return hub
 
     def close(self) -> None:
         """Stop every pass and worker thread of this run (after a failure)."""

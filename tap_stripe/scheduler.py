@@ -45,7 +45,7 @@ class Concurrency:
     listing_requests: int = 8
     pages_ahead: int = 32
     objects_ahead: int = 32
-    objects_buffered: int = 10000
+    objects_buffered: int = 20000
     channel_items: int = 100
 
 

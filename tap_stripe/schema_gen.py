@@ -48,12 +48,12 @@ class AddedField:
 
     Attributes:
         name: The field's name for a stream, or None when the stream does not get it.
-        type: JSON Schema type of the (never null) value.
+        type: JSON Schema type of the value.
         description: What the tap puts there.
     """
 
     name: Callable[[StreamDef], str | None]
-    type: str
+    type: str | list[str]
     description: str
 
     def schema(self) -> Schema:
@@ -70,6 +70,10 @@ ADDED_FIELDS: tuple[AddedField, ...] = (
                "Id of the parent object this record was read under (added by the tap)."),
     AddedField(lambda s: s.replication_key or None, "integer",
                "Unix seconds: the parent's `updated` when this was read (added by the tap)."),
+    AddedField(lambda s: "stripe_account", ["string", "null"],
+               "Id of the Stripe account the object belongs to: the platform's own or a "
+               "connected account's (added by the tap; null when the key may not read its "
+               "own account)."),
 )
 
 

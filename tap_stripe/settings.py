@@ -31,7 +31,24 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         title="Account ID",
         description="Stripe account to read, sent as the Stripe-Account header (acct_...). "
-        "Leave empty to read the key's own account.",
+        "Leave empty to read the key's own account. Not with connected_accounts.",
+    ),
+    th.Property(
+        "connected_accounts",
+        th.CustomType({"type": ["string", "array", "null"], "items": {"type": "string"}}),
+        title="Connected accounts",
+        description="Stripe Connect: also read connected accounts, each with its own "
+        "Stripe-Account header and its own bookmarks. Empty: only the key's own account. "
+        "\"all\": the platform and every account listed by /v1/accounts. A list of acct_... ids "
+        "(or one comma-separated text): the platform and those. Records carry stripe_account.",
+    ),
+    th.Property(
+        "account_shard",
+        th.StringType,
+        title="Account shard",
+        description="i/n (e.g. 0/4): take only share i of n of the accounts (platform and "
+        "connected), chosen by a stable hash of the account id, so that n tap processes with "
+        "separate state split a platform between them.",
     ),
     th.Property(
         "start_date",
@@ -170,6 +187,41 @@ def _secret_key(config: Mapping[str, Any]) -> str:
     return key
 
 
+def _connected_accounts(config: Mapping[str, Any]) -> tuple[str, ...] | str | None:
+    """``"all"``, a tuple of account ids, or None (only the key's own account)."""
+    value = config.get("connected_accounts")
+    if isinstance(value, str):
+        if value.strip().lower() == "all":
+            return "all"
+        value = [part for part in value.split(",") if part.strip()]
+    if not value:
+        return None
+    ids = [str(v).strip() for v in value] if isinstance(value, (list, tuple)) else None
+    bad = [v for v in ids or [] if not v.startswith("acct_") or len(v) < 6]
+    if ids is None or bad:
+        msg = (f"Setting connected_accounts must be \"all\" or a list of account ids "
+               f"(acct_...), got {bad[0] if bad else value!r}.")
+        raise SettingsError(msg)
+    return tuple(dict.fromkeys(ids))
+
+
+def _account_shard(config: Mapping[str, Any]) -> tuple[int, int] | None:
+    """``(i, n)`` of an ``i/n`` shard, or None."""
+    value = config.get("account_shard")
+    if value in (None, ""):
+        return None
+    index, _, count = str(value).partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        shard = (-1, 0)
+    if not 0 <= shard[0] < shard[1]:
+        msg = (f"Setting account_shard must be i/n with 0 <= i < n (e.g. 0/4), got "
+               f"{value!r}.")
+        raise SettingsError(msg)
+    return shard
+
+
 def parse_start_date(value: Any, now: dt.datetime) -> int:
     """Unix seconds of an ISO 8601 start date, which must lie in the past."""
     try:
@@ -203,6 +255,13 @@ class Settings:
     event_payload: str
     max_requests_per_second: float | None
     on_permission_error: str
+    connected_accounts: tuple[str, ...] | str | None = None
+    account_shard: tuple[int, int] | None = None
+
+    @property
+    def connect(self) -> bool:
+        """Whether connected accounts are read (each account its own partition)."""
+        return self.connected_accounts is not None or self.account_shard is not None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], now: dt.datetime) -> Settings:
@@ -214,6 +273,14 @@ class Settings:
                    f"{DEFAULT_API_BASE}.")
             raise SettingsError(msg)
         rate = _number_setting(config, "max_requests_per_second")
+        connected = _connected_accounts(config)
+        shard = _account_shard(config)
+        if config.get("account_id") and (connected or shard):
+            msg = ("Settings account_id and connected_accounts/account_shard exclude each "
+                   "other: account_id reads one account as if it were the key's own; to read "
+                   "connected accounts, leave account_id empty and list them in "
+                   "connected_accounts.")
+            raise SettingsError(msg)
         return cls(
             client_secret=key,
             account_id=config.get("account_id") or None,
@@ -227,4 +294,6 @@ class Settings:
             event_payload=_choice(config, "event_payload"),
             max_requests_per_second=None if rate is None else float(rate),
             on_permission_error=_choice(config, "on_permission_error"),
+            connected_accounts=connected,
+            account_shard=shard,
         )

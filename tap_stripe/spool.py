@@ -2,18 +2,24 @@
 
 A pass runs in a background thread and writes each member stream's records and checkpoints, in
 order, into that member's ``Channel``. singer-sdk syncs streams one after another on the main
-thread, so most channels are written long before their stream reads them: a channel keeps a
-bounded number of items in memory and spills the rest to a temporary file, so producers never
-wait for consumers and memory stays bounded however large the account.
+thread, so most channels are written long before their stream reads them: a channel nobody reads
+yet keeps a bounded number of items in memory and spills the rest to a temporary file, so the
+pass goes on for the other members and memory stays bounded however large the account. Once its
+stream reads a channel, a full channel makes the pass wait instead: the reader is draining it,
+and records never take the round trip through the disk (an encode and a decode each).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import shutil
 import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,9 +31,32 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger("tap-stripe.spool")
 READ_CHUNK = 1 << 20
 PENDING_BYTES = 1 << 18
+# Items a channel being read holds before its producer waits.
+READING_ITEMS = 1000
+WAIT_SECONDS = 0.2
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
+_spill_dir: str | None = None
+_spill_lock = threading.Lock()
+
+
+def _spill_file() -> str:
+    """A new empty file in this process's spill folder (made on first use)."""
+    global _spill_dir
+    with _spill_lock:
+        if _spill_dir is None:
+            _spill_dir = tempfile.mkdtemp(prefix="tap-stripe-spill-")
+            atexit.register(remove_spill_files)
+    handle, path = tempfile.mkstemp(dir=_spill_dir)
+    os.close(handle)
+    return path
+
+
+def remove_spill_files() -> None:
+    """Delete the spill folder and everything in it (at exit)."""
+    if _spill_dir is not None:
+        shutil.rmtree(_spill_dir, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -61,17 +90,24 @@ def _decode(line: bytes) -> Item:
 
 
 class Channel:
-    """An ordered, thread-safe queue from one producer to one consumer that never blocks the
-    producer: up to ``memory_items`` items wait in memory, later ones in a temporary file.
+    """An ordered, thread-safe queue from one producer to one consumer.
 
-    Order is kept by one rule: once something waits on disk, new items go to disk too, until
-    the consumer has read the disk back.
+    Before the consumer starts reading, the producer never waits: up to ``memory_items`` items
+    wait in memory; past that they all go to a spill file, and so does everything left in
+    memory when the producer closes the channel, so a channel waiting for its reader holds no
+    memory and no open file however many there are (a Connect run has several per account).
+    Once the consumer reads, the producer waits while ``READING_ITEMS`` items are in memory (or
+    until ``stop`` is set). Order is kept by one rule: once something waits on disk, new items
+    go to disk too, until the consumer has read the disk back.
     """
 
-    def __init__(self, memory_items: int) -> None:
+    def __init__(self, memory_items: int, stop: threading.Event | None = None) -> None:
         self.memory_items = memory_items
+        self._stop = stop or threading.Event()
+        self._reading = False
         self._cond = threading.Condition()
         self._memory: deque[Item] = deque()
+        self._path: str | None = None  # the spill file, open as ``_file`` while in use
         self._file: IO[bytes] | None = None
         self._written = 0  # bytes in the file
         self._read = 0  # bytes of the file already read back
@@ -84,24 +120,35 @@ class Channel:
     def put(self, item: Item) -> None:
         """Append ``item``; never waits for the consumer."""
         with self._cond:
+            if self._reading and not self._on_disk():
+                while (len(self._memory) >= READING_ITEMS and not self._discarded
+                       and not self._stop.is_set()):
+                    self._cond.wait(WAIT_SECONDS)
             if self._discarded:
                 return
-            if not self._on_disk() and len(self._memory) < self.memory_items:
+            if not self._on_disk() and (self._reading or len(self._memory) < self.memory_items):
                 self._memory.append(item)
-                self._cond.notify()
+                self._cond.notify_all()
                 return
+            if not self._reading:
+                self._memory_to_disk()
             _encode(item, self._pending)
             self.spilled += 1
             if len(self._pending) >= PENDING_BYTES:
                 self._write_pending()
-            self._cond.notify()
+            self._cond.notify_all()
 
     def close(self, error: BaseException | None = None) -> None:
         """No more items; the consumer raises ``error`` after the items already put."""
         with self._cond:
             self._closed = True
             self._error = error
-            self._cond.notify()
+            if not self._reading and not self._discarded and (self._memory or self._pending):
+                self._memory_to_disk()
+                if self._pending:
+                    self._write_pending()
+                self._close_file()
+            self._cond.notify_all()
 
     def discard(self) -> None:
         """The consumer is gone: drop what waits and ignore what comes."""
@@ -110,6 +157,7 @@ class Channel:
             self._memory.clear()
             self._pending.clear()
             self._drop_file()
+            self._cond.notify_all()
 
     @property
     def discarded(self) -> bool:
@@ -120,6 +168,7 @@ class Channel:
         """Every item in order, waiting while none is ready; raises the producer's error."""
         while True:
             with self._cond:
+                self._reading = True
                 while not self._memory and not self._on_disk() and not self._closed:
                     self._cond.wait()
                 if not self._memory and self._on_disk():
@@ -132,29 +181,54 @@ class Channel:
                     return
                 batch = list(self._memory)
                 self._memory.clear()
+                self._cond.notify_all()
             yield from batch
 
     def _on_disk(self) -> bool:
         return bool(self._pending) or self._read < self._written
 
-    def _write_pending(self) -> None:
+    def _memory_to_disk(self) -> None:
+        """Move what waits in memory to the front of the spill. Before the consumer reads,
+        items wait in memory only while nothing waits on disk, so they come first."""
+        if not self._memory:
+            return
+        front = bytearray()
+        for item in self._memory:
+            _encode(item, front)
+        self.spilled += len(self._memory)
+        self._memory.clear()
+        self._pending[:0] = front
+
+    def _open(self) -> IO[bytes]:
+        if self._path is None:
+            self._path = _spill_file()
         if self._file is None:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _drop_file)
-        self._file.seek(self._written)
-        self._file.write(self._pending)
+            self._file = open(self._path, "r+b")  # noqa: SIM115 (closed by _close_file)
+        return self._file
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _write_pending(self) -> None:
+        file = self._open()
+        file.seek(self._written)
+        file.write(self._pending)
         self._written += len(self._pending)
         self._pending.clear()
 
     def _load(self) -> None:
         """Move the oldest spilled items into memory (caller holds the lock)."""
-        if self._read < self._written and self._file is not None:
-            self._file.seek(self._read)
-            chunk = self._file.read(min(READ_CHUNK, self._written - self._read))
+        if self._read < self._written:
+            file = self._open()
+            file.seek(self._read)
+            chunk = file.read(min(READ_CHUNK, self._written - self._read))
             if not chunk.endswith(b"\n"):
-                chunk += self._file.readline()  # every item ends its line within the file
+                chunk += file.readline()  # every item ends its line within the file
             self._read += len(chunk)
             if self._read == self._written:  # drained: start the file over
-                self._file.truncate(0)
+                file.truncate(0)
                 self._read = self._written = 0
         else:
             chunk = bytes(self._pending)
@@ -162,9 +236,11 @@ class Channel:
         self._memory.extend(_decode(line) for line in chunk.split(b"\n")[:-1])
 
     def _drop_file(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._close_file()
+        if self._path is not None:
+            with suppress(OSError):
+                os.remove(self._path)
+            self._path = None
         self._read = self._written = 0
 
 
@@ -181,8 +257,9 @@ class SharedPass:
         self.pool = scheduler.pool
         self.budget = scheduler.budget
         self.concurrency = scheduler.concurrency
-        self.channels = {m: Channel(scheduler.concurrency.channel_items) for m in members}
         self.stop = threading.Event()
+        self.channels = {m: Channel(scheduler.concurrency.channel_items, self.stop)
+                         for m in members}
         self.finished = False
         self.on_done: Callable[[SharedPass], None] | None = None
         self._thread: threading.Thread | None = None

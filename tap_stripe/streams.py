@@ -15,8 +15,9 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
+from tap_stripe.errors import StripeAccessError
 from tap_stripe.schemas import load_schema
-from tap_stripe.spool import Checkpoint, Item
+from tap_stripe.spool import Checkpoint, Item, PassCancelledError
 from tap_stripe.writer import BufferedWriter
 
 if TYPE_CHECKING:
@@ -66,16 +67,76 @@ class StripeStream(Stream):
     def __init__(self, tap: Tap, sdef: StreamDef, run: Run) -> None:
         self.sdef = sdef
         self.run = run
+        self.plans: dict[str | None, Plan] = {}  # by account
+        self._partitions: list[dict[str, Any]] | None = None
         super().__init__(tap, schema=load_schema(sdef.name), name=sdef.name)
         self.primary_keys = ["id"]
         self.replication_key = sdef.key
         self.selected_by_default = sdef.selected_by_default
 
-    @cached_property
+    # -- accounts: one singer-sdk partition per account when connected accounts are read --
+
+    @property
+    def partitions(self) -> list[dict[str, Any]] | None:
+        """``{"stripe_account": id}`` for every account this stream reads (Connect), else
+        None: the accounts that continue from a bookmark first, then those read for the first
+        time (fixed for the run). Connect-only streams (accounts, persons...) exist on the
+        platform alone."""
+        if not self.run.settings.connect:
+            return None
+        if self._partitions is None:
+            contexts = [{"stripe_account": a} for a in self.run.accounts if self.reads(a)]
+            self._partitions = sorted(contexts, key=self.is_new)
+        return self._partitions
+
+    def contexts(self) -> list[dict[str, Any] | None]:
+        """The contexts this stream syncs: its partitions, or None alone."""
+        partitions = self.partitions
+        return [None] if partitions is None else list(partitions)
+
+    def reads(self, account: str | None) -> bool:
+        """Whether this stream reads ``account`` this run. With Connect, the Connect-only
+        streams (accounts, persons, external accounts) read each connected account: the
+        account and what hangs off it are read on the platform, their changes come from that
+        account's events."""
+        if not self.run.settings.connect:
+            return True
+        return not self.sdef.connect_only or account != self.run.own_account
+
+    def context_for(self, account: str | None) -> dict[str, Any] | None:
+        """The context of ``account`` (None without Connect)."""
+        return {"stripe_account": account} if self.run.settings.connect else None
+
+    def account_of(self, context: Context | None) -> str | None:
+        """The account a context reads (the key's own without Connect)."""
+        return context["stripe_account"] if context else self.run.own_account
+
+    def _plan_key(self, context: Context | None) -> str | None:
+        return context["stripe_account"] if context else None
+
+    def is_new(self, context: Context | None) -> bool:
+        """Whether this context has no bookmark yet (its first sync)."""
+        state = self.get_context_state(context)
+        return not any(state.get(k) is not None for k in
+                       ("replication_key_value", "created_cursor", "backfill_started"))
+
+    @property
     def plan(self) -> Plan:
-        """This run's plan, from the state the run started with."""
+        """This run's plan for the first account it reads (the platform, unless another
+        shard takes it), which the permission check probes."""
+        contexts = self.contexts()
+        return self.plan_for(contexts[0]) if contexts else self._make_plan({})
+
+    def plan_for(self, context: Context | None) -> Plan:
+        """This run's plan for ``context``, from the state the run started with."""
+        key = self._plan_key(context)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = self._make_plan(self.get_context_state(context))
+        return plan
+
+    def _make_plan(self, state: dict[str, Any]) -> Plan:
         settings, now = self.run.settings, self.run.started
-        state = self.stream_state
         if self.replication_method == "FULL_TABLE":
             return Plan(list_from=settings.start)
         if self.sdef.cursor == "created":
@@ -101,20 +162,54 @@ class StripeStream(Stream):
         The first stream to sync starts every pass of the run in the background. A failure
         stops them all, and the records written so far are flushed before it propagates.
         """
+        account = self.account_of(context)
         try:
             self.run.prefetch()
-            yield from self._records()
+            if account in self.run.refused:
+                return
+            yield from self._records(context)
         except GeneratorExit:  # singer-sdk stopped reading (a record limit): others go on
             raise
+        except StripeAccessError as exc:
+            if self.run.header(account) is None or exc.status not in (401, 403):
+                self._stop_run()
+                raise
+            self._refused(account, exc)
+        except PassCancelledError:
+            if account in self.run.refused:  # its passes were stopped when it refused
+                return
+            self._stop_run()
+            raise
         except BaseException:
-            self.run.close()
-            writer = self._tap.message_writer
-            if isinstance(writer, BufferedWriter):
-                writer.flush()
+            self._stop_run()
             raise
 
-    def _records(self) -> Iterator[dict[str, Any]]:
-        plan, run = self.plan, self.run
+    def _refused(self, account: str | None, exc: StripeAccessError) -> None:
+        """A connected account refused access: skip it (``on_permission_error=skip``) or stop
+        the run with an error that names it."""
+        reason = str(exc)
+        if self.run.settings.on_permission_error != "skip":
+            self._stop_run()
+            msg = (f"Connected account {account} refused access: {reason} Remove it from "
+                   "connected_accounts, or set on_permission_error=skip to sync the other "
+                   "accounts.")
+            raise StripeAccessError(msg, status=exc.status, permission=exc.permission) from None
+        if account not in self.run.refused:
+            LOGGER.warning("Connected account %s refused access, skipped "
+                           "(on_permission_error=skip); its bookmarks are kept: %s",
+                           account, reason)
+        self.run.refuse(str(account), reason)
+
+    def _stop_run(self) -> None:
+        """Stop every pass and flush the records written so far (the run is failing)."""
+        self.run.close()
+        writer = self._tap.message_writer
+        if isinstance(writer, BufferedWriter):
+            writer.flush()
+
+    def _records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        plan, run = self.plan_for(context), self.run
+        account = self.account_of(context)
         if plan.deletes_from is not None:
             LOGGER.warning("Stream %s was last synced more than %d days ago, beyond Stripe's "
                            "30-day event retention: re-reading it from its list endpoint.",
@@ -123,26 +218,30 @@ class StripeStream(Stream):
             bookmark = "replication_key_value"
             if plan.events_from is not None:  # filling an event-driven stream
                 bookmark = "created_cursor"
-                self._update_state(backfill_started=plan.backfill_started,
+                self._update_state(context, backfill_started=plan.backfill_started,
                                    created_cursor=plan.list_from, replication_key_value=None)
-            yield from self._emit(run.shared(run.family_of(self.sdef)).items(self.name),
-                                  bookmark)
+            family = run.shared(run.family_of(self.sdef, account))
+            yield from self._emit(family.items(self.name), context, bookmark, account)
             if plan.events_from is not None:
-                self._update_state(replication_key_value=plan.events_from,
+                self._update_state(context, replication_key_value=plan.events_from,
                                    backfill_started=None)
         if plan.events_from is not None:
-            yield from self._emit(run.shared(run.hub).items(self.name), "replication_key_value")
+            hub = run.shared(run.hub_for(account))
+            yield from self._emit(hub.items(self.name), context, "replication_key_value",
+                                  account)
 
-    def _emit(self, items: Iterator[Item], bookmark: str) -> Iterator[dict[str, Any]]:
+    def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,
+              account: str | None) -> Iterator[dict[str, Any]]:
         for item in items:
             if isinstance(item, Checkpoint):
-                self._update_state(**{bookmark: item.value})
+                self._update_state(context, **{bookmark: item.value})
             else:
+                item["stripe_account"] = account
                 yield item
 
-    def _update_state(self, **values: int | None) -> None:
-        """Set bookmark fields (None removes one) and write a STATE message."""
-        state = self.stream_state
+    def _update_state(self, context: Context | None, **values: int | None) -> None:
+        """Set bookmark fields of ``context`` (None removes one) and write a STATE message."""
+        state = self.get_context_state(context)
         state["replication_key"] = self.replication_key
         for key, value in values.items():
             if value is None:
@@ -174,9 +273,10 @@ class StripeStream(Stream):
 
     def _process_record(self, record: dict[str, Any], child_context: Context | None = None,
                         partition_context: Context | None = None) -> None:
-        """Nothing to do per record: these streams have no singer-sdk child streams and no
-        partitions (singer-sdk would shallow-copy every record for its child streams)."""
-        if self.child_streams or partition_context:
+        """Nothing to do per record: these streams have no singer-sdk child streams and keep
+        their bookmarks at checkpoints (singer-sdk would shallow-copy every record for its
+        child streams)."""
+        if self.child_streams:
             super()._process_record(record, child_context, partition_context)
 
     def _increment_stream_state(self, latest_record: dict[str, Any], *,

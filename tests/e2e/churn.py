@@ -289,12 +289,20 @@ def _customers(churn: Churn) -> list[str]:
     return [c["id"] for c in churn.live("customers")]
 
 
+def _accounts(churn: Churn) -> list[str]:
+    return churn.emulator.accounts()
+
+
 def _change_subscription(churn: Churn) -> bool:
     sub = churn.pick(_open_subscriptions(churn, 100))
     if sub is None:
         return False
     churn.emulator.update(sub["id"], _metadata(churn))
     return True
+
+
+def _person_fields(churn: Churn) -> Obj:
+    return {"first_name": churn.word().title()}
 
 
 def _holder(churn: Churn) -> Obj:
@@ -342,3 +350,14 @@ OPS: tuple[Op, ...] = (
     Op("file.create", 1, _create("file")),
 )
 """Changes to the platform's own objects."""
+
+CONNECT_OPS: tuple[Op, ...] = (
+    Op("account.update", 2, _update("accounts", lambda c: {"email": f"{c.word()}@example.com"})),
+    Op("person.create", 1, _create_child("person", _accounts)),
+    Op("person.update", 2, _update("persons", _person_fields)),
+    Op("person.delete", 1, _delete(lambda c: c.live("persons"))),
+    Op("external_account.create", 1, _create_child("bank_account", _accounts)),
+    Op("external_account.update", 2, _update("external_account_bank_accounts", _holder)),
+    Op("external_account.delete", 1, _delete(lambda c: c.live("external_account_cards"))),
+)
+"""Changes to what hangs off connected accounts (their events are the connected account's)."""

@@ -65,27 +65,32 @@ class Store:
 
 def added_fields(sdef: StreamDef, obj: Obj) -> set[str]:
     """The fields the tap adds to ``obj``'s record in stream ``sdef``."""
-    added = {sdef.parent_id_field or "", sdef.replication_key}
+    added = {sdef.parent_id_field or "", sdef.replication_key, "stripe_account"}
     if sdef.cursor == "updated":
         added |= {"is_deleted"} | ({"updated"} - obj.keys())
     return added - {""}
 
 
-def deleted_ids(emulator: Emulator, sdef: StreamDef, canceled: set[str]) -> set[str]:
+def deleted_ids(emulator: Emulator, sdef: StreamDef, canceled: set[str],
+                account: str | None = None) -> set[str]:
     """Ids of ``sdef`` a store must flag as deleted: Stripe's deletes, canceled subscriptions
     and the children of a deleted parent whose payload embeds them."""
-    gone = set(emulator.deleted(sdef.name)) | (canceled if sdef.name == "subscriptions"
-                                               else set())
+    gone = set(emulator.deleted(sdef.name, account)) | (
+        canceled if sdef.name == "subscriptions" else set())
     if sdef.parent and sdef.embedded:
-        parents_gone = deleted_ids(emulator, BY_NAME[sdef.parent], canceled)
-        gone |= {i for i, p in emulator.parents(sdef.name).items() if p in parents_gone}
+        parents_gone = deleted_ids(emulator, BY_NAME[sdef.parent], canceled, account)
+        gone |= {i for i, p in emulator.parents(sdef.name, account).items()
+                 if p in parents_gone}
     return gone
 
 
-def differences(row: Obj, obj: Obj, sdef: StreamDef, parent: str | None) -> dict[str, Any]:
+def differences(row: Obj, obj: Obj, sdef: StreamDef, parent: str | None,
+                account: str) -> dict[str, Any]:
     """Fields whose value in ``row`` is not Stripe's (row value, Stripe's value); columns the
-    object lacks must be empty unless the tap adds them."""
+    object lacks must be empty unless the tap adds them; ``stripe_account`` is ``account``."""
     found = {k: (row.get(k), v) for k, v in obj.items() if row.get(k) != v}
+    if row.get("stripe_account") != account:
+        found["stripe_account"] = (row.get("stripe_account"), account)
     extra = row.keys() - obj.keys() - added_fields(sdef, obj)
     found |= {k: (row[k], None) for k in extra if row[k] is not None and not k.startswith("_sdc")}
     if sdef.parent_id_field and row.get(sdef.parent_id_field) != parent:
@@ -94,20 +99,33 @@ def differences(row: Obj, obj: Obj, sdef: StreamDef, parent: str | None) -> dict
 
 
 def check(rows: Rows, emulator: Emulator, streams: Iterable[str],
-          canceled: set[str] | None = None) -> list[str]:
-    """Every way ``rows`` differ from the emulator's current state (empty: they equal it)."""
+          canceled: set[str] | None = None, account: str | None = None,
+          connect: bool = False) -> list[str]:
+    """Every way ``rows`` differ from the emulator's current state of ``account`` (default:
+    the platform) (empty: they equal it). With ``connect`` (a run reading connected accounts)
+    the Connect-only streams' records belong to the connected account they describe."""
     problems: list[str] = []
     for name in streams:
-        problems += _check_stream(rows.get(name, {}), emulator, BY_NAME[name], canceled or set())
+        problems += _check_stream(rows.get(name, {}), emulator, BY_NAME[name], canceled or set(),
+                                  account, connect)
     return problems
 
 
+def owner_of(sdef: StreamDef, obj: Obj, platform: str, connect: bool) -> str:
+    """The ``stripe_account`` a record of ``obj`` carries when read on ``platform``."""
+    if not (connect and sdef.connect_only):
+        return platform
+    return str(obj["id"] if sdef.name == "accounts" else obj["account"])
+
+
 def _check_stream(table: dict[str, Obj], emulator: Emulator, sdef: StreamDef,
-                  canceled: set[str]) -> list[str]:
+                  canceled: set[str], account: str | None, connect: bool) -> list[str]:
     name = sdef.name
-    truth = {o["id"]: o for o in emulator.objects(name)}
-    parents = emulator.parents(name) if sdef.parent_id_field else {}
-    gone = deleted_ids(emulator, sdef, canceled) if sdef.cursor == "updated" else set()
+    truth = {o["id"]: o for o in emulator.objects(name, account)}
+    parents = emulator.parents(name, account) if sdef.parent_id_field else {}
+    gone = (deleted_ids(emulator, sdef, canceled, account) if sdef.cursor == "updated"
+            else set())
+    owner = account or emulator.platform_account
     problems = []
     for object_id, obj in truth.items():
         row = table.get(object_id)
@@ -116,7 +134,8 @@ def _check_stream(table: dict[str, Obj], emulator: Emulator, sdef: StreamDef,
             continue
         if sdef.cursor == "updated" and row.get("is_deleted") is not (object_id in gone):
             problems.append(f"{name} {object_id}: is_deleted is {row.get('is_deleted')}")
-        wrong = differences(row, obj, sdef, parents.get(object_id))
+        wrong = differences(row, obj, sdef, parents.get(object_id),
+                            owner_of(sdef, obj, owner, connect))
         if wrong:
             problems.append(f"{name} {object_id}: stale {_short(wrong)}")
     forgotten = emulator.now - RETENTION

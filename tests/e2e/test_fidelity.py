@@ -24,7 +24,7 @@ import pytest
 
 from benchmarks.faults import tap_files
 from tap_stripe.registry import BY_NAME, STREAMS
-from tests.e2e.churn import OPS, Churn
+from tests.e2e.churn import CONNECT_OPS, OPS, Churn
 from tests.e2e.mirror import Rows, Store, check
 from tests.e2e.truth import tap_config
 from tests.emulator import Emulator
@@ -47,6 +47,7 @@ CHANGED = ["customers", "bank_accounts", "products", "prices", "coupons", "subsc
            "subscription_items", "invoices", "invoice_line_items", "charges", "refunds",
            "checkout_sessions", "checkout_sessions_line_items", "balance_transactions",
            "files", "events"]
+CONNECT = ["accounts", "persons", "external_account_bank_accounts", "external_account_cards"]
 
 
 def config(emulator: Emulator, **extra: Any) -> dict[str, Any]:
@@ -109,6 +110,20 @@ def test_random_changes_over_three_weeks_leave_the_store_equal_to_stripe() -> No
         assert any(i["lines"]["has_more"] for i in emulator.objects("invoices")
                    if i["created"] > CLOCK), "no new invoice with more than 10 lines"
         assert any(e["api_version"] == OTHER_API_VERSION for e in emulator.events())
+
+
+def test_changes_under_connected_accounts_reach_the_store() -> None:
+    with Emulator(seed=42, scale=2, clock=CLOCK, connected_accounts=2) as emulator:
+        churn = Churn(emulator, seed=42, ops=CONNECT_OPS)
+        store, state = Store(), None
+        for run in range(4):
+            if run:
+                churn.spread(count=6, seconds=DAY)
+            state = sync(emulator, store, CONNECT, state, connected_accounts="all").state
+            problems = check(store.rows, emulator, CONNECT, churn.canceled, connect=True)
+            assert not problems, f"after run {run + 1}:\n" + "\n".join(problems[:25])
+            assert not store.older, store.older[:5]
+        assert len(churn.done) >= 4, f"operations made: {churn.done}"
 
 
 # -- target-postgres ----------------------------------------------------------------------------
@@ -312,6 +327,8 @@ def test_events_in_the_same_second_as_the_bookmark_are_read_once() -> None:
 
 EVENTS_PASS = 1
 """The one page of /v1/events that finds no change."""
+OWN_ACCOUNT = 1
+"""GET /v1/account: the key's own account id, which records carry as ``stripe_account``."""
 
 
 def test_a_run_with_no_changes_makes_one_request_per_created_stream_and_a_few() -> None:
@@ -327,6 +344,7 @@ def test_a_run_with_no_changes_makes_one_request_per_created_stream_and_a_few() 
     probes = [r for r in requests if "limit=1&" in r["query"] + "&"]
     reads = [r for r in requests if r not in probes]
     paths = Counter(r["path"] for r in reads)
-    bound = len(CREATED_BASED) + EVENTS_PASS
+    bound = len(CREATED_BASED) + EVENTS_PASS + OWN_ACCOUNT
     assert len(reads) <= bound, f"{len(reads)} requests (bound {bound}): {sorted(paths.items())}"
+    assert paths["/v1/account"] == OWN_ACCOUNT
     assert len(probes) <= bound, sorted(Counter(r["path"] for r in probes).items())

@@ -13,6 +13,9 @@ import responses
 BASE = "https://api.stripe.test"
 
 
+ACCOUNT = "acct_1Own"
+
+
 class FakeStripe:
     """Serves ``GET <path>`` lists of registered objects the way Stripe pages them."""
 
@@ -56,6 +59,8 @@ class FakeStripe:
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
         url = urlsplit(request.url)
         query = dict(parse_qsl(url.query))
+        if url.path == "/v1/account":  # the key's own account id, for stripe_account
+            return 200, {}, json.dumps({"id": ACCOUNT, "object": "account"})
         if query.get("limit") == "1":  # the permission probe before each sync
             self.probes.append(url.path)
         else:

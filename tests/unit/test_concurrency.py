@@ -17,7 +17,7 @@ from tap_stripe.errors import StripeAccessError
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.run import Run
 from tap_stripe.scheduler import SEQUENTIAL, Budget, Concurrency, Pool
-from tap_stripe.spool import Channel, Checkpoint
+from tap_stripe.spool import READING_ITEMS, Channel, Checkpoint
 from tests.singer import Output, run_tap
 from tests.unit.fake_stripe import BASE, FakeStripe
 
@@ -149,8 +149,21 @@ def test_channel_spills_past_its_bound_and_replays_in_order() -> None:
         items.append(item)
         channel.put(item)
     channel.close()
-    assert channel.spilled == 990
+    assert channel.spilled == 1000  # past the bound, the first ten follow the rest to disk
     assert list(channel) == items
+
+
+def test_a_closed_channel_nobody_reads_yet_keeps_no_memory_and_no_open_file() -> None:
+    channels = [Channel(memory_items=100) for _ in range(50)]
+    for n, channel in enumerate(channels):
+        for k in range(3):
+            channel.put({"id": f"x_{n}_{k}"})
+        channel.put(Checkpoint(n))
+        channel.close()
+    assert all(not c._memory and c._file is None for c in channels)
+    for n, channel in enumerate(channels):
+        assert list(channel) == [{"id": f"x_{n}_{k}"} for k in range(3)] + [Checkpoint(n)]
+        assert channel._path is None  # the spill file is gone once read
 
 
 def test_channel_reader_and_writer_overlap_and_the_error_comes_last() -> None:
@@ -170,6 +183,51 @@ def test_channel_reader_and_writer_overlap_and_the_error_comes_last() -> None:
         got.extend(item["n"] for item in channel)  # type: ignore[index]
     thread.join()
     assert got == list(range(3000))
+
+
+def test_a_channel_being_read_makes_its_producer_wait_instead_of_spilling() -> None:
+    channel = Channel(memory_items=5)
+    reader = iter(channel)
+    channel.put({"n": 0})
+    assert next(reader) == {"n": 0}  # the consumer now reads this channel
+    produced: list[int] = []
+
+    def produce() -> None:
+        for n in range(1, 3 * READING_ITEMS):
+            channel.put({"n": n})
+            produced.append(n)
+        channel.close()
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while len(produced) < READING_ITEMS and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert len(produced) == READING_ITEMS  # waits while the reader holds READING_ITEMS back
+    assert [item["n"] for item in reader] == list(range(1, 3 * READING_ITEMS))  # type: ignore[index]
+    thread.join(5)
+    assert channel.spilled == 0
+
+
+def test_a_producer_waiting_on_a_full_channel_stops_with_its_pass() -> None:
+    stop = threading.Event()
+    channel = Channel(memory_items=5, stop=stop)
+    reader = iter(channel)
+    channel.put({"n": 0})
+    next(reader)
+
+    def produce() -> None:
+        for n in range(READING_ITEMS + 10):
+            channel.put({"n": n})
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    time.sleep(0.2)
+    assert thread.is_alive()
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
 
 
 # -- whole runs: concurrent against one request at a time --------------------------------------

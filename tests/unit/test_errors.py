@@ -97,6 +97,15 @@ GOOD = {"client_secret": KEY, "api_base": "http://127.0.0.1:9", "max_retries": 0
     ({**GOOD, "request_timeout": 0}, "Setting request_timeout must be a number > 0, got 0."),
     ({**GOOD, "on_permission_error": "ignore"},
      "Setting on_permission_error must be one of fail, skip, got 'ignore'."),
+    ({**GOOD, "connected_accounts": ["acct_1Abc", "cus_1"]},
+     "Setting connected_accounts must be \"all\" or a list of account ids (acct_...), got "
+     "'cus_1'."),
+    ({**GOOD, "connected_accounts": 3},
+     "Setting connected_accounts must be \"all\" or a list of account ids (acct_...), got 3."),
+    ({**GOOD, "account_shard": "4/4"},
+     "Setting account_shard must be i/n with 0 <= i < n (e.g. 0/4), got '4/4'."),
+    ({**GOOD, "account_id": "acct_1Abc", "connected_accounts": "all"},
+     "Settings account_id and connected_accounts/account_shard exclude each other"),
     ({**GOOD, "stream_maps": 5},
      "Invalid settings: 5 is not of type 'object', 'null' in config['stream_maps']."),
 ])

@@ -277,3 +277,31 @@ def test_a_listed_canceled_subscription_is_flagged_deleted_with_its_items(
     assert flags == {"sub_c": True, "sub_a": False}
     assert [(r["id"], r["is_deleted"]) for r in out.records["subscription_items"]] == [
         ("si_1", True)]
+
+
+def test_a_change_to_an_embedded_child_re_reads_the_parent_record(fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    refund = {"id": "fr_1", "object": "fee_refund", "fee": "fee_1", "amount": 7}
+    fake.add("/v1/events", [event("evt_1", "application_fee.refund.updated", bookmark + 5,
+                                  refund)])
+    fee = {"id": "fee_1", "object": "application_fee", "amount": 100,
+           "refunds": {"object": "list", "data": [refund], "has_more": False}}
+    fake.put("/v1/application_fees/fee_1", fee)
+    out = run_tap(config(), ["application_fees", "application_fees_refunds"],
+                  state_at(bookmark, "application_fees", "application_fees_refunds"))
+    assert [(r["id"], r["refunds"]["data"][0]["amount"], r["updated"])
+            for r in out.records["application_fees"]] == [("fee_1", 7, bookmark + 5)]
+    assert {r["id"] for r in out.records["application_fees_refunds"]} == {"fr_1"}
+    assert all(r["application_fee_id"] == "fee_1" for r in out.records["application_fees_refunds"])
+
+
+def test_a_change_to_a_child_embedded_only_on_request_does_not_re_read_the_parent(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    source = {"id": "ba_1", "object": "bank_account", "customer": "cus_1", "last4": "6789"}
+    fake.add("/v1/events", [event("evt_1", "customer.source.updated", bookmark + 5, source)])
+    out = run_tap(config(), ["customers", "bank_accounts"],
+                  state_at(bookmark, "customers", "bank_accounts"))
+    assert out.ids("bank_accounts") == ["ba_1"]
+    assert out.records["customers"] == []
+    assert "/v1/customers/cus_1" not in fake.paths()
