@@ -15,19 +15,25 @@ KEY = "sk_live_benchmark000000"
 
 
 class EmulatorProcess:
-    """``python -m tests.emulator`` on a free local port, with live-mode data for ``KEY``."""
+    """``python -m tests.emulator`` on a free local port, with live-mode data for ``KEY``;
+    ``connected_accounts`` Connect accounts of ``connected_scale`` each (none by default)."""
 
-    def __init__(self, scale: int, *, seed: int = 1) -> None:
+    def __init__(self, scale: int, *, seed: int = 1, connected_accounts: int = 0,
+                 connected_scale: int | None = None) -> None:
         self.scale = scale
         self.seed = seed
+        self.connected_accounts = connected_accounts
+        self.connected_scale = connected_scale
         self._process: subprocess.Popen[str] | None = None
         self.info: dict[str, Any] = {}
 
     def __enter__(self) -> EmulatorProcess:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.emulator", "--port", "0", "--seed", str(self.seed),
-             "--scale", str(self.scale), "--key", KEY, "--connected-accounts", "0"],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        argv = [sys.executable, "-m", "tests.emulator", "--port", "0", "--seed", str(self.seed),
+                "--scale", str(self.scale), "--key", KEY,
+                "--connected-accounts", str(self.connected_accounts)]
+        if self.connected_scale is not None:
+            argv += ["--connected-scale", str(self.connected_scale)]
+        self._process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         self.info = json.loads(self._process.stdout.readline())
         return self
@@ -36,6 +42,11 @@ class EmulatorProcess:
         if self._process is not None:
             self._process.terminate()
             self._process.wait(30)
+
+    @property
+    def pid(self) -> int:
+        """The emulator process's id (0 before it starts)."""
+        return self._process.pid if self._process is not None else 0
 
     @property
     def base_url(self) -> str:

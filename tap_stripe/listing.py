@@ -30,6 +30,8 @@ POLL_SECONDS = 0.2
 # The next window's first request goes out when the previous window has answered, or when its
 # first request has waited this long (empty windows then cost no round trip each).
 SPECULATE_SECONDS = 0.02
+# A range of this many windows or more is first asked in one request (see WindowLister).
+WHOLE_RANGE_WINDOWS = 4
 
 
 def created_of(obj: Obj) -> int:
@@ -91,7 +93,10 @@ class WindowLister:
     older half waits its turn. Splitting again and again leaves a window in sub-windows of a
     few pages, fetched oldest first, several at once. The next window's first page is
     requested once the previous window has answered, or its first request has waited
-    ``SPECULATE_SECONDS``. At most ``in_flight`` requests run at once, at most ``ahead``
+    ``SPECULATE_SECONDS``. A range of ``WHOLE_RANGE_WINDOWS`` windows or more is first asked
+    in one request: when that page holds everything, the windows are cut from it (a small
+    account's first sync from an early start date costs one request, not one per year). At most
+    ``in_flight`` requests run at once, at most ``ahead``
     pages are requested or waiting, and none is requested ahead while the run's ``budget`` of
     buffered objects is spent; the oldest sub-window may always fetch, so the listing never
     stalls. Endpoints without a ``created`` filter are read in one pass, newest first,
@@ -119,6 +124,19 @@ class WindowLister:
     def __iter__(self) -> Iterator[list[Obj] | WindowEnd]:
         """Pages and window ends in order (see the class docstring)."""
         segments = self._segments
+        if len(segments) >= WHOLE_RANGE_WINDOWS and self.listing.created_filter:
+            # One request over the whole range first: when one page holds all of it (a small
+            # or quiet account), each window's objects are taken from it, in the same order
+            # and with the same window ends, and the empty windows cost no request.
+            whole = self._fetch(segments[0].gte, segments[-1].lt, None)
+            if not whole.get("has_more"):
+                data: list[Obj] = whole.get("data") or []
+                for seg in segments:
+                    kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
+                    if kept:
+                        yield kept
+                    yield seg.window
+                return
         self._pump()
         while segments:
             self._collect(wait=False)

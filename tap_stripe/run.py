@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import zlib
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,11 @@ if TYPE_CHECKING:
     from tap_stripe.streams import Plan, StripeStream
 
 LOGGER = logging.getLogger("tap-stripe")
+# With connected accounts every STATE message holds every account's bookmarks: one at most
+# this often (and at the end of the run).
+STATE_SECONDS = 5.0
+# Passes at a time when accounts are read: many small ones, on different endpoints.
+CONNECT_PASSES = 16
 
 
 def in_shard(account: str | None, shard: tuple[int, int] | None) -> bool:
@@ -51,6 +58,7 @@ class Run:
         self._families: dict[tuple[str, str | None], FamilyScan] = {}  # (root, account)
         self._hubs: dict[str | None, EventsHub] = {}
         self._prefetched = False
+        self._state_written = 0.0
         self.refused: dict[str, str] = {}  # connected accounts that refused access: why
 
     @cached_property
@@ -127,7 +135,21 @@ class Run:
     @cached_property
     def scheduler(self) -> Scheduler:
         """Runs the passes of this run ahead of their streams, on one worker pool."""
-        return Scheduler(self.concurrency)
+        concurrency = self.concurrency
+        if self.settings.connect:
+            concurrency = replace(concurrency, passes=max(concurrency.passes, CONNECT_PASSES))
+        return Scheduler(concurrency)
+
+    def state_due(self) -> bool:
+        """Whether a STATE message goes out now: at every checkpoint without connected
+        accounts; with them, at most every ``STATE_SECONDS``."""
+        if not self.settings.connect:
+            return True
+        now = time.monotonic()
+        if now - self._state_written < STATE_SECONDS:
+            return False
+        self._state_written = now
+        return True
 
     def _selected(self) -> list[StripeStream]:
         """Selected streams in the order singer-sdk syncs them."""
@@ -139,7 +161,7 @@ class Run:
             return
         self._prefetched = True
         needed: list[SharedPass] = []
-        for stream, context in self.fetch_order():
+        for stream, context in self.reading_order:
             account = stream.account_of(context)
             plan = stream.plan_for(context)
             if plan.list_from is not None:
@@ -148,12 +170,21 @@ class Run:
                 needed.append(self.hub_for(account))
         self.scheduler.queue(list(dict.fromkeys(needed)))
 
-    def fetch_order(self) -> list[tuple[StripeStream, dict[str, Any] | None]]:
-        """(stream, context) in the order their passes are fetched: the accounts that
-        continue from a bookmark, in the order the streams read them, before any account read
-        for the first time, so that backfills of new accounts never hold up the others."""
-        pairs = [(s, c) for s in self._selected() for c in s.contexts()]
-        return sorted(pairs, key=lambda pair: pair[0].is_new(pair[1]))
+    @cached_property
+    def reading_order(self) -> list[tuple[StripeStream, dict[str, Any] | None]]:
+        """(stream, context) in the order they are synced and their passes fetched. Without
+        connected accounts, singer-sdk's: stream after stream. With them, account after
+        account (each account's streams together, so that the passes at work read different
+        endpoints and little waits on disk), and the accounts that continue from a bookmark
+        before those read for the first time, so that backfills of new accounts never hold up
+        the others."""
+        streams = self._selected()
+        if not self.settings.connect:
+            return [(s, c) for s in streams for c in s.contexts()]
+        rank = {a: n for n, a in enumerate(self.accounts)}
+        pairs = [(s, c) for s in streams for c in s.contexts()]
+        return sorted(pairs, key=lambda p: (p[0].is_new(p[1]),
+                                            rank[p[0].account_of(p[1])]))
 
     def shared(self, shared: SharedPass) -> SharedPass:
         """``shared``, started now if the scheduler has not started it yet."""

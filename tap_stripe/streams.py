@@ -7,6 +7,7 @@ import logging
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
@@ -69,6 +70,7 @@ class StripeStream(Stream):
         self.run = run
         self.plans: dict[str | None, Plan] = {}  # by account
         self._partitions: list[dict[str, Any]] | None = None
+        self._began = False
         super().__init__(tap, schema=load_schema(sdef.name), name=sdef.name)
         self.primary_keys = ["id"]
         self.replication_key = sdef.key
@@ -238,6 +240,26 @@ class StripeStream(Stream):
             else:
                 item["stripe_account"] = account
                 yield item
+
+    def sync_context(self, context: Context | None) -> None:
+        """Sync one context (a Connect account); the SCHEMA goes out before the first one.
+        ``Stream.sync`` would write the schema again for every account."""
+        if not self._began:
+            self._began = True
+            self.logger.info("Beginning sync of '%s' in %s mode, account by account", self.name,
+                             self.replication_method.lower())
+            self._write_schema_message()
+            if self.replication_method == "FULL_TABLE" and self.emit_activate_version_messages:
+                self._stream_version = self._initialized_at // 1000
+                self._write_activate_version_message(self._stream_version)
+        self.context = MappingProxyType(dict(context)) if context else None
+        for _ in self._sync_records(context=context):
+            pass
+
+    def _write_state_message(self) -> None:
+        """Write the STATE when it is due (see ``Run.state_due``)."""
+        if self.run.state_due():
+            super()._write_state_message()
 
     def _update_state(self, context: Context | None, **values: int | None) -> None:
         """Set bookmark fields of ``context`` (None removes one) and write a STATE message."""

@@ -121,6 +121,28 @@ class TapStripe(Tap):
         for probe in self.skipped:
             self.streams[probe.stream].selected = False
 
+    def sync_all(self) -> None:  # type: ignore[misc]
+        """singer-sdk's sync, stream after stream; with connected accounts, account after
+        account in ``Run.reading_order`` (each stream's SCHEMA once, before its first
+        account), and the last STATE written at the end."""
+        self._stripe_streams()  # the run exists once the streams do
+        if not self._run.settings.connect:
+            super().sync_all()
+            return
+        self._reset_state_progress_markers()
+        self._set_compatible_replication_methods()
+        if self.state:
+            self._state_writer.write_state(self.state)
+        for stream in self._stripe_streams():
+            if not stream.selected:
+                LOGGER.info("Skipping deselected stream '%s'.", stream.name)
+        for stream, context in self._run.reading_order:
+            stream.sync_context(context)
+        for stream in self._stripe_streams():
+            stream.finalize_state_progress_markers()
+            stream.log_sync_costs()
+        self.write_message(StateMessage(value=self.state))
+
     def check_permissions(self, reads: list[Reads] | None = None,
                           show: Callable[[str], None] | None = None,
                           checker: PermissionCheck | None = None) -> list[Probe]:

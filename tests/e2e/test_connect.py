@@ -95,7 +95,11 @@ def test_platform_and_connected_accounts_with_one_added_and_one_revoked(
         emulator.advance(DAY)
         before = out.state
 
+        since = emulator.requests()[-1]["serial"]
         out = sync(emulator, store, before, connected_accounts="all")
+        log = [r["account"] for r in emulator.requests(since)]
+        # fair order: the accounts that continue from a bookmark go out before the new one
+        assert log.index(added) > max(log.index(changed), log.index(kept))
         by_account = records_by_account(out)
         assert revoked not in by_account  # no longer listed by /v1/accounts
         assert {r["id"] for r in out.records["customers"]

@@ -355,9 +355,9 @@ def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_th
 
 def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
         fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake.add("/v1/balance_transactions", [
-        {"id": f"txn_{i}", "object": "balance_transaction", "created": START + i * DAY + 9}
-        for i in range(4)])
+    fake.add("/v1/balance_transactions", [  # more than a page: the range is read by windows
+        {"id": f"txn_{i}", "object": "balance_transaction", "created": START + i // 30 * DAY + 9}
+        for i in range(120)])
     fake.add("/v1/files", [{"id": "file_1", "object": "file", "created": START + 9}])
     files_read = threading.Event()
     waited: list[bool] = []
@@ -375,5 +375,5 @@ def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
     monkeypatch.setattr(Run, "concurrency", Concurrency())
     out = run_tap(config(), ["balance_transactions", "files"])
     assert waited and all(waited)
-    assert len(out.records["balance_transactions"]) == 4
+    assert len(out.records["balance_transactions"]) == 120
     assert out.ids("files") == ["file_1"]

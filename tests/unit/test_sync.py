@@ -59,6 +59,27 @@ def test_windows_cover_start_to_run_start_oldest_first(fake: FakeStripe) -> None
     assert [start + DAY, start + 2 * DAY, end] == [m for m in dict.fromkeys(marks) if m]
 
 
+def test_a_small_account_is_read_in_one_request_over_all_its_windows(fake: FakeStripe) -> None:
+    start = int(time.time()) - 10 * 365 * DAY
+    fake.add("/v1/files", objs("file", 40, start + 9 * 365 * DAY))
+    out = run_tap(config(start), ["files"])
+    sent = [(int(q["created[gte]"]), int(q["created[lt]"])) for q in fake.queries("/v1/files")]
+    end = out.state["bookmarks"]["files"]["replication_key_value"]
+    assert sent == [(start, end)]  # not one request per year
+    assert sorted(out.ids("files")) == [f"file_{i:04d}" for i in range(40)]
+
+
+def test_a_large_account_asks_the_whole_range_once_then_reads_it_by_windows(
+        fake: FakeStripe) -> None:
+    start = int(time.time()) - 4 * DAY - 3600
+    fake.add("/v1/files", objs("file", 150, start + 2 * DAY))
+    out = run_tap(config(start, slice_range=1), ["files"])
+    sent = [(int(q["created[gte]"]), q.get("starting_after")) for q in fake.queries("/v1/files")]
+    assert sent[0] == (start, None)  # the whole range: more than a page
+    assert {start + k * DAY for k in range(5)} <= {g for g, _ in sent[1:]}  # every window
+    assert sorted(out.ids("files")) == [f"file_{i:04d}" for i in range(150)]
+
+
 def test_incremental_run_starts_at_bookmark_minus_lookback(fake: FakeStripe) -> None:
     start = int(time.time()) - 30 * DAY
     bookmark = int(time.time()) - 5 * DAY
@@ -74,7 +95,7 @@ def test_incremental_run_starts_at_bookmark_minus_lookback(fake: FakeStripe) -> 
 
 
 def test_interrupted_run_resumes_at_the_window_it_was_in(fake: FakeStripe) -> None:
-    start = int(time.time()) - 3 * DAY
+    start = int(time.time()) - 3 * DAY + 3600  # three windows: each asked on its own
     fake.add("/v1/file_links", objs("link", 3, start) + objs("late", 2, start + 2 * DAY))
     fake.fail("/v1/file_links", start + DAY, 400,
               {"error": {"type": "invalid_request_error", "message": "boom"}})
@@ -87,12 +108,12 @@ def test_interrupted_run_resumes_at_the_window_it_was_in(fake: FakeStripe) -> No
     fake.failures.clear()
     before = len(fake.calls)
     out = run_tap(config(start, slice_range=1), ["file_links"], failed.state)
-    assert fake.calls[before][1]["created[gte]"] == str(start + DAY)
+    assert min(int(q["created[gte]"]) for _, q in fake.calls[before:]) == start + DAY
     assert sorted(out.ids("file_links")) == ["late_0000", "late_0001"]
 
 
 def test_exhausted_retries_fail_with_the_reason(fake: FakeStripe) -> None:
-    start = int(time.time()) - 3 * DAY
+    start = int(time.time()) - 3 * DAY + 3600  # three windows: each asked on its own
     fake.add("/v1/file_links", objs("link", 2, start))
     fake.fail("/v1/file_links", start + 2 * DAY, 500, {"error": {"type": "api_error"}})
     out = run_tap(config(start, slice_range=1, max_retries=0), ["file_links"], allow_error=True)
