@@ -71,6 +71,7 @@ class StripeStream(Stream):
         self.plans: dict[str | None, Plan] = {}  # by account
         self._partitions: list[dict[str, Any]] | None = None
         self._began = False
+        self._states: dict[str | None, dict[str, Any]] = {}
         super().__init__(tap, schema=load_schema(sdef.name), name=sdef.name)
         self.primary_keys = ["id"]
         self.replication_key = sdef.key
@@ -118,7 +119,7 @@ class StripeStream(Stream):
 
     def is_new(self, context: Context | None) -> bool:
         """Whether this context has no bookmark yet (its first sync)."""
-        state = self.get_context_state(context)
+        state = self._state_of(context)
         return not any(state.get(k) is not None for k in
                        ("replication_key_value", "created_cursor", "backfill_started"))
 
@@ -129,12 +130,21 @@ class StripeStream(Stream):
         contexts = self.contexts()
         return self.plan_for(contexts[0]) if contexts else self._make_plan({})
 
+    def _state_of(self, context: Context | None) -> dict[str, Any]:
+        """The bookmarks of ``context``: singer-sdk's own dict in the tap state, looked up
+        once (singer-sdk scans the list of partitions on every lookup)."""
+        key = self._plan_key(context)
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = self.get_context_state(context)
+        return state
+
     def plan_for(self, context: Context | None) -> Plan:
         """This run's plan for ``context``, from the state the run started with."""
         key = self._plan_key(context)
         plan = self.plans.get(key)
         if plan is None:
-            plan = self.plans[key] = self._make_plan(self.get_context_state(context))
+            plan = self.plans[key] = self._make_plan(self._state_of(context))
         return plan
 
     def _make_plan(self, state: dict[str, Any]) -> Plan:
@@ -263,7 +273,7 @@ class StripeStream(Stream):
 
     def _update_state(self, context: Context | None, **values: int | None) -> None:
         """Set bookmark fields of ``context`` (None removes one) and write a STATE message."""
-        state = self.get_context_state(context)
+        state = self._state_of(context)
         state["replication_key"] = self.replication_key
         for key, value in values.items():
             if value is None:
