@@ -178,11 +178,10 @@ class Run:
         endpoints and little waits on disk), and the accounts that continue from a bookmark
         before those read for the first time, so that backfills of new accounts never hold up
         the others."""
-        streams = self._selected()
+        pairs = [(s, c) for s in self._selected() for c in s.contexts()]
         if not self.settings.connect:
-            return [(s, c) for s in streams for c in s.contexts()]
+            return pairs
         rank = {a: n for n, a in enumerate(self.accounts)}
-        pairs = [(s, c) for s in streams for c in s.contexts()]
         return sorted(pairs, key=lambda p: (p[0].is_new(p[1]),
                                             rank[p[0].account_of(p[1])]))
 

@@ -82,14 +82,12 @@ class StripeStream(Stream):
     @property
     def partitions(self) -> list[dict[str, Any]] | None:
         """``{"stripe_account": id}`` for every account this stream reads (Connect), else
-        None: the accounts that continue from a bookmark first, then those read for the first
-        time (fixed for the run). Connect-only streams (accounts, persons...) exist on the
-        platform alone."""
+        None; fixed for the run. The order they sync in is ``Run.reading_order``'s."""
         if not self.run.settings.connect:
             return None
         if self._partitions is None:
-            contexts = [{"stripe_account": a} for a in self.run.accounts if self.reads(a)]
-            self._partitions = sorted(contexts, key=self.is_new)
+            self._partitions = [{"stripe_account": a} for a in self.run.accounts
+                                if self.reads(a)]
         return self._partitions
 
     def contexts(self) -> list[dict[str, Any] | None]:
