@@ -56,6 +56,11 @@ class FakeStripe:
         """Query parameters of each request to ``path``."""
         return [q for p, q in self.calls if p == path]
 
+    def earliest(self, path: str) -> int:
+        """The smallest ``created[gte]`` requested of ``path``: where its listing began,
+        whatever order its concurrent window requests went out in."""
+        return min(int(q["created[gte]"]) for q in self.queries(path) if "created[gte]" in q)
+
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
         url = urlsplit(request.url)
         query = dict(parse_qsl(url.query))

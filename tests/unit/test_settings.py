@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from typing import Any
 
 import pytest
@@ -41,5 +42,11 @@ def test_shards_are_stable_and_cover_every_account_once() -> None:
     assert sum(len(s) for s in shards) == len(accounts)
     assert set().union(*shards) == set(accounts)
     assert all(60 <= len(s) <= 140 for s in shards), [len(s) for s in shards]
-    assert in_shard("acct_0001x", (2, 4)) is ("acct_0001x" in shards[2])
+    # membership by the rule (crc32 of the id, modulo n), computed here without in_shard
+    assert shards == [{a for a in accounts if zlib.crc32(a.encode()) % 4 == i}
+                      for i in range(4)]
+    # and pinned for a few ids: processes of different versions must agree on the split
+    assert [in_shard(a, (i, 4)) for a, i in [("acct_0001x", 0), ("acct_0002x", 3),
+                                             ("acct_0003x", 2), ("acct_2Def", 1)]] == [True] * 4
+    assert not any(in_shard("acct_0001x", (i, 4)) for i in (1, 2, 3))
     assert all(in_shard(a, None) for a in accounts[:5])
