@@ -22,6 +22,7 @@ import msgspec
 import stripe
 
 from tap_stripe import __version__
+from tap_stripe.client_log import route_client_log
 from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
 from tap_stripe.settings import Settings
@@ -73,7 +74,7 @@ class StripeApi:
     ) -> None:
         stripe.enable_telemetry = False
         stripe.set_app_info("tap-stripe", version=__version__)
-        logging.getLogger("stripe").setLevel(logging.WARNING)
+        route_client_log()
         self.settings = settings
         self.limiter = limiter or RateLimiter(
             settings.max_requests_per_second or global_rate_for_key(settings.client_secret))

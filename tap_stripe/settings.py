@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -171,6 +172,11 @@ def _choice(config: Mapping[str, Any], name: str) -> str:
     return str(value)
 
 
+# What a Stripe key is made of: "(sk|rk)_live_" then letters and digits, in the pattern Stripe gave
+# GitLab's secret detection (gitlab-org/gitlab#458019: "(?i)(sk|rk)_live_[0-9a-z]{10,128}").
+_KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_")
+
+
 def _secret_key(config: Mapping[str, Any]) -> str:
     """The API key, refused with a fix when missing, empty or publishable (never echoed)."""
     key = config.get("client_secret")
@@ -180,6 +186,12 @@ def _secret_key(config: Mapping[str, Any]) -> str:
                "with TAP_STRIPE_CLIENT_SECRET.")
         raise SettingsError(msg)
     key = key.strip()
+    odd = next((n for n, char in enumerate(key) if char not in _KEY_CHARACTERS), None)
+    if odd is not None:
+        msg = (f"Setting client_secret holds a character no Stripe key has (U+{ord(key[odd]):04X} "
+               f"at position {odd + 1}): Stripe keys are letters, digits and underscores. Copy "
+               "the key again from the Stripe Dashboard, without invisible characters.")
+        raise SettingsError(msg)
     if key.startswith("pk_"):
         msg = ("Setting client_secret holds a publishable key (pk_...), which cannot read "
                "data; use a secret key (sk_...) or a restricted key (rk_...).")

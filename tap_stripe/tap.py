@@ -4,7 +4,6 @@ command line entry point."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import sys
@@ -19,6 +18,7 @@ from singer_sdk.singerlib import StateMessage
 from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_stripe.errors import SettingsError, TapStripeError, redact
+from tap_stripe.inputs import config_file, json_file
 from tap_stripe.permissions import (
     PermissionCheck,
     Probe,
@@ -191,17 +191,28 @@ class TapStripe(Tap):
         catalog: IO[str] | None = None,
     ) -> None:
         """A sync from the command line: singer-sdk's, except that a state or catalog file
-        that is not JSON gets one line, and the run ends with ``log_run_end`` (also after a
-        failure or a SIGTERM)."""
+        that is not what it should be gets one line, and the run ends with ``log_run_end``
+        (also after a failure or a SIGTERM)."""
         super(Tap, cls).invoke(about=about, about_format=about_format)  # --about
         cls.print_version(print_fn=cls.logger.info)
         config = config or _ConfigInput()
         tap = cls(config=config.config, parse_env_config=config.parse_env,
-                  state=_json_file(state, "state"), catalog=_json_file(catalog, "catalog"))
+                  state=json_file(state, "state"), catalog=json_file(catalog, "catalog"))
         try:
             tap.sync_all()
         finally:
             tap.log_run_end()
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option,
+                  value: tuple[str, ...]) -> _ConfigInput:
+        """``--config`` (files, or ENV): each file read with one line when it is missing, a
+        directory, empty, not JSON or not a JSON object; later files override earlier ones."""
+        config: dict[str, Any] = {}
+        for path in value:
+            if path != "ENV":
+                config |= config_file(path)
+        return _ConfigInput(config=config, parse_env="ENV" in value)
 
     @classmethod
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
@@ -214,25 +225,6 @@ class TapStripe(Tap):
         tap = cls(config=config.config, parse_env_config=config.parse_env)
         tap.check_permissions(show=click.echo)  # every list endpoint, and /v1/events
         ctx.exit()
-
-
-def _json_file(file: IO[str] | None, what: str) -> dict[str, Any] | None:
-    """The JSON object in ``file``; SettingsError with a fix when it is not one."""
-    if file is None:
-        return None
-    text = file.read()
-    name = getattr(file, "name", "")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = (f"The {what} file {name} is not valid JSON ({exc.msg}, line {exc.lineno} "
-               f"column {exc.colno}); fix it or pass another --{what} file.")
-        raise SettingsError(msg) from None
-    if not isinstance(value, dict):
-        msg = (f"The {what} file {name} holds a JSON {type(value).__name__}, not an object; "
-               f"pass a Singer {what} file.")
-        raise SettingsError(msg)
-    return value
 
 
 def main() -> None:

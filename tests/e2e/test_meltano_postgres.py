@@ -197,8 +197,11 @@ def test_second_run_keeps_every_row_once_and_reloads_only_changed_objects(
             reloaded[stream.name] = sorted(untouched)[:3]
     assert not differ, f"tables whose ids differ from the emulator (rows, expected): {differ}"
     assert not reloaded, f"untouched objects loaded again by the second run: {reloaded}"
+    # the coupon deleted and the customer renamed between the runs: loaded by the first run,
+    # reloaded by the second with the change
+    assert first.rows["coupons"][changes.deleted_coupon]["is_deleted"] is False
     coupon = second.rows["coupons"][changes.deleted_coupon]
-    assert coupon["is_deleted"] is (coupon["_sdc_sync_started_at"] == mark)
+    assert (coupon["is_deleted"], coupon["_sdc_sync_started_at"]) == (True, mark)
+    assert first.rows["customers"][changes.renamed_customer]["name"] != "Renamed Between Runs"
     renamed = second.rows["customers"][changes.renamed_customer]
-    if renamed["_sdc_sync_started_at"] == mark:
-        assert renamed["name"] == "Renamed Between Runs"
+    assert (renamed["name"], renamed["_sdc_sync_started_at"]) == ("Renamed Between Runs", mark)
