@@ -17,6 +17,7 @@ from singer_sdk.plugin_base import _ConfigInput
 from singer_sdk.singerlib import StateMessage
 from singer_sdk.tap_base import CliTestOptionValue
 
+from tap_stripe import bookmarks
 from tap_stripe.errors import SettingsError, TapStripeError, redact
 from tap_stripe.inputs import config_file, json_file
 from tap_stripe.permissions import (
@@ -83,13 +84,15 @@ class TapStripe(Tap):
             raise SettingsError(msg) from None
 
     def load_state(self, state: dict[str, Any]) -> None:
-        """Refuse a state that is not ``{"bookmarks": {stream: {...}}}`` with a fix."""
-        bookmarks = state.get("bookmarks", {}) if isinstance(state, dict) else None
-        if not isinstance(bookmarks, dict) or not all(
-                isinstance(v, dict) for v in bookmarks.values()):
+        """Refuse a state that is not ``{"bookmarks": {stream: {...}}}`` with a fix; take the
+        value of a whole STATE message, and bookmarks in unix seconds (see ``bookmarks``)."""
+        state = bookmarks.unwrap(state) if isinstance(state, dict) else state
+        marks = state.get("bookmarks", {}) if isinstance(state, dict) else None
+        if not isinstance(marks, dict) or not all(isinstance(v, dict) for v in marks.values()):
             msg = ('The state is not a Singer state of the form {"bookmarks": {"<stream>": '
                    '{...}}}; pass the last STATE message\'s value, or no state to start afresh.')
             raise SettingsError(msg)
+        bookmarks.normalize(state)
         super().load_state(state)
 
     def _check_catalog(self) -> None:
@@ -115,6 +118,10 @@ class TapStripe(Tap):
         checker = PermissionCheck(self._run.api)
         checker.ask_events()
         self._run.clock_set()
+        bookmarks.refuse_future(self.state, self._run.started)
+        switch = bookmarks.connect_switch(self.state, self._run.settings.connect)
+        if switch:
+            LOGGER.warning("%s", switch)
         reads = [Reads(s.name, s.plan.list_from is not None, s.plan.events_from is not None)
                  for s in self._stripe_streams() if s.selected]
         self.skipped = self.check_permissions(reads, checker=checker)

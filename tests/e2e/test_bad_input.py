@@ -111,3 +111,18 @@ def test_stripe_log_debug_shows_the_clients_log_without_the_key(tmp_path: Path) 
     assert "sk_test_" not in result.stderr
     assert "****" not in result.stderr
     assert wrong[-4:] not in result.stderr
+
+
+def test_a_state_bookmark_in_the_future_or_not_a_time_gets_one_line(tmp_path: Path) -> None:
+    with Emulator(seed=3, scale=1, clock=CLOCK) as emulator:
+        config = write(tmp_path / "config.json", tap_config(emulator))
+        future = {"bookmarks": {"customers": {"replication_key_value": CLOCK + 86_400}}}
+        write(tmp_path / "state.json", future)
+        line = one_error(tap("--config", str(config), "--state", "state.json", cwd=tmp_path))
+        assert ("The state's bookmark customers.replication_key_value is "
+                "2026-09-22T14:13:20Z, in the future by Stripe's clock (now 2026-09-21") in line
+        write(tmp_path / "state.json", {"type": "STATE", "value": {
+            "bookmarks": {"customers": {"replication_key_value": "last tuesday"}}}})
+        line = one_error(tap("--config", str(config), "--state", "state.json", cwd=tmp_path))
+        assert ("The state's bookmark customers.replication_key_value is 'last tuesday', not a "
+                "time in unix seconds; remove that stream's bookmark") in line
