@@ -10,6 +10,7 @@ lists and from events have one shape.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -70,9 +71,17 @@ class EventsHub(SharedPass):
 
     def __init__(self, api: StripeApi, starts: dict[str, int], end: int, mode: str,
                  account: str | None = None, *, scheduler: Scheduler,
-                 changes_from: dict[str, int] | None = None) -> None:
+                 changes_from: dict[str, int] | None = None,
+                 skip_refused: bool = False) -> None:
         super().__init__(list(starts), scheduler)
         self.api = api
+        # ``on_permission_error=skip``: a re-read or child list the key may not read (403) does
+        # not end the run. The stream's records then come from their events' payloads (a
+        # parent re-read for a changed child, and a child list, are left out), with one warning
+        # per stream; that stream's objects are not asked for again this run.
+        self.skip_refused = skip_refused
+        self.refused: dict[str, str] = {}  # stream -> the permission it lacks, or why
+        self._refused_lock = threading.Lock()
         self.starts = starts
         # Before a member's ``changes_from`` only deletes are passed on: the member was just
         # re-read from its list, which holds every other change already.
@@ -139,7 +148,8 @@ class EventsHub(SharedPass):
     def _needs_refetch(self, change: _Change) -> bool:
         if change.embedder:
             return True
-        if change.deleted or change.sdef.retrieve_path is None or self.mode == "payload":
+        if (change.deleted or change.sdef.retrieve_path is None or self.mode == "payload"
+                or change.sdef.name in self.refused):
             return False
         return self.mode == "refetch" or change.event.get("api_version") != stripe.api_version
 
@@ -152,7 +162,8 @@ class EventsHub(SharedPass):
             change.deleted or change.sdef.shows_deleted(change.obj))
 
     def _children_wanted(self, change: _Change) -> list[StreamDef]:
-        return [c for c in children_of(change.sdef.name) if self._wanted(c.name, change)]
+        return [c for c in children_of(change.sdef.name)
+                if self._wanted(c.name, change) and c.name not in self.refused]
 
     def _remote(self, unit: _Change | WindowEnd) -> bool:
         if isinstance(unit, WindowEnd):
@@ -163,6 +174,9 @@ class EventsHub(SharedPass):
     def _resolve(self, unit: _Change | WindowEnd) -> list[tuple[StreamDef, ChildList]]:
         """Re-read the object if its payload has another shape; then its child lists."""
         if isinstance(unit, WindowEnd):
+            return []
+        if unit.embedder and unit.sdef.name in self.refused:
+            unit.obj = {}
             return []
         if self._needs_refetch(unit):
             fresh = self._retrieve(unit)
@@ -188,8 +202,24 @@ class EventsHub(SharedPass):
         except StripeAccessError as exc:
             if exc.status == 404:
                 return None
-            raise
+            self._refuse(sdef, exc, f"its objects by id (GET {sdef.retrieve_path}); its "
+                         "records come from their events' payloads this run, as Stripe "
+                         "rendered them (a record re-read only for a changed embedded list "
+                         "is left out)")
+            return None
         return None if fresh.get("deleted") else fresh
+
+    def _refuse(self, sdef: StreamDef, exc: StripeAccessError, what: str) -> None:
+        """A request of ``sdef``'s was refused: with ``skip_refused`` and a 403, note it (one
+        warning per stream), else end the run with the error."""
+        if not self.skip_refused or exc.status != 403:
+            raise exc
+        with self._refused_lock:
+            if sdef.name in self.refused:
+                return
+            self.refused[sdef.name] = exc.permission or str(exc)
+        LOGGER.warning("Stream %s: the API key may not read %s (on_permission_error=skip): "
+                       "%s", sdef.name, what, exc.permission or str(exc))
 
     def _child_list(self, child: StreamDef, change: _Change) -> ChildList:
         if not change.deleted:
@@ -197,7 +227,8 @@ class EventsHub(SharedPass):
                 return child_list(self.api, child, change.obj, self._header(child))
             except StripeAccessError as exc:
                 if exc.status != 404:
-                    raise
+                    self._refuse(child, exc, f"the {child.name} of a changed "
+                                 f"{change.sdef.name} object; they are left out this run")
                 return ChildList([])  # deleted since this event: its delete event follows
         embedded = change.obj.get(child.embedded or "")
         if not isinstance(embedded, dict):

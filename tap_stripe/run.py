@@ -224,8 +224,14 @@ class Run:
             end = self.api.now() - self.settings.event_lag
             hub = self._hubs[account] = EventsHub(
                 self.api, starts, end, self.settings.event_payload, self.header(account),
-                scheduler=self.scheduler, changes_from=changes_from)
+                scheduler=self.scheduler, changes_from=changes_from,
+                skip_refused=self.settings.on_permission_error == "skip")
         return hub
+
+    def read_in_part(self) -> dict[str, str]:
+        """Streams some of whose requests the key may not make, left out under
+        ``on_permission_error=skip`` (see ``EventsHub``): stream -> permission or reason."""
+        return {name: why for hub in self._hubs.values() for name, why in hub.refused.items()}
 
     def close(self) -> None:
         """Stop every pass and worker thread of this run (after a failure)."""

@@ -130,7 +130,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Before a sync, what each selected stream will read is probed with one "
         "cheap request. fail: stop with a table of the streams the key cannot read and the "
         "permissions Stripe names; skip: sync the others, warn once per unreadable stream and "
-        "list them again at the end of the run.",
+        "list them again at the end of the run. A request refused during the sync (a re-read "
+        "by id, a child list) ends the run with fail; with skip the record comes from its "
+        "event's copy or is left out, with one warning per stream.",
     ),
 ).to_dict()
 

@@ -184,6 +184,11 @@ class TapStripe(Tap):
                         f" ({reasons})" if reasons else "")
         if self.skipped:
             LOGGER.warning("%s", skipped_summary(self.skipped))
+        partly = self._run.read_in_part()
+        if partly:
+            LOGGER.warning("Stream(s) read in part: the API key may not make some of their "
+                           "requests (on_permission_error=skip): %s.",
+                           ", ".join(f"{name} ({why})" for name, why in sorted(partly.items())))
 
     # -- command line ------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class FakeStripe:
         self.probes: list[str] = []
         self.failures: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
         self.objects: dict[str, dict[str, Any] | None] = {}
+        self.refusals: dict[str, tuple[int, dict[str, Any]]] = {}
         rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/v1/.*"),
                           callback=self._answer)
 
@@ -43,6 +44,15 @@ class FakeStripe:
     def put(self, path: str, obj: dict[str, Any] | None) -> None:
         """Serve ``obj`` at retrieve ``path``; None answers Stripe's 404."""
         self.objects[path] = obj
+
+    def refuse(self, path: str, permission: str) -> None:
+        """Answer requests of ``path`` with Stripe's 403 for a restricted key that lacks
+        ``permission``."""
+        message = (f"The provided key 'rk_test_****unit' does not have the required "
+                   f"permissions for this endpoint. Having the '{permission}' permission "
+                   "would allow this request to continue.")
+        self.refusals[path] = (403, {"error": {"type": "invalid_request_error",
+                                               "message": message}})
 
     def fail(self, path: str, gte: int, status: int, body: dict[str, Any]) -> None:
         """Answer ``status``/``body`` to requests of ``path`` whose created[gte] is ``gte``."""
@@ -70,7 +80,8 @@ class FakeStripe:
             self.probes.append(url.path)
         else:
             self.calls.append((url.path, query))
-        failure = self.failures.get((url.path, query.get("created[gte]", "")))
+        failure = self.refusals.get(url.path) or self.failures.get(
+            (url.path, query.get("created[gte]", "")))
         if failure:
             return failure[0], {}, json.dumps(failure[1])
         if url.path in self.objects:

@@ -11,6 +11,7 @@ import pytest
 import responses
 import stripe
 
+from tap_stripe.errors import StripeAccessError
 from tests.singer import run_tap
 from tests.unit.fake_stripe import BASE, FakeStripe
 
@@ -109,6 +110,31 @@ def test_checkout_session_events_read_line_items_from_child_endpoint(fake: FakeS
     assert (rec["id"], rec["checkout_session_id"], rec["checkout_session_updated"]) == (
         "li_1", "cs_1", bookmark + 7)
     assert "checkout_sessions" not in out.records
+
+
+def test_a_refused_child_list_is_left_out_with_one_warning_under_skip(
+        fake: FakeStripe, caplog: pytest.LogCaptureFixture) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [event(f"evt_{n}", "checkout.session.completed", bookmark + n,
+                                  {"id": f"cs_{n}", "object": "checkout.session"})
+                            for n in (1, 2)])
+    for n in (1, 2):
+        fake.refuse(f"/v1/checkout/sessions/cs_{n}/line_items", "rak_checkout_session_read")
+    streams = ["checkout_sessions", "checkout_sessions_line_items"]
+    with caplog.at_level(logging.WARNING, logger="tap-stripe"):
+        out = run_tap(config(on_permission_error="skip", event_payload="payload"), streams,
+                      state_at(bookmark, *streams))
+    assert out.ids("checkout_sessions") == ["cs_1", "cs_2"]
+    assert "checkout_sessions_line_items" not in out.records
+    warnings = [m for m in caplog.messages if "on_permission_error=skip" in m]
+    assert warnings == ["Stream checkout_sessions_line_items: the API key may not read the "
+                        "checkout_sessions_line_items of a changed checkout_sessions object; "
+                        "they are left out this run (on_permission_error=skip): "
+                        "rak_checkout_session_read"]
+    failed = run_tap(config(event_payload="payload"), streams, state_at(bookmark, *streams),
+                     allow_error=True)
+    assert isinstance(failed.error, StripeAccessError)
+    assert failed.error.permission == "rak_checkout_session_read"
 
 
 def test_external_account_events_route_by_object_type(fake: FakeStripe) -> None:
