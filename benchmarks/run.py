@@ -31,9 +31,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.connect import BenchmarkError, connect, connect_report  # noqa: E402
+from benchmarks.connect import SHARD, BenchmarkError, connect, connect_report  # noqa: E402
 from benchmarks.connectors import CONNECTORS, OURS, Connector  # noqa: E402
 from benchmarks.emulator import KEY, EmulatorProcess, request_rate  # noqa: E402
+from tap_stripe.registry import BY_NAME  # noqa: E402
 
 BACKFILL_STREAMS = ["balance_transactions", "charges", "customers", "invoices",
                     "payment_intents"]
@@ -46,6 +47,12 @@ MEMORY_STREAMS = ["balance_transactions", "charges", "checkout_sessions",
                   "refunds", "setup_intents", "subscription_items", "subscriptions"]
 CEILING = 100.0  # Stripe's live-mode requests per second
 ENDPOINT_CEILING = 25.0  # ... and per endpoint
+# Issue 6's targets, graded exactly as stated: the backfill's share of the ceiling over the
+# whole run; a no-change incremental of at most one request per created-based stream plus "a
+# few", read as three; at most 30 µs of tap CPU per record for every kind of stream measured.
+TARGET_SHARE = 0.9
+A_FEW = 3
+TARGET_US_PER_RECORD = 30.0
 RECORD = re.compile(rb'"type": ?"RECORD"')
 STATE = re.compile(rb'\{"type": ?"STATE", ?"value": ?(\{.*\})\}')
 BEGIN, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -242,13 +249,13 @@ def targets(results: dict[str, Any]) -> str:
     if fill:
         ours = fill[OURS.name]
         allowed = ours.get("allowed_per_second") or CEILING
-        rows.append(["backfill at >= 90% of the rate-limit ceiling",
+        rows.append([f"backfill at >= {TARGET_SHARE:.0%} of the rate-limit ceiling",
                      f"{ours['share_of_ceiling']:.0%} over the whole run, "
                      f"{ours['steady_per_second'] / CEILING:.0%} steady (of the "
                      f"{allowed:g} requests/s the limits allow for these requests: "
                      f"{ours['per_second'] / allowed:.0%}, steady "
                      f"{min(1.0, ours['steady_per_second'] / allowed):.0%})",
-                     ours["steady_per_second"] >= 0.9 * CEILING])
+                     ours["per_second"] >= TARGET_SHARE * CEILING])
         for name, factor in (("airbyte", 3), ("singer-io", 20)):
             theirs = fill.get(name, {}).get("records_per_second")
             if theirs:
@@ -256,21 +263,99 @@ def targets(results: dict[str, Any]) -> str:
                 rows.append([f">= {factor}x {name}'s records/s", f"{ratio:.1f}x",
                              ratio >= factor])
         inc = fill["incremental"]
-        rows.append(["no-change incremental: <= 1 request per created-based stream + a few",
-                     f"{inc['requests']} requests for {len(fill['streams'])} streams",
-                     inc["requests"] <= 1 + 5])
+        created = created_based(fill["streams"])
+        rows.append([f"no-change incremental: <= 1 request per created-based stream + a few "
+                     f"({A_FEW})",
+                     f"{inc['requests']} requests for {len(fill['streams'])} streams, "
+                     f"{len(created)} of them created-based",
+                     inc["requests"] <= len(created) + A_FEW])
     if cpu_results:
         figures = {label: run["us_per_record"] for label, run in cpu_results.items()
                    if isinstance(run, dict)}
-        rows.append(["<= 30 µs of tap CPU per typical record",
+        rows.append([f"<= {TARGET_US_PER_RECORD:g} µs of tap CPU per record, each kind",
                      ", ".join(f"{label}: {us} µs" for label, us in figures.items()),
-                     min(figures.values()) <= 30])
+                     max(figures.values()) <= TARGET_US_PER_RECORD])
     if mem:
         rows.append(["peak memory < 300 MB at a million objects",
                      f"{mem['peak_rss_mb']} MB for {mem['records']:,} records",
                      mem["peak_rss_mb"] < 300])
     return _table(["target", "measured", "met"],
                   [[t, m, "yes" if ok else "**no**"] for t, m, ok in rows])
+
+
+def created_based(streams: list[str]) -> list[str]:
+    """The streams read by `created` (new objects only), by the tap's registry."""
+    return [name for name in streams if BY_NAME[name].cursor == "created"]
+
+
+def shortfalls(results: dict[str, Any]) -> str:
+    """Each missed target of ``targets`` by how much, with the figures that explain it, all
+    computed from ``results`` (nothing typed in by hand)."""
+    notes = []
+    fill, cpu_results = results.get("backfill"), results.get("cpu")
+    if fill and fill[OURS.name]["per_second"] < TARGET_SHARE * CEILING:
+        ours = fill[OURS.name]
+        busiest, most = max(ours["endpoints"].items(), key=lambda item: item[1])
+        allowed = ours.get("allowed_per_second") or CEILING
+        notes.append(
+            f"- **Share of the ceiling: {ours['share_of_ceiling']:.0%} over the run, "
+            f"{ours['steady_per_second'] / CEILING:.0%} steady (target {TARGET_SHARE:.0%}).** "
+            f"The streams are not the same size: `{busiest}` alone takes {most} of the "
+            f"{ours['requests']} requests, and one endpoint may not go past "
+            f"{ENDPOINT_CEILING:g} requests/s, so no client can finish this backfill in less "
+            f"than {most / ENDPOINT_CEILING:.1f} s, which caps it at {allowed:g} requests/s "
+            f"however it schedules. Against that bound the run reaches "
+            f"{ours['per_second'] / allowed:.0%} over its whole span and "
+            f"{min(1.0, ours['steady_per_second'] / allowed):.0%} steady; what is left is the "
+            "start (the permission probes and each stream's first windows, one round trip "
+            f"each) and the tail, where `{busiest}` is read alone at its endpoint's limit.")
+    if fill:
+        inc = fill["incremental"]
+        allowed_requests = len(created_based(fill["streams"])) + A_FEW
+        if inc["requests"] > allowed_requests:
+            notes.append(
+                f"- **No-change incremental: {inc['requests']} requests (target "
+                f"{allowed_requests}).** By endpoint: "
+                + ", ".join(f"`{p}` {n}" for p, n in inc["endpoints"].items())
+                + f"; {inc['records']} records re-read by the lookback of created-based "
+                "streams.")
+    if cpu_results:
+        figures = {label: run["us_per_record"] for label, run in cpu_results.items()
+                   if isinstance(run, dict) and run["us_per_record"] > TARGET_US_PER_RECORD}
+        if figures:
+            notes.append(
+                "- **CPU per record: "
+                + ", ".join(f"{us} µs ({label})" for label, us in figures.items())
+                + f" (target {TARGET_US_PER_RECORD:g}).** The benchmark measures the whole "
+                "tap process; the parts are the official client's HTTP stack (its requestor, "
+                "`requests` and `urllib3`, per page), decoding the bodies, and the tap's own "
+                "record path (see \"A lean record path\" above). Replacing `requests` with a "
+                "leaner HTTP client would cut the first, but the stripe client's `requests` "
+                "transport is what the unit tests mock with `responses`, so it stays.")
+    if not notes:
+        return "Every target is met."
+    return ("Where a target is missed, by how much and why (figures of the run above):\n\n"
+            + "\n".join(notes))
+
+
+def connect_summary(conn: dict[str, Any]) -> str:
+    """The project README's summary of the connect benchmark."""
+    if "error" in conn:
+        return f"No figures: the last run ({conn['measured']}) failed: {conn['error']}."
+    rows = []
+    for label, key in (("first sync, `connected_accounts: all`", "all"),
+                       ("next sync, nothing changed", "incremental"),
+                       (f"first sync, `account_shard: {SHARD}` "
+                        f"({conn['shard']['accounts_in_records']:,} accounts)", "shard")):
+        run = conn[key]
+        rows.append([label, f"{run['seconds']:.0f} s", f"{run['requests']:,}",
+                     f"{run['requests_per_connected_account']['median']:g}",
+                     f"{run['peak_rss_mb']:.0f} MB"])
+    return (f"A platform and {conn['accounts']:,} small connected accounts ({conn['objects']:,} "
+            f"objects in {len(conn['streams'])} streams), {conn['latency_ms']} ms a request, "
+            "live-mode limits:\n\n"
+            + _table(["run", "wall time", "requests", "per connected account (median)",
+                      "peak memory"], rows))
 
 
 def _replace(path: Path, begin: str, end: str, body: str) -> None:
@@ -289,7 +374,10 @@ def write_readme(results: dict[str, Any]) -> None:
              f"`python benchmarks/run.py [{' '.join(BENCHMARKS)}]` ({when}; raw figures: "
              "`benchmarks/results.json`).")
     _replace(HERE.parent / "README.md", "<!-- performance:start -->", "<!-- performance:end -->",
-             targets(results))
+             f"{targets(results)}\n\n{shortfalls(results)}")
+    if results.get("connect"):
+        _replace(HERE.parent / "README.md", "<!-- connect:start -->", "<!-- connect:end -->",
+                 connect_summary(results["connect"]))
 
 
 def main() -> None:
