@@ -118,7 +118,8 @@ class TapStripe(Tap):
         checker = PermissionCheck(self._run.api)
         checker.ask_events()
         self._run.clock_set()
-        bookmarks.refuse_future(self.state, self._run.started)
+        bookmarks.refuse_future(self.state, self._run.started,
+                                {s.name for s in self._stripe_streams() if s.selected})
         switch = bookmarks.connect_switch(self.state, self._run.settings.connect)
         if switch:
             LOGGER.warning("%s", switch)

@@ -80,6 +80,12 @@ def test_a_bookmark_ahead_of_stripes_clock_is_refused(emulator: Emulator) -> Non
             f"Stripe's clock (now {iso(now)}")
         assert "remove that stream's bookmark" in str(out.error)
         assert not out.records and not out.states  # nothing written, the state not kept
+    # a stream this run does not read keeps its bookmark, whatever it holds
+    out = run_tap(config(emulator), ["customers"],
+                  {"bookmarks": {**state_of(now - HOUR)["bookmarks"],
+                                 **state_of(now + DAY, stream="products")["bookmarks"]}})
+    assert out.error is None
+    assert out.state["bookmarks"]["products"]["replication_key_value"] == now + DAY
     # milliseconds instead of seconds, in one account's bookmarks
     state = {"bookmarks": {"customers": {"partitions": [
         {"context": {"stripe_account": emulator.platform_account},
