@@ -130,10 +130,14 @@ class Api:
             if spec.kind in ("parent", "payout"):
                 owner = query.text(params, param)
                 self._require(store, coll.parent or "payouts", str(owner), param, 400)
+                if spec.kind == "payout" and store.base("payouts", str(owner)).get(
+                        "automatic") is False:
+                    raise errors.manual_payout_filter()
             else:
                 checks.append(filters.predicate(param, spec, params[param]))
-        if name == "subscriptions" and "status" not in params:
-            checks.append(filters.default_subscription_filter)
+        for hidden in coll.hidden:
+            if not any(p in params for p in hidden.unless):
+                checks.append(lambda obj, rule=hidden: not rule.hides(obj))
         low, high = (query.time_range("created", params["created"]) if "created" in params
                      else (None, None))
         def key_of(object_id: str) -> paging.Key | None:

@@ -417,6 +417,18 @@ def _customer(ctx: Ctx) -> Obj:
     }
 
 
+@_kind("test_helpers.test_clock", "clock")
+def _test_clock(ctx: Ctx) -> Obj:
+    """A test clock (test mode only; fixture ``test_helpers.test_clock``)."""
+    rng = ctx.rng
+    return {
+        "created": ctx.created, "deletes_after": ctx.created + 30 * DAY,
+        "frozen_time": ctx.created + rng.randrange(0, 90) * DAY, "id": ctx.id,
+        "livemode": ctx.livemode, "name": maybe(rng, f"Renewal test {rng.randrange(1, 99)}"),
+        "object": "test_helpers.test_clock", "status": "ready", "status_details": {},
+    }
+
+
 @_kind("customer_balance_transaction", "cbtxn")
 def _customer_balance_transaction(ctx: Ctx) -> Obj:
     """A change to a customer's credit balance."""
