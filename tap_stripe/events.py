@@ -152,7 +152,8 @@ class EventsHub(SharedPass):
             change.deleted or change.sdef.shows_deleted(change.obj))
 
     def _children_wanted(self, change: _Change) -> list[StreamDef]:
-        return [c for c in children_of(change.sdef.name) if self._wanted(c.name, change)]
+        return [c for c in children_of(change.sdef.name)
+                if self._wanted(c.name, change) and c.takes_parent(change.obj)]
 
     def _remote(self, unit: _Change | WindowEnd) -> bool:
         if isinstance(unit, WindowEnd):

@@ -260,6 +260,25 @@ class WindowLister:
         self._segments.insert(self._segments.index(seg) + 1, older)
 
 
+def interleaved(listings: Iterable[Iterable[list[Obj] | WindowEnd]],
+                ) -> Iterator[list[Obj] | WindowEnd]:
+    """Several listings over the same windows as one: each window's pages of every listing in
+    turn, then that window's end once."""
+    entries = [iter(listing) for listing in listings]
+    while True:
+        end: WindowEnd | None = None
+        for listing in entries:
+            end = None
+            for entry in listing:
+                if isinstance(entry, WindowEnd):
+                    end = entry
+                    break
+                yield entry
+        if end is None:
+            return
+        yield end
+
+
 def _weight(page: list[Obj], nested: tuple[str, ...]) -> int:
     """Objects in ``page``, the children of its ``nested`` lists included."""
     weight = len(page)

@@ -238,7 +238,7 @@ def _price_obj(ctx: Ctx, *, recurring: bool | None = None) -> Obj:
     tiered = is_recurring and rng.random() < 0.1
     unit = None if tiered else amount(rng, 100, 20_000)
     return {
-        "active": rng.random() < 0.9, "billing_scheme": "tiered" if tiered else "per_unit",
+        "active": rng.random() < 0.85, "billing_scheme": "tiered" if tiered else "per_unit",
         "created": ctx.created, "currency": _currency(ctx), "custom_unit_amount": None,
         "id": ctx.id, "livemode": ctx.livemode,
         "lookup_key": maybe(rng, f"{pick(rng, ('pro', 'starter', 'team'))}_{token(rng, 4)}", 0.3),
