@@ -339,8 +339,8 @@ class Dataset:
         if name == "balance_transactions":
             payout = self.payout_of(index)
             result["payout"] = self.id("payouts", payout) if payout is not None else None
-        if name == "payouts":  # not a link: whether the payout is automatic ("true" or None)
-            result["automatic"] = "true" if self.payout_automatic(index) else None
+        if name == "payouts":  # not a link: "true" for a manual payout
+            result["manual"] = None if self.payout_automatic(index) else "true"
         return result
 
     # -- payouts and their balance transactions ----------------------------------------------

@@ -77,6 +77,10 @@ class FakeStripe:
             return 200, {}, json.dumps(obj)
         items = [o for o in self.lists.get(url.path, [])
                  if _matches({**o, **self.tags.get(id(o), {})}, query)]
+        if url.path == "/v1/prices":  # API reference: "Returns a list of your active prices
+            # ... For the list of inactive prices, set active to false." (absent: active)
+            wanted = query.get("active", "true") == "true"
+            items = [o for o in items if o.get("active", True) is wanted]
         after = query.get("starting_after")
         if after:
             ids = [o["id"] for o in items]
