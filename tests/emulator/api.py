@@ -135,9 +135,8 @@ class Api:
                     raise errors.manual_payout_filter()
             else:
                 checks.append(filters.predicate(param, spec, params[param]))
-        for hidden in coll.hidden:
-            if not any(p in params for p in hidden.unless):
-                checks.append(lambda obj, rule=hidden: not rule.hides(obj))
+        checks.extend((lambda obj, rule=rule: not rule.hides(obj)) for rule in coll.hidden
+                      if not any(p in params for p in rule.unless))
         low, high = (query.time_range("created", params["created"]) if "created" in params
                      else (None, None))
         def key_of(object_id: str) -> paging.Key | None:

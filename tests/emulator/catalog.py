@@ -511,7 +511,8 @@ COLLECTIONS: tuple[Collection, ...] = (
                platform_only=True, links=(parent("account"),), created_filter=False,
                filters={"object": eq()},
                events=events("account.external_account", deleted="deleted"), deletion="stub",
-               permission="rak_connected_account_read"),    # Test mode only: the test clocks that customers (and their subscriptions, quotes and
+               permission="rak_connected_account_read"),
+    # Test mode only: the test clocks that customers (and their subscriptions, quotes and
     # schedules) may be attached to (fixture test_helpers.test_clock).
     Collection("test_clocks", ("test_helpers.test_clock",), "/v1/test_helpers/test_clocks",
                per_scale=0.03, minimum=2, created_filter=False, test_mode_only=True,

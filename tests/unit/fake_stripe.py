@@ -44,8 +44,9 @@ class FakeStripe:
         """Serve ``obj`` at retrieve ``path``; None answers Stripe's 404."""
         self.objects[path] = obj
 
-    def fail(self, path: str, gte: int, status: int, body: dict[str, Any]) -> None:
-        """Answer ``status``/``body`` to requests of ``path`` whose created[gte] is ``gte``."""
+    def fail(self, path: str, gte: int | str, status: int, body: dict[str, Any]) -> None:
+        """Answer ``status``/``body`` to requests of ``path`` whose created[gte] is ``gte``
+        (a string: whose query holds that ``name=value``)."""
         self.failures[(path, str(gte))] = (status, body)
 
     def paths(self) -> list[str]:
@@ -65,7 +66,9 @@ class FakeStripe:
             self.probes.append(url.path)
         else:
             self.calls.append((url.path, query))
-        failure = self.failures.get((url.path, query.get("created[gte]", "")))
+        failure = self.failures.get((url.path, query.get("created[gte]", ""))) or next(
+            (f for (p, q), f in self.failures.items()
+             if p == url.path and "=" in q and q in url.query.split("&")), None)
         if failure:
             return failure[0], {}, json.dumps(failure[1])
         if url.path in self.objects:
