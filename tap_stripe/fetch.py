@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import wait
 from dataclasses import dataclass
 from typing import Any
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.listing import (
+    POLL_SECONDS,
     Listing,
     WindowEnd,
     WindowLister,
@@ -21,7 +23,7 @@ from tap_stripe.listing import (
 )
 from tap_stripe.registry import StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
-from tap_stripe.spool import Checkpoint, Item, SharedPass
+from tap_stripe.spool import Checkpoint, Item, PassCancelledError, SharedPass
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
 
@@ -147,7 +149,7 @@ class FamilyScan(SharedPass):
         else:
             size = self.slice_seconds if parent.created_filter else max(self.end - start, 1)
             nested = tuple(c.embedded for c in children_of(parent.name) if c.embedded)
-            extra = [*parent.variants, *(self.hidden() if self.hidden else ())]
+            extra = [*parent.variants, *self._hidden_variants()]
             listers = [WindowLister(
                 self.api,
                 Listing(parent.path, {**params, **variant}, parent.created_filter,
@@ -175,6 +177,17 @@ class FamilyScan(SharedPass):
                 for name in stripped:
                     unit.pop(name, None)
                 yield parent.name, self.stamp(parent, unit, None)
+
+    def _hidden_variants(self) -> list[dict[str, str]]:
+        """The run's extra parameter sets for this list (test clocks), asked on a worker like
+        every request of the pass, so that it waits its turn behind earlier passes'."""
+        if self.hidden is None:
+            return []
+        future = self.pool.submit(self.hidden)
+        while not wait([future], timeout=POLL_SECONDS).done:
+            if self.stop.is_set():
+                raise PassCancelledError
+        return future.result()
 
     def _one(self, params: dict[str, Any], start: int) -> Iterator[Obj | WindowEnd]:
         """The parent ``only`` (if it still exists and was created in the range), then the

@@ -223,7 +223,8 @@ class Run:
             scan = self._families[(root.name, account)] = FamilyScan(
                 self.api, root, starts, self.started, self.settings.slice_seconds,
                 Stamper(self.started), header, scheduler=self.scheduler, only=only,
-                hidden=functools.partial(self.clocks.variants, root, header))
+                hidden=functools.partial(self.clocks.variants, root, header)
+                if root.clock_param and self.clocks.enabled else None)
         return scan
 
     def hub_for(self, account: str | None) -> EventsHub:
