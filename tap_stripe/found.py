@@ -6,11 +6,12 @@ field of the charges and payment intents the same run emits (registry ``found_in
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.errors import StripeAccessError
-from tap_stripe.listing import created_of
+from tap_stripe.listing import Submit, created_of, ordered
 
 if TYPE_CHECKING:
     from tap_stripe.api import StripeApi
@@ -51,15 +52,19 @@ class Found:
 
 
 def read_by_id(api: StripeApi, sdef: StreamDef, ids: Iterable[str], header: str | None,
-               start: int, end: int) -> Iterator[Obj]:
-    """The objects ``ids`` of ``sdef`` created in ``[start, end)``, read one by one (gone
-    ones skipped)."""
-    for object_id in ids:
+               start: int, end: int, *, submit: Submit, ahead: int) -> Iterator[Obj]:
+    """The objects ``ids`` of ``sdef`` created in ``[start, end)``, in the order of ``ids``,
+    read on workers up to ``ahead`` at a time (gone ones skipped)."""
+
+    def read(object_id: str) -> Obj | None:
         try:
-            obj = api.get(str(sdef.retrieve_path).format(id=object_id), None, header)
+            return api.get(str(sdef.retrieve_path).format(id=object_id), None, header)
         except StripeAccessError as exc:
             if exc.status != 404:
                 raise
-            continue
-        if not obj.get("deleted") and start <= created_of(obj) < end:
+            return None
+
+    for _, obj in ordered(submit, read, ids, ahead=ahead, remote=lambda _: True,
+                          stop=threading.Event()):
+        if obj is not None and not obj.get("deleted") and start <= created_of(obj) < end:
             yield obj

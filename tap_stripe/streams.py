@@ -252,7 +252,8 @@ class StripeStream(Stream):
         ids = run.found.missing(self.name, account)
         stamp = Stamper(run.started)
         for obj in read_by_id(run.api, self.sdef, ids, run.header(account), start,
-                              run.started):
+                              run.started, submit=run.scheduler.pool.submit,
+                              ahead=run.concurrency.objects_ahead):
             yield stamp(self.sdef, obj, None)
 
     def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,

@@ -113,3 +113,17 @@ def test_live_mode_asks_for_no_test_clock() -> None:
         out = sync(live, ["customers", "quotes"])
         assert set(out.ids("customers")) == ids(live, "customers")
         assert not [r for r in live.requests() if "test_clock" in r["path"] + r["query"]]
+
+
+def test_a_key_that_may_not_list_test_clocks_warns_once_and_reads_the_rest(
+        emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    key = "rk_test_" + "c" * 24
+    emu.add_key(key, ["rak_customer_read", "rak_event_read", "rak_accounts_kyc_basic_read"])
+    config = {**tap_config(emu), "client_secret": key, "event_lag_seconds": LAG}
+    with caplog.at_level("WARNING"):
+        out = run_tap(config, ["customers"])
+    unclocked = {o["id"] for o in emu.objects("customers") if not o["test_clock"]}
+    assert set(out.ids("customers")) == unclocked
+    warnings = [r.getMessage() for r in caplog.records if "test clocks" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "rak_test_clock_read" in warnings[0] and key not in warnings[0]
