@@ -153,7 +153,7 @@ class FamilyScan(SharedPass):
             listers = [WindowLister(
                 self.api,
                 Listing(parent.path, {**params, **variant}, parent.created_filter,
-                        self.account, nested),
+                        self.account, nested, sparse=bool(variant)),
                 windows(start, self.end, size), submit=self.pool.submit,
                 in_flight=limits.listing_requests, ahead=limits.pages_ahead,
                 budget=self.budget, stop=self.stop) for variant in [{}, *extra]]
