@@ -71,7 +71,8 @@ def _endpoints(sdef: StreamDef, endpoint: str) -> str:
     text = ", ".join(cells)
     if sdef.parent_match:
         wanted = ", ".join(f"`{k}: {str(v).lower()}`" for k, v in sdef.parent_match.items())
-        text += f" for parents with {wanted} only"
+        text += (f" for {sdef.parent} with {wanted} only (Stripe has no such list for the "
+                 "others)")
     return text
 
 
