@@ -407,6 +407,9 @@ COLLECTIONS: tuple[Collection, ...] = (
                       pick("file", "files", 0.5)),
                filters={"charge": eq(), "payment_intent": eq()},
                events=events("charge.dispute"), permission="rak_dispute_read"),
+    # A review is about one charge, which names it back (Charge.review: "ID of the review
+    # associated with this charge if one exists."); closing one sends review.closed (the
+    # project's Stripe notes, Appendix B: review.opened, review.closed).
     Collection("reviews", ("review",), "/v1/reviews", per_scale=0.03,
                links=(spread("charge", "charges"),
                       via("payment_intent", "charge", "payment_intent")),
@@ -512,8 +515,10 @@ COLLECTIONS: tuple[Collection, ...] = (
                filters={"object": eq()},
                events=events("account.external_account", deleted="deleted"), deletion="stub",
                permission="rak_connected_account_read"),
-    # Test mode only: the test clocks that customers (and their subscriptions, quotes and
-    # schedules) may be attached to (fixture test_helpers.test_clock).
+    # Test mode only (stripe-python TestClock: "A test clock enables deterministic control over
+    # objects in testmode"): the clocks customers may be attached to, and with them their
+    # subscriptions, quotes and schedules (their `test_clock`: "ID of the test clock this
+    # subscription belongs to."; fixture test_helpers.test_clock).
     Collection("test_clocks", ("test_helpers.test_clock",), "/v1/test_helpers/test_clocks",
                per_scale=0.03, minimum=2, created_filter=False, test_mode_only=True,
                permission="rak_test_clock_read"),
