@@ -59,25 +59,30 @@ class TestClocks:
             return found
 
     def customers(self, header: str | None) -> list[str]:
-        """Ids of the account's customers on a test clock."""
+        """Ids of the account's customers on a test clock (none when the key may not list
+        them)."""
         clocks = self.clocks(header)
         with self._lock:
             found = self._customers.get(header)
             if found is None:
-                found = self._customers[header] = [
-                    str(c["id"]) for clock in clocks
-                    for page in self.api.list_pages("/v1/customers", {"test_clock": clock},
-                                                    header)
-                    for c in page]
+                found = self._customers[header] = self._ids(
+                    "customers on test clocks", "/v1/customers",
+                    [{"test_clock": clock} for clock in clocks], header)
             return found
 
     def _list_clocks(self, header: str | None) -> list[str]:
+        return self._ids("test clocks", CLOCKS_PATH, [{}], header)
+
+    def _ids(self, what: str, path: str, queries: list[dict[str, str]],
+             header: str | None) -> list[str]:
+        """The ids listed at ``path`` with each of ``queries``; a refusal (400, 403) is one
+        warning and no ids."""
         try:
-            return [str(c["id"]) for page in self.api.list_pages(CLOCKS_PATH, None, header)
-                    for c in page]
+            return [str(o["id"]) for query in queries
+                    for page in self.api.list_pages(path, query, header) for o in page]
         except StripeAccessError as exc:
             if exc.status not in (400, 403):
                 raise
-            LOGGER.warning("Could not list test clocks (%s); objects on test clocks are not "
-                           "read.", exc)
+            LOGGER.warning("Could not list %s (%s); objects on test clocks are not read.",
+                           what, exc)
             return []
