@@ -51,3 +51,29 @@ def test_a_refused_child_list_is_one_warning_and_the_other_parents_go_on(
                 and "payout_balance_transactions" in r.getMessage()]
     assert len(warnings) == 1
     assert "po_2" in warnings[0] and MANUAL in warnings[0]
+
+
+def test_inactive_prices_come_in_their_window_before_its_checkpoint(fake: FakeStripe) -> None:
+    start = int(time.time()) - 3 * DAY
+    prices = [{"id": f"price_{day}_{state}", "object": "price",
+               "created": start + day * DAY + 60, "active": state == "on"}
+              for day in range(3) for state in ("on", "off")]
+    fake.add("/v1/prices", prices)
+    iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
+    out = run_tap({"client_secret": "sk_test_unit", "api_base": BASE, "start_date": iso,
+                   "slice_range": 1}, ["prices"])
+    assert {q.get("active") for q in fake.queries("/v1/prices")} == {None, "false"}
+    seen: list[str] = []
+    marks: list[tuple[int, frozenset[str]]] = []
+    for msg in out.messages:
+        if msg["type"] == "RECORD":
+            seen.append(msg["record"]["id"])
+        elif msg["type"] == "STATE":
+            mark = msg["value"]["bookmarks"]["prices"].get("created_cursor")
+            if mark and (not marks or marks[-1][0] != mark):
+                marks.append((mark, frozenset(seen)))
+    assert sorted(seen) == sorted(p["id"] for p in prices)
+    for day in range(3):  # each window's checkpoint follows both of its prices, not the next's
+        emitted = next(m[1] for m in marks if m[0] > start + day * DAY + 60)
+        assert {f"price_{day}_on", f"price_{day}_off"} <= emitted
+        assert not {f"price_{day + 1}_on", f"price_{day + 1}_off"} & emitted
