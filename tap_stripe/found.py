@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.errors import StripeAccessError
-from tap_stripe.listing import Submit, created_of, ordered
+from tap_stripe.listing import created_of, ordered
 
 if TYPE_CHECKING:
     from tap_stripe.api import StripeApi
@@ -52,9 +53,10 @@ class Found:
 
 
 def read_by_id(api: StripeApi, sdef: StreamDef, ids: Iterable[str], header: str | None,
-               start: int, end: int, *, submit: Submit, ahead: int) -> Iterator[Obj]:
+               start: int, end: int, *, at_once: int) -> Iterator[Obj]:
     """The objects ``ids`` of ``sdef`` created in ``[start, end)``, in the order of ``ids``,
-    read on workers up to ``ahead`` at a time (gone ones skipped)."""
+    read ``at_once`` at a time on threads of their own, gone when this ends (gone objects
+    skipped)."""
 
     def read(object_id: str) -> Obj | None:
         try:
@@ -64,7 +66,8 @@ def read_by_id(api: StripeApi, sdef: StreamDef, ids: Iterable[str], header: str 
                 raise
             return None
 
-    for _, obj in ordered(submit, read, ids, ahead=ahead, remote=lambda _: True,
-                          stop=threading.Event()):
-        if obj is not None and not obj.get("deleted") and start <= created_of(obj) < end:
-            yield obj
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="tap-stripe-found") as pool:
+        for _, obj in ordered(pool.submit, read, ids, ahead=at_once, remote=lambda _: True,
+                              stop=threading.Event()):
+            if obj is not None and not obj.get("deleted") and start <= created_of(obj) < end:
+                yield obj

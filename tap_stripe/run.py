@@ -4,12 +4,11 @@ the scheduler that fetches them ahead of the streams."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import time
 import zlib
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.api import StripeApi
@@ -223,7 +222,7 @@ class Run:
             scan = self._families[(root.name, account)] = FamilyScan(
                 self.api, root, starts, self.started, self.settings.slice_seconds,
                 Stamper(self.started), header, scheduler=self.scheduler, only=only,
-                hidden=functools.partial(self.clocks.variants, root, header)
+                hidden=partial(self.clocks.variants, root, header)
                 if root.clock_param and self.clocks.enabled else None)
         return scan
 

@@ -34,6 +34,8 @@ LOGGER = logging.getLogger("tap-stripe")
 DAY = 86400
 # Stripe keeps events 30 days; a bookmark older than this cannot be caught up through events.
 EVENT_HORIZON = 29 * DAY
+# Objects no list shows (closed reviews) read by id at once.
+BY_ID_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -252,8 +254,7 @@ class StripeStream(Stream):
         ids = run.found.missing(self.name, account)
         stamp = Stamper(run.started)
         for obj in read_by_id(run.api, self.sdef, ids, run.header(account), start,
-                              run.started, submit=run.scheduler.pool.submit,
-                              ahead=run.concurrency.objects_ahead):
+                              run.started, at_once=BY_ID_AT_ONCE):
             yield stamp(self.sdef, obj, None)
 
     def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,
