@@ -1,7 +1,8 @@
-"""Regenerate the README's settings and streams tables from the code (``--check``: only verify).
+"""Regenerate the README's generated tables from the code (``--check``: only verify).
 
 The settings table is ``tap-stripe --about --format markdown``'s; the streams table is the
-stream registry. Both sit between ``<!-- name:start -->`` and ``<!-- name:end -->`` markers.
+stream registry; the behaviour table (what Stripe's lists hide) is ``tap_stripe.behaviour``.
+Each sits between ``<!-- name:start -->`` and ``<!-- name:end -->`` markers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tap_stripe.behaviour import BEHAVIOUR, PAGE_SIZE_SOURCE, Behaviour
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -49,14 +51,67 @@ def streams_table() -> str:
         if query:
             endpoint += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         cursor = "created" if sdef.cursor == "created" else f"{sdef.key} (events)"
-        rows.append(f"| {sdef.name} | `{endpoint}` | {sdef.parent or ''} | {cursor} | "
-                    f"{_deletes(sdef)} |")
+        rows.append(f"| {sdef.name} | {_endpoints(sdef, endpoint)} | {sdef.parent or ''} | "
+                    f"{cursor} | {_deletes(sdef)} |")
     return "\n".join(rows)
+
+
+def _endpoints(sdef: StreamDef, endpoint: str) -> str:
+    """The stream's list endpoint, with the further requests that read what it hides."""
+    base = endpoint.split("?")[0]
+    cells = [f"`{endpoint}`"]
+    cells += [f"`{base}?" + "&".join(f"{k}={v}" for k, v in variant.items()) + "`"
+              for variant in sdef.variants]
+    if sdef.clock_param:
+        value = "{clock}" if sdef.clock_param == "test_clock" else "{customer on a clock}"
+        cells.append(f"`{base}?{sdef.clock_param}={value}` (test mode)")
+    if sdef.found_in:
+        named = " and ".join(source for source, _ in sdef.found_in)
+        cells.append(f"`{sdef.retrieve_path}` (ids named by the run's {named})")
+    text = ", ".join(cells)
+    if sdef.parent_match:
+        wanted = ", ".join(f"`{k}: {str(v).lower()}`" for k, v in sdef.parent_match.items())
+        text += (f" for {sdef.parent} with {wanted} only (Stripe has no such list for the "
+                 "others)")
+    return text
+
+
+def behaviour_table() -> str:
+    """One row per endpoint the tap reads: what its plain list hides and how the tap reads
+    it, required parameters, restricted filters, includable fields, page size, events; then
+    the source of each fact."""
+    rows = ["| Endpoint | Streams | Left out by default: how the tap reads them | Required | "
+            "Restricted filters | Includable fields | Page | Events |",
+            "|:--|:--|:--|:--|:--|:--|:--|:--|"]
+    sources = [f"- Page size: {PAGE_SIZE_SOURCE}"]
+    for row in BEHAVIOUR.values():
+        rows.append("| " + " | ".join(_behaviour_cells(row)) + " |")
+        sources += [f"- `{row.path}` {h.what}: {h.source}" for h in row.hidden]
+        sources += [f"- `{row.path}` `{r.param}`: {r.source}" for r in row.required]
+        sources += [f"- `{row.path}` `{r.param}=`: {r.source}" for r in row.restrictions]
+        sources += [f"- `{row.path}` `{i.field}`: {i.source}" for i in row.includable]
+    return "\n".join([*rows, "", "Sources:", "", *sources])
+
+
+def _behaviour_cells(row: Behaviour) -> list[str]:
+    hidden = "; ".join(f"{h.what}: {h.how}" for h in row.hidden)
+    required = ", ".join(f"`{r.param}`" for r in row.required)
+    restricted = "; ".join(
+        f"`{r.param}=` only for {r.parent} with `{r.field}: {str(r.value).lower()}` "
+        f"(else {r.status} `{r.code}`): {r.how}" for r in row.restrictions)
+    includable = ", ".join(f"`{i.field}` ({i.how})" for i in row.includable)
+    events = ", ".join(f"`{e}`" for e in row.events) or "; ".join(dict.fromkeys(
+        f"with its parent's ({s.parent})" if s.parent else "none (only grows: listed by created)"
+        for s in row.streams))
+    streams = ", ".join(s.name for s in row.streams)
+    return [f"`{row.path}`", streams, hidden or "nothing", required, restricted, includable,
+            str(row.page_size), events]
 
 
 def render(text: str) -> str:
     """``text`` with both generated tables replaced by their current content."""
-    for name, table in (("settings", settings_table()), ("streams", streams_table())):
+    for name, table in (("settings", settings_table()), ("streams", streams_table()),
+                        ("behaviour", behaviour_table())):
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- {name}:start --> marker")

@@ -163,7 +163,8 @@ class EventsHub(SharedPass):
 
     def _children_wanted(self, change: _Change) -> list[StreamDef]:
         return [c for c in children_of(change.sdef.name)
-                if self._wanted(c.name, change) and c.name not in self.refused]
+                if self._wanted(c.name, change) and c.name not in self.refused
+                and c.takes_parent(change.obj)]
 
     def _remote(self, unit: _Change | WindowEnd) -> bool:
         if isinstance(unit, WindowEnd):

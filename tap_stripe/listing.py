@@ -73,14 +73,17 @@ class _Segment:
 
 @dataclass(frozen=True)
 class Listing:
-    """What to list: a path, its fixed parameters, whether it filters on ``created``, and the
-    fields of its objects that embed a list of children (counted in the look-ahead budget)."""
+    """What to list: a path, its fixed parameters, whether it filters on ``created``, the
+    fields of its objects that embed a list of children (counted in the look-ahead budget), and
+    whether it is expected to hold few objects (``sparse``: the whole range is asked first
+    however few windows it has)."""
 
     path: str
     params: Mapping[str, Any]
     created_filter: bool = True
     account: str | None = None
     nested: tuple[str, ...] = ()
+    sparse: bool = False
 
 
 class WindowLister:
@@ -93,14 +96,14 @@ class WindowLister:
     older half waits its turn. Splitting again and again leaves a window in sub-windows of a
     few pages, fetched oldest first, several at once. The next window's first page is
     requested once the previous window has answered, or its first request has waited
-    ``SPECULATE_SECONDS``. A range of ``WHOLE_RANGE_WINDOWS`` windows or more is first asked
-    in one request: when that page holds everything, the windows are cut from it (a small
-    account's first sync from an early start date costs one request, not one per year). At most
-    ``in_flight`` requests run at once, at most ``ahead``
-    pages are requested or waiting, and none is requested ahead while the run's ``budget`` of
-    buffered objects is spent; the oldest sub-window may always fetch, so the listing never
-    stalls. Endpoints without a ``created`` filter are read in one pass, newest first,
-    until objects older than the window start.
+    ``SPECULATE_SECONDS``. A range of ``WHOLE_RANGE_WINDOWS`` windows or more (two or more
+    when the listing is ``sparse``) is first asked in one request: when that page holds
+    everything, the windows are cut from it (a small account's first sync from an early start
+    date costs one request, not one per year). At most ``in_flight`` requests run at once, at
+    most ``ahead`` pages are requested or waiting, and none is requested ahead while the run's
+    ``budget`` of buffered objects is spent; the oldest sub-window may always fetch, so the
+    listing never stalls. Endpoints without a ``created`` filter are read in one pass, newest
+    first, until objects older than the window start.
     """
 
     def __init__(self, api: StripeApi, listing: Listing, windows: list[tuple[int, int]], *,
@@ -124,7 +127,8 @@ class WindowLister:
     def __iter__(self) -> Iterator[list[Obj] | WindowEnd]:
         """Pages and window ends in order (see the class docstring)."""
         segments = self._segments
-        if len(segments) >= WHOLE_RANGE_WINDOWS and self.listing.created_filter:
+        at_least = 2 if self.listing.sparse else WHOLE_RANGE_WINDOWS
+        if len(segments) >= at_least and self.listing.created_filter:
             # One request over the whole range first: when one page holds all of it (a small
             # or quiet account), each window's objects are taken from it, in the same order
             # and with the same window ends, and the empty windows cost no request.
@@ -258,6 +262,25 @@ class WindowLister:
         older = _Segment(seg.window, seg.gte, middle)
         seg.gte = middle
         self._segments.insert(self._segments.index(seg) + 1, older)
+
+
+def interleaved(listings: Iterable[Iterable[list[Obj] | WindowEnd]],
+                ) -> Iterator[list[Obj] | WindowEnd]:
+    """Several listings over the same windows as one: each window's pages of every listing in
+    turn, then that window's end once."""
+    entries = [iter(listing) for listing in listings]
+    while True:
+        end: WindowEnd | None = None
+        for listing in entries:
+            end = None
+            for entry in listing:
+                if isinstance(entry, WindowEnd):
+                    end = entry
+                    break
+                yield entry
+        if end is None:
+            return
+        yield end
 
 
 def _weight(page: list[Obj], nested: tuple[str, ...]) -> int:

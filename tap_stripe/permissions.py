@@ -62,9 +62,9 @@ class Reads:
 
 @dataclass(frozen=True)
 class _Answer:
-    """The outcome of one probe request: the first object's id, or the refusal."""
+    """The outcome of one probe request: the first object, or the refusal."""
 
-    first_id: str | None = None
+    first: dict[str, Any] | None = None
     error: StripeAccessError | None = None
 
 
@@ -107,12 +107,13 @@ class PermissionCheck:
         """The probe of a child stream's list, with the first id of its parent (None when the
         parent is unreadable or empty)."""
         parent = self._ask(*_root_ask(sdef))
-        if parent.error is not None or parent.first_id is None:
+        first = parent.first
+        if parent.error is not None or first is None or not sdef.takes_parent(first):
             return None
         params = dict(sdef.params)
         if sdef.parent_filter:
-            params[sdef.parent_filter] = parent.first_id
-        return sdef.path.format(parent_id=parent.first_id), params
+            params[sdef.parent_filter] = first["id"]
+        return sdef.path.format(parent_id=first["id"]), params
 
     def _ask(self, path: str, params: dict[str, Any]) -> _Answer:
         """GET ``path`` with ``limit=1``. Stripe refusing the endpoint (403, 400, 404) is an
@@ -127,7 +128,7 @@ class PermissionCheck:
                 self._answers[key] = _Answer(error=exc)
             else:
                 data = page.get("data") or []
-                self._answers[key] = _Answer(first_id=data[0].get("id") if data else None)
+                self._answers[key] = _Answer(first=data[0] if data else None)
         return self._answers[key]
 
     def _probe(self, reads: Reads) -> Probe:
@@ -155,6 +156,9 @@ class PermissionCheck:
             if ask is None:
                 return Probe(sdef.name, None, note=f"not probed: no {sdef.parent} to probe with")
             answer = self._ask(*ask)
+            if answer.error is not None and answer.error.status == 400:
+                # about that one parent, not the key: the sync warns per parent and goes on
+                return Probe(sdef.name, None, note=f"not probed: {answer.error}")
         if answer.error is not None:
             return _refused(sdef.name, answer.error)
         return Probe(sdef.name, True)

@@ -41,6 +41,16 @@ class StreamDef:
         created_field: The object's creation time field (Stripe's ``created[...]`` filter).
         deleted_status: A ``status`` that means deleted (Stripe's ``*.deleted`` event of a
             subscription cancels it; a listing shows it as ``canceled``).
+        variants: Further parameter sets the list is read with, each over every ``created``
+            window, for objects the plain list hides (``active=false`` for prices). A
+            window's checkpoint follows all of them.
+        clock_param: In test mode, the parameter that reveals objects on a test clock, which
+            the list leaves out without it: ``test_clock`` (listed once per clock) or
+            ``customer`` (once per customer on a clock).
+        parent_match: Fields a parent must hold for its children to be listed (the child
+            list refuses other parents: ``payout=`` takes automatic payouts only).
+        found_in: ``(stream, field)`` pairs naming objects of this stream that no list shows
+            (closed reviews): read by id when those streams' records of the run hold them.
     """
 
     name: str
@@ -66,6 +76,10 @@ class StreamDef:
     lookback_floor_days: int = 0
     created_field: str = "created"
     deleted_status: str | None = None
+    variants: tuple[dict[str, str], ...] = ()
+    clock_param: str | None = None
+    parent_match: dict[str, Any] = field(default_factory=dict)
+    found_in: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -82,6 +96,10 @@ class StreamDef:
         if obj.get("deleted") is True:
             return True
         return self.deleted_status is not None and obj.get("status") == self.deleted_status
+
+    def takes_parent(self, parent: dict[str, Any]) -> bool:
+        """Whether this child stream's list accepts ``parent`` (see ``parent_match``)."""
+        return all(parent.get(k) == v for k, v in self.parent_match.items())
 
     @property
     def retrieve_path(self) -> str | None:
@@ -162,7 +180,7 @@ STREAMS: tuple[StreamDef, ...] = (
               retrieve="/v1/customers/{parent_id}/balance_transactions/{id}"),
     StreamDef("customers", "/v1/customers", "Customer", ("customer",),
               update_events=_prefixed("customer", "created", "updated"),
-              delete_events=("customer.deleted",)),
+              delete_events=("customer.deleted",), clock_param="test_clock"),
     StreamDef("disputes", "/v1/disputes", "Dispute", ("dispute",),
               update_events=_prefixed("charge.dispute", "closed", "created", "funds_reinstated",
                                       "funds_withdrawn", "updated")),
@@ -212,7 +230,7 @@ STREAMS: tuple[StreamDef, ...] = (
               parent_field="customer", retrieve="/v1/payment_methods/{id}"),
     StreamDef("payout_balance_transactions", "/v1/balance_transactions", "BalanceTransaction",
               ("balance_transaction",), parent="payouts", parent_id_field="payout_id",
-              parent_filter="payout"),
+              parent_filter="payout", parent_match={"automatic": True}),
     StreamDef("payouts", "/v1/payouts", "Payout", ("payout",),
               update_events=_prefixed("payout", "canceled", "created", "failed", "paid",
                                       "reconciliation_completed", "updated")),
@@ -226,7 +244,7 @@ STREAMS: tuple[StreamDef, ...] = (
               delete_events=("plan.deleted",)),
     StreamDef("prices", "/v1/prices", "Price", ("price",),
               update_events=_prefixed("price", "created", "updated"),
-              delete_events=("price.deleted",)),
+              delete_events=("price.deleted",), variants=({"active": "false"},)),
     StreamDef("products", "/v1/products", "Product", ("product",),
               update_events=_prefixed("product", "created", "updated"),
               delete_events=("product.deleted",)),
@@ -234,12 +252,13 @@ STREAMS: tuple[StreamDef, ...] = (
               update_events=_prefixed("promotion_code", "created", "updated")),
     StreamDef("quotes", "/v1/quotes", "Quote", ("quote",),
               update_events=_prefixed("quote", "accepted", "canceled", "created", "finalized"),
-              created_filter=False),
+              created_filter=False, clock_param="test_clock"),
     StreamDef("refunds", "/v1/refunds", "Refund", ("refund",),
               update_events=("charge.refund.updated",
                              *_prefixed("refund", "created", "failed", "updated"))),
     StreamDef("reviews", "/v1/reviews", "Review", ("review",),
-              update_events=_prefixed("review", "closed", "opened")),
+              update_events=_prefixed("review", "closed", "opened"),
+              found_in=(("charges", "review"), ("payment_intents", "review"))),
     StreamDef("setup_intents", "/v1/setup_intents", "SetupIntent", ("setup_intent",),
               update_events=_prefixed("setup_intent", "canceled", "created", "requires_action",
                                       "setup_failed", "succeeded")),
@@ -251,13 +270,14 @@ STREAMS: tuple[StreamDef, ...] = (
               ("subscription_schedule",),
               update_events=_prefixed("subscription_schedule", "aborted", "canceled",
                                       "completed", "created", "expiring", "released",
-                                      "updated")),
+                                      "updated"),
+              clock_param="customer"),
     StreamDef("subscriptions", "/v1/subscriptions", "Subscription", ("subscription",),
               update_events=_prefixed("customer.subscription", "created", "paused",
                                       "pending_update_applied", "pending_update_expired",
                                       "resumed", "trial_will_end", "updated"),
               delete_events=("customer.subscription.deleted",), params={"status": "all"},
-              deleted_status="canceled"),
+              deleted_status="canceled", clock_param="test_clock"),
     StreamDef("tax_rates", "/v1/tax_rates", "TaxRate", ("tax_rate",),
               update_events=_prefixed("tax_rate", "created", "updated")),
     StreamDef("top_ups", "/v1/topups", "Topup", ("topup",),

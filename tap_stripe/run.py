@@ -8,13 +8,15 @@ import logging
 import time
 import zlib
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.api import StripeApi
+from tap_stripe.clocks import TestClocks, test_mode
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.events import EventsHub
 from tap_stripe.fetch import FamilyScan
+from tap_stripe.found import Found
 from tap_stripe.records import Stamper
 from tap_stripe.registry import BY_NAME, StreamDef, children_of
 from tap_stripe.scheduler import Concurrency, Scheduler
@@ -70,6 +72,16 @@ class Run:
     def api(self) -> StripeApi:
         """The one StripeApi of this run."""
         return StripeApi(self.settings)
+
+    @cached_property
+    def clocks(self) -> TestClocks:
+        """The test clocks of the accounts read (test-mode keys only)."""
+        return TestClocks(self.api, test_mode(self.settings.client_secret))
+
+    @cached_property
+    def found(self) -> Found:
+        """Ids of objects no list shows, named by the records this run emits."""
+        return Found(s.sdef for s in self._selected())
 
     @cached_property
     def started(self) -> int:
@@ -206,10 +218,12 @@ class Run:
             starts = {name: p.list_from for name, p in self._plans(account).items()
                       if name in family and p.list_from is not None}
             only = account if root.connect_only and self.header(account) else None
+            header = None if only else self.header(account)
             scan = self._families[(root.name, account)] = FamilyScan(
                 self.api, root, starts, self.started, self.settings.slice_seconds,
-                Stamper(self.started), None if only else self.header(account),
-                scheduler=self.scheduler, only=only)
+                Stamper(self.started), header, scheduler=self.scheduler, only=only,
+                hidden=partial(self.clocks.variants, root, header)
+                if root.clock_param and self.clocks.enabled else None)
         return scan
 
     def hub_for(self, account: str | None) -> EventsHub:

@@ -17,6 +17,8 @@ from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
 from tap_stripe.errors import StripeAccessError
+from tap_stripe.found import read_by_id
+from tap_stripe.records import Stamper
 from tap_stripe.schemas import load_schema
 from tap_stripe.spool import Checkpoint, Item, PassCancelledError
 from tap_stripe.writer import BufferedWriter
@@ -32,6 +34,8 @@ LOGGER = logging.getLogger("tap-stripe")
 DAY = 86400
 # Stripe keeps events 30 days; a bookmark older than this cannot be caught up through events.
 EVENT_HORIZON = 29 * DAY
+# Objects no list shows (closed reviews) read by id at once.
+BY_ID_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,9 @@ class StripeStream(Stream):
                                    created_cursor=plan.list_from, replication_key_value=None)
             family = run.shared(run.family_of(self.sdef, account))
             yield from self._emit(family.items(self.name), context, bookmark, account)
+            if self.sdef.found_in:
+                yield from self._emit(self._found(plan.list_from, account), context, bookmark,
+                                      account)
             if plan.events_from is not None:
                 self._update_state(context, replication_key_value=plan.events_from,
                                    backfill_started=None)
@@ -240,13 +247,25 @@ class StripeStream(Stream):
             yield from self._emit(hub.items(self.name), context, "replication_key_value",
                                   account)
 
+    def _found(self, start: int, account: str | None) -> Iterator[Item]:
+        """The objects of this stream that no list shows, named by other streams' records of
+        this run (closed reviews, in the charges and payment intents emitted before)."""
+        run = self.run
+        ids = run.found.missing(self.name, account)
+        stamp = Stamper(run.started)
+        for obj in read_by_id(run.api, self.sdef, ids, run.header(account), start,
+                              run.started, at_once=BY_ID_AT_ONCE):
+            yield stamp(self.sdef, obj, None)
+
     def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,
               account: str | None) -> Iterator[dict[str, Any]]:
+        found = self.run.found
         for item in items:
             if isinstance(item, Checkpoint):
                 self._update_state(context, **{bookmark: item.value})
             else:
                 item["stripe_account"] = account
+                found.note(self.name, item, account)
                 yield item
 
     def sync_context(self, context: Context | None) -> None:

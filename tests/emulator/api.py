@@ -130,10 +130,15 @@ class Api:
             if spec.kind in ("parent", "payout"):
                 owner = query.text(params, param)
                 self._require(store, coll.parent or "payouts", str(owner), param, 400)
+                # BalanceTransactionListParams.payout: "For automatic Stripe payouts only"
+                if spec.kind == "payout" and store.base("payouts", str(owner)).get(
+                        "automatic") is False:
+                    raise errors.manual_payout_filter()
             else:
                 checks.append(filters.predicate(param, spec, params[param]))
-        if name == "subscriptions" and "status" not in params:
-            checks.append(filters.default_subscription_filter)
+        # what a plain list leaves out (each catalog.Hidden row quotes Stripe's wording)
+        checks.extend((lambda obj, rule=rule: not rule.hides(obj)) for rule in coll.hidden
+                      if not any(p in params for p in rule.unless))
         low, high = (query.time_range("created", params["created"]) if "created" in params
                      else (None, None))
         def key_of(object_id: str) -> paging.Key | None:

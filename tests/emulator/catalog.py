@@ -18,7 +18,7 @@ names not seen in such reports follow the same ``rak_<object>_read`` pattern.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,7 +32,10 @@ class Link:
     object of ``target`` created closest after this one), ``parent`` (the owning parent),
     ``via`` (the ``path[-1]`` link of the object reached through ``path[:-1]``, else a ``pick``
     of ``target`` when given), ``child`` (a child in collection ``target`` of the object reached
-    through ``path``), ``one_of`` (a ``pick`` from one of ``choices``, by weight).
+    through ``path``), ``one_of`` (a ``pick`` from one of ``choices``, by weight), ``spread``
+    (object ``i`` of ``n`` links to object ``i * m // n`` of the ``m`` objects of ``target``: one
+    each, oldest to oldest) and ``spread_back`` (the object of ``target`` whose ``spread`` link
+    ``path[0]`` names this one, if any).
     """
 
     key: str
@@ -66,6 +69,16 @@ def via(key: str, *path: str, fallback: str = "") -> Link:
 def child(key: str, target: str, *path: str, null: float = 0.0) -> Link:
     """Link ``key`` to a child (in ``target``) of the object found through ``path``."""
     return Link(key, "child", target, path=path, null=null)
+
+
+def spread(key: str, target: str) -> Link:
+    """Link ``key`` to a distinct object of ``target`` (a larger collection), in order."""
+    return Link(key, "spread", target)
+
+
+def spread_back(key: str, target: str, link: str) -> Link:
+    """Link ``key`` to the object of ``target`` whose ``spread`` link ``link`` is this one."""
+    return Link(key, "spread_back", target, path=(link,))
 
 
 def one_of(key: str, *choices: tuple[str, int]) -> Link:
@@ -109,6 +122,36 @@ UNSUPPORTED = Filter("unsupported")
 
 
 @dataclass(frozen=True)
+class Hidden:
+    """Objects a plain list leaves out: those whose ``field`` holds one of ``values`` (no
+    values: any non-null value), unless one of the ``unless`` parameters is given. ``source``
+    quotes where Stripe says so."""
+
+    field: str
+    values: tuple[object, ...] = ()
+    unless: tuple[str, ...] = ()
+    source: str = ""
+
+    def hides(self, obj: Mapping[str, Any]) -> bool:
+        """Whether a plain list leaves ``obj`` out."""
+        value = obj.get(self.field)
+        return value in self.values if self.values else value is not None
+
+
+# Stripe's wording on the test-clock filters (stripe-python 16.1.0 list params docstrings).
+_CLOCK_CUSTOMERS = ("CustomerListParams.test_clock: \"The response will not include customers "
+                    "with test clocks if this parameter is not set.\"")
+_CLOCK_SUBSCRIPTIONS = ("SubscriptionListParams.test_clock: \"The response will not include "
+                        "subscriptions with test clocks if this and the customer parameter is "
+                        "not set.\"")
+_CLOCK_QUOTES = ("QuoteListParams.test_clock: \"The response will not include quotes with test "
+                 "clocks if this and the customer parameter is not set.\"")
+_CLOCK_SCHEDULES = ("SubscriptionScheduleListParams.customer: \"The response will not include "
+                    "subscription schedules for customers with a test clock attached if this "
+                    "parameter is not set.\"")
+
+
+@dataclass(frozen=True)
 class Events:
     """Stripe's event types for an object's creation, update and deletion (None: no such event)."""
 
@@ -148,6 +191,8 @@ class Collection:
     deletion: str = ""
     permission: str = ""
     platform_only: bool = False
+    hidden: tuple[Hidden, ...] = ()
+    test_mode_only: bool = False
 
     @property
     def is_child(self) -> bool:
@@ -170,7 +215,13 @@ COLLECTIONS: tuple[Collection, ...] = (
                         "lookup_keys": Filter("in", "lookup_key"),
                         "recurring": Filter("dict", "recurring")},
                events=events("price", deleted="deleted"), deletion="stub",
-               permission="rak_plan_read"),
+               permission="rak_plan_read",
+               # API reference, List all prices: "Returns a list of your active prices,
+               # excluding inline prices. For the list of inactive prices, set active to false."
+               hidden=(Hidden("active", (False,), ("active",),
+                              "API reference (List all prices): \"Returns a list of your active "
+                              "prices, excluding inline prices. For the list of inactive prices, "
+                              "set active to false.\""),)),
     Collection("plans", ("plan",), "/v1/plans", per_scale=0.03, minimum=2,
                links=(pick("product", "products"),),
                filters={"active": flag(), "product": eq()},
@@ -192,7 +243,9 @@ COLLECTIONS: tuple[Collection, ...] = (
                permission="rak_shipping_rate_read"),
     # Customers and what hangs off them.
     Collection("customers", ("customer",), "/v1/customers", per_scale=1.0, minimum=3,
+               links=(pick("test_clock", "test_clocks", 0.9),),
                filters={"email": eq(), "test_clock": eq()},
+               hidden=(Hidden("test_clock", (), ("test_clock",), _CLOCK_CUSTOMERS),),
                events=events("customer", deleted="deleted"), deletion="stub",
                permission="rak_customer_read"),
     Collection("payment_methods", ("payment_method",), "payment_methods", parent="customers",
@@ -229,7 +282,13 @@ COLLECTIONS: tuple[Collection, ...] = (
     # Billing.
     Collection("subscriptions", ("subscription",), "/v1/subscriptions", per_scale=0.5,
                links=(pick("customer", "customers"), pick("price", "prices"),
-                      child("payment_method", "payment_methods", "customer", null=0.3)),
+                      child("payment_method", "payment_methods", "customer", null=0.3),
+                      via("test_clock", "customer", "test_clock")),
+               hidden=(Hidden("status", ("canceled", "incomplete_expired"), ("status",),
+                              "SubscriptionListParams.status: \"If no value is supplied, all "
+                              "subscriptions that have not been canceled are returned.\""),
+                       Hidden("test_clock", (), ("test_clock", "customer"),
+                              _CLOCK_SUBSCRIPTIONS)),
                filters={"status": Filter("subscription_status", "status", (
                             "active", "all", "canceled", "ended", "incomplete",
                             "incomplete_expired", "past_due", "paused", "trialing", "unpaid")),
@@ -251,7 +310,8 @@ COLLECTIONS: tuple[Collection, ...] = (
                "/v1/subscription_schedules", per_scale=0.05,
                links=(pick("subscription", "subscriptions", 0.3),
                       via("customer", "subscription", "customer", fallback="customers"),
-                      pick("price", "prices")),
+                      pick("price", "prices"), via("test_clock", "customer", "test_clock")),
+               hidden=(Hidden("test_clock", (), ("customer",), _CLOCK_SCHEDULES),),
                filters={"canceled_at": when(), "completed_at": when(), "released_at": when(),
                         "scheduled": UNSUPPORTED, **_PI_CUSTOMER},
                events=events("subscription_schedule"),
@@ -296,7 +356,9 @@ COLLECTIONS: tuple[Collection, ...] = (
                       child("line_item", "invoice_line_items", "credit_note", "invoice")),
                created_filter=False, permission="rak_credit_note_read"),
     Collection("quotes", ("quote",), "/v1/quotes", per_scale=0.1,
-               links=(pick("customer", "customers"),), created_filter=False,
+               links=(pick("customer", "customers"), via("test_clock", "customer", "test_clock")),
+               created_filter=False,
+               hidden=(Hidden("test_clock", (), ("test_clock", "customer"), _CLOCK_QUOTES),),
                filters={"status": eq(), "test_clock": eq(), **_PI_CUSTOMER},
                events=events("quote", updated=None), permission="rak_quote_read"),
     Collection("checkout_sessions", ("checkout.session",), "/v1/checkout/sessions",
@@ -327,7 +389,8 @@ COLLECTIONS: tuple[Collection, ...] = (
                links=(pick("payment_intent", "payment_intents"),
                       via("customer", "payment_intent", "customer"),
                       via("payment_method", "payment_intent", "payment_method"),
-                      nearest("balance_transaction", "balance_transactions", 0.15)),
+                      nearest("balance_transaction", "balance_transactions", 0.15),
+                      spread_back("review", "reviews", "charge")),
                filters={"customer": eq(), "payment_intent": eq(), "transfer_group": eq()},
                events=Events(created="charge.succeeded", updated="charge.updated"),
                permission="rak_charge_read"),
@@ -344,9 +407,18 @@ COLLECTIONS: tuple[Collection, ...] = (
                       pick("file", "files", 0.5)),
                filters={"charge": eq(), "payment_intent": eq()},
                events=events("charge.dispute"), permission="rak_dispute_read"),
+    # A review is about one charge, which names it back (Charge.review: "ID of the review
+    # associated with this charge if one exists."); closing one sends review.closed (the
+    # project's Stripe notes, Appendix B: review.opened, review.closed).
     Collection("reviews", ("review",), "/v1/reviews", per_scale=0.03,
-               links=(pick("charge", "charges"), via("payment_intent", "charge", "payment_intent")),
-               events=Events(created="review.opened"), permission="rak_review_read"),
+               links=(spread("charge", "charges"),
+                      via("payment_intent", "charge", "payment_intent")),
+               events=Events(created="review.opened", updated="review.closed"),
+               permission="rak_review_read",
+               hidden=(Hidden("open", (False,), (),
+                              "API reference (List all open reviews): \"Returns a list of Review "
+                              "objects that have open set to true.\" (no parameter lists closed "
+                              "ones)"),)),
     Collection("early_fraud_warnings", ("radar.early_fraud_warning",),
                "/v1/radar/early_fraud_warnings", per_scale=0.02,
                links=(pick("charge", "charges"), via("payment_intent", "charge", "payment_intent")),
@@ -443,6 +515,13 @@ COLLECTIONS: tuple[Collection, ...] = (
                filters={"object": eq()},
                events=events("account.external_account", deleted="deleted"), deletion="stub",
                permission="rak_connected_account_read"),
+    # Test mode only (stripe-python TestClock: "A test clock enables deterministic control over
+    # objects in testmode"): the clocks customers may be attached to, and with them their
+    # subscriptions, quotes and schedules (their `test_clock`: "ID of the test clock this
+    # subscription belongs to."; fixture test_helpers.test_clock).
+    Collection("test_clocks", ("test_helpers.test_clock",), "/v1/test_helpers/test_clocks",
+               per_scale=0.03, minimum=2, created_filter=False, test_mode_only=True,
+               permission="rak_test_clock_read"),
 )
 
 BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}
@@ -607,6 +686,7 @@ EXPANDABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "subscription_schedule": {"application": (), "customer": ("customer",),
                               "subscription": ("subscription",), "test_clock": ()},
     "tax_rate": {},
+    "test_helpers.test_clock": {},
     "topup": {"balance_transaction": ("balance_transaction",),
               "payment_method": ("payment_method",)},
     "transfer": {"balance_transaction": ("balance_transaction",), "destination": ("account",),

@@ -74,6 +74,8 @@ class Dataset:
         shape = self.shape
         if coll.platform_only and (not shape.platform or shape.connected_accounts == 0):
             return 0
+        if coll.test_mode_only and shape.livemode:
+            return 0
         if coll.name == "accounts":
             return shape.connected_accounts
         return max(coll.minimum, round(shape.scale * coll.per_scale))
@@ -263,6 +265,8 @@ class Dataset:
             "via": lambda: self._via(known, link.path, link.target, moment, key),
             "child": lambda: self._child(known, link.path, link.target, key),
             "one_of": lambda: self._one_of(link.choices, moment, key),
+            "spread": lambda: self._spread(coll.name, index, link.target),
+            "spread_back": lambda: self._spread_back(coll.name, index, link.target),
         }
         return resolvers[link.mode]()
 
@@ -302,6 +306,21 @@ class Dataset:
         low, high = self.block(target, owner[1])
         return (target, low + (key >> 16) % (high - low)) if high > low else None
 
+    def _spread(self, name: str, index: int, target: str) -> Ref | None:
+        mine, theirs = self.counts[name], self.counts.get(target, 0)
+        if theirs < mine:  # not one each: no link
+            return None
+        return (target, index * theirs // mine)
+
+    def _spread_back(self, name: str, index: int, target: str) -> Ref | None:
+        mine, theirs = self.counts[name], self.counts.get(target, 0)
+        if not theirs or mine < theirs:
+            return None
+        other = -(-index * theirs // mine)  # the smallest j with j * mine // theirs >= index
+        if other < theirs and other * mine // theirs == index:
+            return (target, other)
+        return None
+
     def _one_of(self, choices: tuple[tuple[str, int], ...], moment: int, key: int) -> Ref | None:
         present = [(name, weight) for name, weight in choices if self.counts.get(name, 0)]
         if not present:
@@ -320,16 +339,30 @@ class Dataset:
         if name == "balance_transactions":
             payout = self.payout_of(index)
             result["payout"] = self.id("payouts", payout) if payout is not None else None
+        if name == "payouts":  # not a link: "true" for a manual payout
+            result["manual"] = None if self.payout_automatic(index) else "true"
         return result
 
     # -- payouts and their balance transactions ----------------------------------------------
 
+    def payout_automatic(self, payout: int) -> bool:
+        """Whether payout ``payout`` is automatic (Stripe's schedule): about 80%; the newest
+        is, the third newest is manual (``automatic: false``)."""
+        total = self.counts["payouts"]
+        if payout in (total - 1, total - 3):
+            return payout == total - 1
+        return mix(self._keys["payouts"] ^ 0xA7, payout) % 10 < 8
+
     def payout_window(self, payout: int) -> tuple[int, int]:
         """The balance transactions (index range) paid out by payout ``payout``: some of
         those created since the previous payout; the newest payout has more than 10, the one
-        before it none."""
+        before it none. A manual payout has none: Stripe ties balance transactions to automatic
+        payouts only (``BalanceTransactionListParams.payout``: "For automatic Stripe payouts
+        only")."""
         total = self.counts["payouts"]
         high = self.count_until("balance_transactions", self.created("payouts", payout))
+        if not self.payout_automatic(payout):
+            return (high, high)
         floor = (self.count_until("balance_transactions", self.created("payouts", payout - 1))
                  if payout > 0 else 0)
         low, top = _BIG_CHILDREN

@@ -119,6 +119,14 @@ def missing_parameter(name: str) -> StripeError:
                        param=name)
 
 
+def manual_payout_filter() -> StripeError:
+    """400: ``payout=`` naming a manual payout (the project's Stripe notes, section 2.3.1;
+    ``BalanceTransactionListParams.payout``: "For automatic Stripe payouts only")."""
+    return StripeError(400, "Balance transaction history can only be filtered on automatic "
+                       "transfers, not manual.",
+                       code="balance_transactions_manual_filtering_not_allowed", param="payout")
+
+
 def invalid(kind: str, name: str, message: str) -> StripeError:
     """400: a parameter of the wrong type (``kind`` is integer, boolean, array ...)."""
     return StripeError(400, message, code=f"parameter_invalid_{kind}", param=name)

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 _ENDED = frozenset({"canceled", "incomplete_expired"})
-"""Subscription statuses ``status=ended`` selects and no ``status`` at all hides."""
+"""Subscription statuses ``status=ended`` selects (and no ``status`` at all hides: see the
+catalog's ``Hidden`` rows)."""
 
 
 def field_value(obj: Obj, path: str) -> Any:
@@ -57,11 +58,6 @@ def predicate(name: str, spec: Filter, raw: Any) -> Callable[[Obj], bool]:
     if spec.kind not in builders:
         raise errors.unsupported(f"the '{name}' list filter")
     return builders[spec.kind]()
-
-
-def default_subscription_filter(obj: Obj) -> bool:
-    """``/v1/subscriptions`` without ``status``: everything but canceled and expired."""
-    return obj.get("status") not in _ENDED
 
 
 def _text(name: str, raw: Any) -> str:

@@ -238,7 +238,7 @@ def _price_obj(ctx: Ctx, *, recurring: bool | None = None) -> Obj:
     tiered = is_recurring and rng.random() < 0.1
     unit = None if tiered else amount(rng, 100, 20_000)
     return {
-        "active": rng.random() < 0.9, "billing_scheme": "tiered" if tiered else "per_unit",
+        "active": rng.random() < 0.85, "billing_scheme": "tiered" if tiered else "per_unit",
         "created": ctx.created, "currency": _currency(ctx), "custom_unit_amount": None,
         "id": ctx.id, "livemode": ctx.livemode,
         "lookup_key": maybe(rng, f"{pick(rng, ('pro', 'starter', 'team'))}_{token(rng, 4)}", 0.3),
@@ -414,6 +414,18 @@ def _customer(ctx: Ctx) -> Obj:
         "shipping": maybe(rng, shipping(rng, name), 0.4),
         "tax_exempt": pick(rng, ("none", "none", "none", "exempt", "reverse")),
         "test_clock": ctx.link("test_clock"),
+    }
+
+
+@_kind("test_helpers.test_clock", "clock")
+def _test_clock(ctx: Ctx) -> Obj:
+    """A test clock (test mode only; fixture ``test_helpers.test_clock``)."""
+    rng = ctx.rng
+    return {
+        "created": ctx.created, "deletes_after": ctx.created + 30 * DAY,
+        "frozen_time": ctx.created + rng.randrange(0, 90) * DAY, "id": ctx.id,
+        "livemode": ctx.livemode, "name": maybe(rng, f"Renewal test {rng.randrange(1, 99)}"),
+        "object": "test_helpers.test_clock", "status": "ready", "status_details": {},
     }
 
 

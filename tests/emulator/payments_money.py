@@ -111,7 +111,7 @@ def payout(ctx: Ctx) -> Obj:
     rng = ctx.rng
     status = weighted(rng, _PAYOUT_STATUS)
     destination = ctx.link("destination", "bank_account", "card")
-    automatic = rng.random() < 0.8
+    automatic = ctx.link("manual") is None  # the data set's choice (payout_automatic)
     arrival = later(rng, ctx.created, DAY, 3 * DAY)
     failed = status == "failed"
     return {

@@ -62,10 +62,26 @@ def test_payout_balance_transactions_are_the_payouts_own(api: Client, shared: Em
     for transaction, payout in parents.items():
         per_payout.setdefault(payout, set()).add(transaction)
     assert max(len(v) for v in per_payout.values()) > 10
-    for payout in [p["id"] for p in shared.objects("payouts")]:
+    for payout in [p["id"] for p in shared.objects("payouts") if p["automatic"]]:
         listed = api.walk("/v1/balance_transactions", {"payout": payout})
         assert {t["id"] for t in listed} == per_payout.get(payout, set())
-    assert any(p["id"] not in per_payout for p in shared.objects("payouts"))
+    assert any(p["id"] not in per_payout for p in shared.objects("payouts") if p["automatic"])
+
+
+def test_manual_payouts_cannot_filter_balance_transactions(api: Client, shared: Emulator) -> None:
+    """``BalanceTransactionListParams.payout``: "For automatic Stripe payouts only"; a manual
+    payout answers 400 with Stripe's code and message (the project's Stripe notes, 2.3.1)."""
+    manual = [p["id"] for p in shared.objects("payouts") if p["automatic"] is False]
+    assert manual
+    owners = set(shared.parents("payout_balance_transactions").values())
+    assert not owners & set(manual)
+    for payout in manual:
+        response = api.get("/v1/balance_transactions", {"payout": payout})
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["code"] == "balance_transactions_manual_filtering_not_allowed"
+        assert error["message"] == ("Balance transaction history can only be filtered on "
+                                    "automatic transfers, not manual.")
 
 
 @pytest.mark.parametrize("kind", ["bank_account", "card"])

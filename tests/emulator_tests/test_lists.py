@@ -53,7 +53,8 @@ def test_starting_after_walks_every_object_exactly_once(api: Client, shared: Emu
 
 
 def test_ending_before_walks_back_to_the_newest(api: Client, shared: Emulator) -> None:
-    truth = [c["id"] for c in shared.objects("customers")]
+    # Customers on a test clock are left out of a plain list (CustomerListParams.test_clock).
+    truth = [c["id"] for c in shared.objects("customers") if not c["test_clock"]]
     cursor = truth[-1]
     seen: list[str] = []
     while True:

@@ -54,8 +54,9 @@ class FakeStripe:
         self.refusals[path] = (403, {"error": {"type": "invalid_request_error",
                                                "message": message}})
 
-    def fail(self, path: str, gte: int, status: int, body: dict[str, Any]) -> None:
-        """Answer ``status``/``body`` to requests of ``path`` whose created[gte] is ``gte``."""
+    def fail(self, path: str, gte: int | str, status: int, body: dict[str, Any]) -> None:
+        """Answer ``status``/``body`` to requests of ``path`` whose created[gte] is ``gte``
+        (a string: whose query holds that ``name=value``)."""
         self.failures[(path, str(gte))] = (status, body)
 
     def paths(self) -> list[str]:
@@ -81,7 +82,9 @@ class FakeStripe:
         else:
             self.calls.append((url.path, query))
         failure = self.refusals.get(url.path) or self.failures.get(
-            (url.path, query.get("created[gte]", "")))
+            (url.path, query.get("created[gte]", ""))) or next(
+            (f for (p, q), f in self.failures.items()
+             if p == url.path and "=" in q and q in url.query.split("&")), None)
         if failure:
             return failure[0], {}, json.dumps(failure[1])
         if url.path in self.objects:
@@ -93,6 +96,10 @@ class FakeStripe:
             return 200, {}, json.dumps(obj)
         items = [o for o in self.lists.get(url.path, [])
                  if _matches({**o, **self.tags.get(id(o), {})}, query)]
+        if url.path == "/v1/prices":  # API reference: "Returns a list of your active prices
+            # ... For the list of inactive prices, set active to false." (absent: active)
+            wanted = query.get("active", "true") == "true"
+            items = [o for o in items if o.get("active", True) is wanted]
         after = query.get("starting_after")
         if after:
             ids = [o["id"] for o in items]
