@@ -19,6 +19,7 @@ import stripe
 from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.fetch import ChildList, child_list, needs_request, windows
+from tap_stripe.includable import expanded
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.records import mark_change
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef, children_of
@@ -137,11 +138,16 @@ class EventsHub(SharedPass):
                        {"id": parent_id}, embedder=True)
 
     def _needs_refetch(self, change: _Change) -> bool:
+        """Whether the event's copy is replaced by the object read by id: its payload has
+        another shape (another API version, or ``refetch``), or it lacks the includable fields
+        the listed records carry (event payloads are never expanded). ``payload`` mode keeps
+        the event's copy: those fields are then absent from the record."""
         if change.embedder:
             return True
         if change.deleted or change.sdef.retrieve_path is None or self.mode == "payload":
             return False
-        return self.mode == "refetch" or change.event.get("api_version") != stripe.api_version
+        return (self.mode == "refetch" or bool(expanded(change.sdef.path))
+                or change.event.get("api_version") != stripe.api_version)
 
     def _wanted(self, member: str, change: _Change) -> bool:
         """Whether ``member`` takes this change: from its start on, but only deletes before
@@ -183,8 +189,10 @@ class EventsHub(SharedPass):
         sdef, obj = change.sdef, change.obj
         parent_id = obj.get(sdef.parent_field) if sdef.parent_field else None
         path = str(sdef.retrieve_path).format(id=obj.get("id"), parent_id=parent_id)
+        fields = expanded(sdef.path)
         try:
-            fresh = self.api.get(path, None, self._header(sdef))
+            fresh = self.api.get(path, {"expand": list(fields)} if fields else None,
+                                 self._header(sdef))
         except StripeAccessError as exc:
             if exc.status == 404:
                 return None

@@ -11,6 +11,7 @@ from typing import Any
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.errors import StripeAccessError
+from tap_stripe.includable import expanded
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, created_of, ordered
 from tap_stripe.registry import StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
@@ -113,7 +114,9 @@ class FamilyScan(SharedPass):
         parent, limits = self.parent, self.concurrency
         start = min(self.starts.values())
         params: dict[str, Any] = dict(parent.params)
-        expand = [c.parent_expand for c in self.children if c.parent_expand]
+        # Includable fields of the parent, and the embedded first pages of its children.
+        expand = [f"data.{name}" for name in expanded(parent.path)]
+        expand += [c.parent_expand for c in self.children if c.parent_expand]
         if expand:
             params["expand"] = expand
         units: Iterable[Obj | WindowEnd]
@@ -121,7 +124,8 @@ class FamilyScan(SharedPass):
             units = self._one(params, start)
         else:
             size = self.slice_seconds if parent.created_filter else max(self.end - start, 1)
-            nested = tuple(c.embedded for c in children_of(parent.name) if c.embedded)
+            nested = (*(c.embedded for c in children_of(parent.name) if c.embedded),
+                      *expanded(parent.path))
             lister = WindowLister(
                 self.api,
                 Listing(parent.path, params, parent.created_filter, self.account, nested),
@@ -151,9 +155,12 @@ class FamilyScan(SharedPass):
 
     def _one(self, params: dict[str, Any], start: int) -> Iterator[Obj | WindowEnd]:
         """The parent ``only`` (if it still exists and was created in the range), then the
-        end of the range."""
+        end of the range. Its list expansions apply to the object itself (no ``data.``)."""
+        one = {k: v for k, v in params.items() if k != "expand"}
+        if params.get("expand"):
+            one["expand"] = [path.removeprefix("data.") for path in params["expand"]]
         try:
-            obj = self.api.get(f"{self.parent.path}/{self.only}", params, self.account)
+            obj = self.api.get(f"{self.parent.path}/{self.only}", one, self.account)
         except StripeAccessError as exc:
             if exc.status != 404:
                 raise

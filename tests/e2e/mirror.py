@@ -121,7 +121,7 @@ def owner_of(sdef: StreamDef, obj: Obj, platform: str, connect: bool) -> str:
 def _check_stream(table: dict[str, Obj], emulator: Emulator, sdef: StreamDef,
                   canceled: set[str], account: str | None, connect: bool) -> list[str]:
     name = sdef.name
-    truth = {o["id"]: o for o in emulator.objects(name, account)}
+    truth = {o["id"]: o for o in emulator.objects(name, account, included=True)}
     parents = emulator.parents(name, account) if sdef.parent_id_field else {}
     gone = (deleted_ids(emulator, sdef, canceled, account) if sdef.cursor == "updated"
             else set())

@@ -71,7 +71,7 @@ class Expected:
 
 def expected(emulator: Emulator, stream: StreamDef) -> Expected:
     """The emulator's live objects of ``stream`` and (for children) their parents."""
-    objects = {o["id"]: o for o in emulator.objects(stream.name)}
+    objects = {o["id"]: o for o in emulator.objects(stream.name, included=True)}
     parents = emulator.parents(stream.name) if stream.parent_id_field else {}
     parent = BY_NAME.get(stream.parent or "")
     gone = frozenset(p["id"] for p in emulator.objects(parent.name)

@@ -618,9 +618,27 @@ EXPANDABLE: dict[str, dict[str, tuple[str, ...]]] = {
 """Object kind -> expandable top-level field -> kinds the expanded object can be (from
 stripe-python's ``ExpandableField`` annotations; ``()`` = a kind the emulator does not serve)."""
 
+MADE = "="
+"""In ``INCLUDABLE``: a value made on request by ``tests.emulator.included``."""
+
 INCLUDABLE: dict[str, dict[str, str]] = {
-    "customer": {"sources": "customer_sources", "cash_balance": "", "invoice_credit_balance": "",
-                 "subscriptions": "", "tax": "", "tax_ids": ""},
+    # Stripe API reference, each object's page: "This field is not included by default. To
+    # include it in the response, expand the <field> field."; Stripe's example objects
+    # (stripe-fixtures) leave every one of these out.
+    "customer": {"sources": "customer_sources", "cash_balance": MADE,
+                 "invoice_credit_balance": MADE, "subscriptions": "", "tax": MADE,
+                 "tax_ids": MADE},
     "checkout.session": {"line_items": "checkout_session_line_items"},
+    "price": {"tiers": MADE, "currency_options": MADE},
+    "plan": {"tiers": MADE},
+    "coupon": {"applies_to": MADE, "currency_options": MADE},
+    # Includable since API 2022-11-15 (Stripe's changelog: charges no longer auto-expand
+    # refunds); the example charge predates it.
+    "charge": {"refunds": ""},
+    "invoice": {"confirmation_secret": "", "payments": ""},
+    "quote": {"line_items": ""},
+    "issuing.card": {"cvc": "", "number": ""},
+    "item": {"discounts": "", "taxes": ""},
 }
-"""Fields present only when expanded: kind -> field -> child collection ("" = not emulated)."""
+"""Fields present only when expanded: kind -> field -> child collection, ``MADE`` (a value
+made on request) or "" (not emulated: expanding it is refused as unsupported)."""

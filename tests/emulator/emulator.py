@@ -7,7 +7,7 @@ import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from tests.emulator import catalog, paging
+from tests.emulator import catalog, expand, paging
 from tests.emulator.api import Api
 from tests.emulator.auth import Keys, key_mode
 from tests.emulator.clock import Clock
@@ -218,16 +218,23 @@ class Emulator:
                 return store, name
         raise ControlError(f"no object {object_id}")
 
-    def objects(self, kind_or_stream: str, account: str | None = None) -> list[Obj]:
+    def objects(self, kind_or_stream: str, account: str | None = None, *,
+                included: bool = False) -> list[Obj]:
         """Ground truth: the live objects of a kind, collection or tap stream, newest first,
-        as ``GET`` by id returns them (``events``: the visible events)."""
+        as ``GET`` by id returns them (``events``: the visible events); with ``included``,
+        with every includable field the emulator makes a value for expanded."""
         if kind_or_stream == "events":
             return self.events(account)
         with self.world.lock:
             store = self._store(account)
-            return [store.render(name, object_id)
-                    for name, restriction in _collections(kind_or_stream)
-                    for object_id in self._ids(store, name, restriction)]
+            found = [store.render(name, object_id)
+                     for name, restriction in _collections(kind_or_stream)
+                     for object_id in self._ids(store, name, restriction)]
+            if not included:
+                return found
+            return [expand.apply(store, obj, [[field] for field, child in
+                                              catalog.INCLUDABLE.get(obj["object"], {}).items()
+                                              if child == catalog.MADE]) for obj in found]
 
     def deleted(self, kind_or_stream: str, account: str | None = None) -> list[str]:
         """Ids deleted (as Stripe deletes: stubs only) in a kind, collection or stream."""
