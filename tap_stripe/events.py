@@ -18,7 +18,7 @@ import stripe
 
 from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeAccessError
-from tap_stripe.fetch import ChildList, child_list, needs_request, windows
+from tap_stripe.fetch import ChildList, child_list, needs_request, remaining, windows
 from tap_stripe.includable import expanded
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.records import mark_change
@@ -210,9 +210,16 @@ class EventsHub(SharedPass):
         embedded = change.obj.get(child.embedded or "")
         if not isinstance(embedded, dict):
             return ChildList([])
-        # a deleted parent's own list is gone: flag what it held
-        return ChildList([o for o in embedded.get("data") or []
-                          if not child.object_filter or o.get("object") in child.object_names])
+        data = embedded.get("data") or []
+        held = [o for o in data
+                if not child.object_filter or o.get("object") in child.object_names]
+        if not embedded.get("has_more") or not data or child.object_filter:
+            return ChildList(held)
+        # The payload embeds the first 10 children. Stripe still lists the children of a
+        # canceled subscription (it stays retrievable, its list url included); the rest come
+        # from the child endpoint. A parent whose list is gone (a deleted draft invoice: 404)
+        # has no more to tell: its other children carry its id, for a join.
+        return ChildList(held, remaining(child, change.obj, data[-1]["id"]))
 
     def _fan_out(self, change: _Change,
                  kids: list[tuple[StreamDef, ChildList]]) -> Iterator[tuple[str, Item]]:

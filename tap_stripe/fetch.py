@@ -83,6 +83,15 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
     return ChildList(got, (path, params, data[-1]["id"]))
 
 
+def remaining(child: StreamDef, parent: Obj, after: str) -> tuple[str, dict[str, Any], str]:
+    """Where ``parent``'s ``child`` list continues after the child ``after`` (the ``rest`` of a
+    ``ChildList``)."""
+    params: dict[str, Any] = dict(child.params)
+    if child.parent_filter:
+        params[child.parent_filter] = parent["id"]
+    return child.path.format(parent_id=parent["id"]), params, after
+
+
 def _wanted(sdef: StreamDef, obj: Obj) -> bool:
     return not sdef.object_filter or obj.get("object") in sdef.object_names
 
