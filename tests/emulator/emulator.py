@@ -247,6 +247,51 @@ class Emulator:
                         result.append(object_id)
             return result
 
+    def removed(self, kind_or_stream: str, account: str | None = None) -> list[str]:
+        """Ids Stripe reports as deleted in a kind, collection or stream: deleted stubs, and
+        the objects of collections Stripe deletes by cancelling them (a subscription's
+        ``customer.subscription.deleted`` cancels it; it stays retrievable as ``canceled``)."""
+        found = self.deleted(kind_or_stream, account)
+        with self.world.lock:
+            store = self._store(account)
+            for name, restriction in _collections(kind_or_stream):
+                if catalog.BY_NAME[name].deletion == "cancel":
+                    found += [i for i in self._ids(store, name, restriction)
+                              if store.base(name, i).get("status") == "canceled"]
+        return found
+
+    def shown_after_removal(self, kind_or_stream: str,
+                            account: str | None = None) -> dict[str, bool]:
+        """Children of removed parents (child id -> whether Stripe still shows it).
+
+        Shown: every child of a parent that stays retrievable (a canceled subscription: its
+        list is still served), and the first 10 children a deleted parent's payload embeds
+        (``invoice.deleted`` carries ``lines``). Not shown: the other children of a deleted
+        parent, whose child endpoint answers 404 ("Permanently deletes a one-off invoice
+        draft", Stripe API reference, Delete a draft invoice), and children a payload never
+        embeds (a deleted customer's sources: ``sources`` is includable, payloads are never
+        expanded).
+        """
+        result: dict[str, bool] = {}
+        with self.world.lock:
+            store = self._store(account)
+            for name, restriction in _collections(kind_or_stream):
+                coll = catalog.BY_NAME[name]
+                if not coll.is_child:
+                    continue
+                parent = catalog.BY_NAME[coll.parent]
+                for object_id in self._ids(store, name, restriction):
+                    owner = store.parent_id(name, object_id)
+                    if owner is None:
+                        continue
+                    if owner in store.overlays[parent.name].deleted:
+                        result[object_id] = (bool(coll.embedded) and not coll.includable
+                                             and object_id in _embedded_ids(store, name, owner))
+                    elif (parent.deletion == "cancel"
+                          and store.base(parent.name, owner).get("status") == "canceled"):
+                        result[object_id] = True
+        return result
+
     def parents(self, kind_or_stream: str, account: str | None = None) -> dict[str, str]:
         """Child id -> parent id (payout id for payout balance transactions)."""
         with self.world.lock:
@@ -397,6 +442,12 @@ class Emulator:
         """Forget logged requests and counters."""
         self.log.clear()
         return {"cleared": True}
+
+
+def _embedded_ids(store: AccountStore, name: str, owner: str) -> set[str]:
+    """Ids of the children of ``owner`` its payload embeds (the first 10; children of a
+    deleted parent do not change after it)."""
+    return {c["id"] for c in store.child_list(name, owner)["data"]}
 
 
 def _collections(kind_or_stream: str) -> list[tuple[str, str]]:
