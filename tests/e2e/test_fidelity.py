@@ -244,7 +244,7 @@ def test_a_stream_selected_later_is_backfilled_alone_while_the_others_follow_eve
         churn.spread(count=12, seconds=DAY)
         sync(emulator, store, FIRST + LATER, state)
         assert_store_mirrors(store, emulator, FIRST + LATER, "after the run that follows the "
-                             "backfill", churn)
+                             "backfill")
 
 
 # -- killed mid-window --------------------------------------------------------------------------
