@@ -11,6 +11,7 @@ import stripe
 from tap_stripe import schema_gen
 from tap_stripe.includable import INCLUDABLE
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef
+from tap_stripe.removal import AFTER_PARENT_REMOVED
 from tap_stripe.schemas import load_schema
 
 if TYPE_CHECKING:
@@ -283,3 +284,13 @@ def test_unknown_annotation_is_an_error_not_a_guess() -> None:
         schema_gen.field_schema(bytes, "stripe._customer", ())
     with pytest.raises(TypeError, match="no JSON Schema rule"):
         schema_gen.field_schema(Literal["a", 1], "stripe._customer", ())
+
+
+def test_every_child_of_a_removable_parent_says_what_becomes_of_it() -> None:
+    removable = {s.name for s in STREAMS if s.delete_events or s.deleted_status}
+    children = {s.name for s in STREAMS if s.parent in removable}
+    assert {a.child for a in AFTER_PARENT_REMOVED} == children
+    for fate in AFTER_PARENT_REMOVED:
+        assert BY_NAME[fate.child].parent == fate.parent
+        assert fate.flagged in ("all", "first 10", "none") and fate.source
+        assert BY_NAME[fate.child].parent_id_field  # the join when not all are flagged
