@@ -261,8 +261,12 @@ def build_schema(stream: StreamDef) -> Schema:
     cls = stripe_class(stream.stripe_class)
     schema = object_schema(cls)
     properties = schema["properties"]
-    for field_name in left_out(stream.path):
-        del properties[field_name]
+    for dotted in left_out(stream.path):
+        *outer, name = dotted.split(".")
+        holder = properties
+        for step in outer:
+            holder = holder[step]["properties"]
+        del holder[name]
     for added in ADDED_FIELDS:
         name = added.name(stream)
         if name is None:
