@@ -262,11 +262,11 @@ def build_schema(stream: StreamDef) -> Schema:
     schema = object_schema(cls)
     properties = schema["properties"]
     for dotted in left_out(stream.path):
-        *outer, name = dotted.split(".")
+        *outer, leaf = dotted.split(".")
         holder = properties
         for step in outer:
             holder = holder[step]["properties"]
-        del holder[name]
+        del holder[leaf]
     for added in ADDED_FIELDS:
         name = added.name(stream)
         if name is None:
