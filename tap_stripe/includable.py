@@ -85,9 +85,8 @@ INCLUDABLE: dict[str, tuple[Includable, ...]] = {
                    + "; not requested yet: see the README"),
     ),
     "/v1/quotes": (
-        Includable("line_items", "dropped",
-                   _ref("The Quote object", "quote", "line_items")
-                   + "; no quote line items stream yet: see the README"),
+        Includable("line_items", "stream:quote_line_items",
+                   _ref("The Quote object", "quote", "line_items")),
         Includable("total_details.breakdown", "dropped",
                    _ref("The Quote object", "quote", "breakdown")
                    + "; not requested yet: see the README"),

@@ -443,6 +443,13 @@ COLLECTIONS: tuple[Collection, ...] = (
                filters={"object": eq()},
                events=events("account.external_account", deleted="deleted"), deletion="stub",
                permission="rak_connected_account_read"),
+    # Last, so that the collections before keep their generated data and event ids.
+    Collection("quote_line_items", ("item",), "line_items",
+               parent="quotes", per_parent=2.0, embedded="line_items",
+               includable=True, retrieve=False,
+               links=(parent("quote"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, permission="rak_quote_read"),
 )
 
 BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}
@@ -493,6 +500,7 @@ STREAMS: dict[str, tuple[str, str]] = {
     "products": ("products", ""),
     "promotion_codes": ("promotion_codes", ""),
     "quotes": ("quotes", ""),
+    "quote_line_items": ("quote_line_items", ""),
     "refunds": ("refunds", ""),
     "reviews": ("reviews", ""),
     "setup_intents": ("setup_intents", ""),
@@ -636,7 +644,7 @@ INCLUDABLE: dict[str, dict[str, str]] = {
     # refunds); the example charge predates it.
     "charge": {"refunds": ""},
     "invoice": {"confirmation_secret": "", "payments": ""},
-    "quote": {"line_items": ""},
+    "quote": {"line_items": "quote_line_items"},
     "issuing.card": {"cvc": "", "number": ""},
     "item": {"discounts": "", "taxes": ""},
 }

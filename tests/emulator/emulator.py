@@ -467,7 +467,8 @@ def _one_collection(kind: str, parent: str | None) -> tuple[str, str]:
     """The single collection a new object of ``kind`` goes to (the parent's id decides)."""
     found = _collections(kind)
     if len(found) > 1 and parent:
-        owner = {"cus": "customers", "acct": "accounts"}.get(parent.split("_", 1)[0])
+        owner = {"cus": "customers", "acct": "accounts", "cs": "checkout_sessions",
+                 "qt": "quotes"}.get(parent.split("_", 1)[0])
         found = [(n, r) for n, r in found if catalog.BY_NAME[n].parent == owner] or found
     if len(found) != 1:
         raise ControlError(f"{kind!r} is ambiguous here: {', '.join(n for n, _ in found)}")
