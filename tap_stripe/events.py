@@ -204,7 +204,7 @@ class EventsHub(SharedPass):
             try:
                 return child_list(self.api, child, change.obj, self._header(child))
             except StripeAccessError as exc:
-                if exc.status != 404:
+                if not exc.gone:
                     raise
                 return ChildList([])  # deleted since this event: its delete event follows
         embedded = change.obj.get(child.embedded or "")

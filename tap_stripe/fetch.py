@@ -40,7 +40,8 @@ class ChildList:
 
     def records(self, api: StripeApi, child: StreamDef, account: str | None) -> Iterator[Obj]:
         """Every child (copies: the parent's embedded list stays untouched), then the remaining
-        pages, one at a time. A parent deleted meanwhile (404) has no more children to read."""
+        pages, one at a time. A parent gone meanwhile (404, or ``resource_missing`` for the
+        parent a filter names) has no more children to read."""
         yield from (dict(o) for o in self.first)
         if self.rest is not None:
             path, params, cursor = self.rest
@@ -48,7 +49,7 @@ class ChildList:
                 for page in api.list_pages(path, params, account, starting_after=cursor):
                     yield from (o for o in page if _wanted(child, o))
             except StripeAccessError as exc:
-                if exc.status != 404:
+                if not exc.gone:
                     raise
 
 

@@ -147,6 +147,24 @@ def test_a_canceled_subscription_flags_its_items_past_the_10_its_payload_embeds(
     assert flagged == [(o["id"], "sub_1", True) for o in items]
 
 
+def test_a_removed_parent_whose_filter_answers_no_such_object_ends_its_children(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    items = [{"id": f"si_{i:02d}", "object": "subscription_item", "created": 99 - i,
+              "subscription": "sub_1"} for i in range(13)]
+    sub = {"id": "sub_1", "object": "subscription", "status": "canceled", "items": {
+        "object": "list", "has_more": True, "data": items[:10]}}
+    fake.add("/v1/events", [event("evt_9", "customer.subscription.deleted", bookmark + 1, sub)])
+    error = {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                       "param": "subscription", "message": "No such subscription: 'sub_1'"}}
+    fake.fail("/v1/subscription_items", "", 400, error)  # type: ignore[arg-type]
+    out = run_tap(config(), ["subscriptions", "subscription_items"],
+                  state_at(bookmark, "subscriptions", "subscription_items"))
+    assert out.error is None
+    assert [(r["id"], r["is_deleted"]) for r in out.records["subscription_items"]] == [
+        (o["id"], True) for o in items[:10]]
+
+
 def test_a_deleted_invoice_flags_the_lines_its_payload_embeds_and_stops_at_404(
         fake: FakeStripe) -> None:
     bookmark = NOW - 3600
