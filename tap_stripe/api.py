@@ -264,7 +264,7 @@ class StripeApi:
         else:
             text = f"GET {path} failed (HTTP {status}): {message}"
         return StripeAccessError(redact(text, self.settings.client_secret), status=status,
-                                 permission=permission)
+                                 permission=permission, code=exc.code)
 
 
 _decode = msgspec.json.Decoder().decode

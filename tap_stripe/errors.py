@@ -31,10 +31,17 @@ class StripeAccessError(TapStripeError):
     """Stripe refused a request that retrying cannot fix (bad key, missing permission...)."""
 
     def __init__(self, message: str, *, status: int | None = None,
-                 permission: str | None = None) -> None:
+                 permission: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.permission = permission
+        self.code = code  # Stripe's error code (``resource_missing``...), when it sent one
+
+    @property
+    def gone(self) -> bool:
+        """Whether Stripe said the object asked about (or named in a filter) does not exist:
+        404, or 400 ``resource_missing`` ("No such subscription: ..." on a list filter)."""
+        return self.status == 404 or (self.status == 400 and self.code == "resource_missing")
 
 
 class StripeUnavailableError(TapStripeError):

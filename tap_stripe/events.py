@@ -19,7 +19,8 @@ import stripe
 
 from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeAccessError
-from tap_stripe.fetch import ChildList, child_list, needs_request, windows
+from tap_stripe.fetch import ChildList, child_list, needs_request, remaining, windows
+from tap_stripe.includable import expanded
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.records import mark_change
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef, children_of
@@ -146,12 +147,17 @@ class EventsHub(SharedPass):
                        {"id": parent_id}, embedder=True)
 
     def _needs_refetch(self, change: _Change) -> bool:
+        """Whether the event's copy is replaced by the object read by id: its payload has
+        another shape (another API version, or ``refetch``), or it lacks the includable fields
+        the listed records carry (event payloads are never expanded). ``payload`` mode keeps
+        the event's copy: those fields are then absent from the record."""
         if change.embedder:
             return True
         if (change.deleted or change.sdef.retrieve_path is None or self.mode == "payload"
                 or change.sdef.name in self.refused):
             return False
-        return self.mode == "refetch" or change.event.get("api_version") != stripe.api_version
+        return (self.mode == "refetch" or bool(expanded(change.sdef.path))
+                or change.event.get("api_version") != stripe.api_version)
 
     def _wanted(self, member: str, change: _Change) -> bool:
         """Whether ``member`` takes this change: from its start on, but only deletes before
@@ -198,8 +204,10 @@ class EventsHub(SharedPass):
         sdef, obj = change.sdef, change.obj
         parent_id = obj.get(sdef.parent_field) if sdef.parent_field else None
         path = str(sdef.retrieve_path).format(id=obj.get("id"), parent_id=parent_id)
+        fields = expanded(sdef.path)
         try:
-            fresh = self.api.get(path, None, self._header(sdef))
+            fresh = self.api.get(path, {"expand": list(fields)} if fields else None,
+                                 self._header(sdef))
         except StripeAccessError as exc:
             if exc.status == 404:
                 return None
@@ -227,16 +235,23 @@ class EventsHub(SharedPass):
             try:
                 return child_list(self.api, child, change.obj, self._header(child))
             except StripeAccessError as exc:
-                if exc.status != 404:
+                if not exc.gone:
                     self._refuse(child, exc, f"the {child.name} of a changed "
                                  f"{change.sdef.name} object; they are left out this run")
                 return ChildList([])  # deleted since this event: its delete event follows
         embedded = change.obj.get(child.embedded or "")
         if not isinstance(embedded, dict):
             return ChildList([])
-        # a deleted parent's own list is gone: flag what it held
-        return ChildList([o for o in embedded.get("data") or []
-                          if not child.object_filter or o.get("object") in child.object_names])
+        data = embedded.get("data") or []
+        held = [o for o in data
+                if not child.object_filter or o.get("object") in child.object_names]
+        if not embedded.get("has_more") or not data or child.object_filter:
+            return ChildList(held)
+        # The payload embeds the first 10 children. Stripe still lists the children of a
+        # canceled subscription (it stays retrievable, its list url included); the rest come
+        # from the child endpoint. A parent whose list is gone (a deleted draft invoice: 404)
+        # has no more to tell: its other children carry its id, for a join.
+        return ChildList(held, remaining(child, change.obj, data[-1]["id"]))
 
     def _fan_out(self, change: _Change,
                  kids: list[tuple[StreamDef, ChildList]]) -> Iterator[tuple[str, Item]]:

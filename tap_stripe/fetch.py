@@ -12,6 +12,7 @@ from typing import Any
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.errors import StripeAccessError
+from tap_stripe.includable import expanded
 from tap_stripe.listing import (
     POLL_SECONDS,
     Listing,
@@ -48,7 +49,8 @@ class ChildList:
 
     def records(self, api: StripeApi, child: StreamDef, account: str | None) -> Iterator[Obj]:
         """Every child (copies: the parent's embedded list stays untouched), then the remaining
-        pages, one at a time. A parent deleted meanwhile (404) has no more children to read."""
+        pages, one at a time. A parent gone meanwhile (404, or ``resource_missing`` for the
+        parent a filter names) has no more children to read."""
         yield from (dict(o) for o in self.first)
         if self.rest is not None:
             path, params, cursor = self.rest
@@ -56,10 +58,11 @@ class ChildList:
                 for page in api.list_pages(path, params, account, starting_after=cursor):
                     yield from (o for o in page if _wanted(child, o))
             except StripeAccessError as exc:
-                if exc.status == 400:
-                    refused(child, params.get(child.parent_filter or "") or path, exc)
-                elif exc.status != 404:
+                if exc.gone:
+                    return
+                if exc.status != 400:
                     raise
+                refused(child, params.get(child.parent_filter or "") or path, exc)
 
 
 def refused(child: StreamDef, parent_id: str, exc: StripeAccessError) -> None:
@@ -106,6 +109,15 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
     return ChildList(got, (path, params, data[-1]["id"]))
 
 
+def remaining(child: StreamDef, parent: Obj, after: str) -> tuple[str, dict[str, Any], str]:
+    """Where ``parent``'s ``child`` list continues after the child ``after`` (the ``rest`` of a
+    ``ChildList``)."""
+    params: dict[str, Any] = dict(child.params)
+    if child.parent_filter:
+        params[child.parent_filter] = parent["id"]
+    return child.path.format(parent_id=parent["id"]), params, after
+
+
 def _wanted(sdef: StreamDef, obj: Obj) -> bool:
     return not sdef.object_filter or obj.get("object") in sdef.object_names
 
@@ -140,7 +152,9 @@ class FamilyScan(SharedPass):
         parent, limits = self.parent, self.concurrency
         start = min(self.starts.values())
         params: dict[str, Any] = dict(parent.params)
-        expand = [c.parent_expand for c in self.children if c.parent_expand]
+        # Includable fields of the parent, and the embedded first pages of its children.
+        expand = [f"data.{name}" for name in expanded(parent.path)]
+        expand += [c.parent_expand for c in self.children if c.parent_expand]
         if expand:
             params["expand"] = expand
         units: Iterable[Obj | WindowEnd]
@@ -148,7 +162,8 @@ class FamilyScan(SharedPass):
             units = self._one(params, start)
         else:
             size = self.slice_seconds if parent.created_filter else max(self.end - start, 1)
-            nested = tuple(c.embedded for c in children_of(parent.name) if c.embedded)
+            nested = (*(c.embedded for c in children_of(parent.name) if c.embedded),
+                      *expanded(parent.path))
             extra = [*parent.variants, *self._hidden_variants()]
             listers = [WindowLister(
                 self.api,
@@ -191,9 +206,12 @@ class FamilyScan(SharedPass):
 
     def _one(self, params: dict[str, Any], start: int) -> Iterator[Obj | WindowEnd]:
         """The parent ``only`` (if it still exists and was created in the range), then the
-        end of the range."""
+        end of the range. Its list expansions apply to the object itself (no ``data.``)."""
+        one = {k: v for k, v in params.items() if k != "expand"}
+        if params.get("expand"):
+            one["expand"] = [path.removeprefix("data.") for path in params["expand"]]
         try:
-            obj = self.api.get(f"{self.parent.path}/{self.only}", params, self.account)
+            obj = self.api.get(f"{self.parent.path}/{self.only}", one, self.account)
         except StripeAccessError as exc:
             if exc.status != 404:
                 raise

@@ -24,6 +24,7 @@ import stripe
 from stripe._list_object import ListObject
 from stripe._stripe_object import StripeObject, UntypedStripeObject
 
+from tap_stripe.includable import left_out
 from tap_stripe.registry import STREAMS, StreamDef
 
 if TYPE_CHECKING:
@@ -255,10 +256,17 @@ def _union_schema(args: tuple[Any, ...], module: str, stack: tuple[type, ...]) -
 
 
 def build_schema(stream: StreamDef) -> Schema:
-    """The JSON Schema of ``stream``'s records: the Stripe object plus the fields the tap adds."""
+    """The JSON Schema of ``stream``'s records: the Stripe object, less the includable fields
+    its records never carry (``includable.left_out``), plus the fields the tap adds."""
     cls = stripe_class(stream.stripe_class)
     schema = object_schema(cls)
     properties = schema["properties"]
+    for dotted in left_out(stream.path):
+        *outer, leaf = dotted.split(".")
+        holder = properties
+        for step in outer:
+            holder = holder[step]["properties"]
+        del holder[leaf]
     for added in ADDED_FIELDS:
         name = added.name(stream)
         if name is None:

@@ -4,12 +4,14 @@
 (ties and streams synced by ``created``: the later record). ``check`` compares rows, from a
 ``Store`` or read back from PostgreSQL, with the emulator's current objects of each stream:
 
-* every live object has a row equal to it, field by field, apart from the fields the tap adds
-  (``is_deleted``, ``updated`` where Stripe's object has none, the parent id, the parent's
-  ``updated`` on checkout line items), and those fields are right;
-* every deleted object the store holds is flagged ``is_deleted``; so are canceled subscriptions
-  and the children of a deleted parent (Stripe's payload of the parent embeds them), which the
-  emulator still serves;
+* every live object has a row equal to it, field by field, with its includable fields expanded,
+  apart from the fields the tap adds (``is_deleted``, ``updated`` where Stripe's object has
+  none, the parent id, the parent's ``updated`` on checkout line items), and those are right;
+* every object Stripe reports deleted (``Emulator.removed``: stubs, canceled subscriptions)
+  that the store holds is flagged ``is_deleted``; so is every child of such a parent that
+  Stripe still shows (``Emulator.shown_after_removal``: all items of a canceled subscription,
+  the lines a deleted invoice's payload embeds); the other children of a deleted parent carry
+  its id and are not flagged (Stripe gives no way to learn them);
 * no row is left of an object that never existed; events older than Stripe's 30-day retention
   stay in the store after the emulator has forgotten them.
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tap_stripe.registry import BY_NAME, StreamDef
+from tests.e2e.shape import Shape, shape
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -53,78 +55,66 @@ class Store:
         """Add the records of one run."""
         for stream, records in output.records.items():
             table = self.rows.setdefault(stream, {})
-            by_created = BY_NAME[stream].cursor == "created"
             for record in records:
                 held = table.get(record["id"])
-                if held is None or by_created or record["updated"] >= held["updated"]:
+                # rows without the tap's change time (streams synced by ``created``): last wins
+                if (held is None or "updated" not in record
+                        or record["updated"] >= held["updated"]):
                     table[record["id"]] = record
                 else:
                     self.older.append((stream, record["id"], record["updated"],
                                        held["updated"]))
 
 
-def added_fields(sdef: StreamDef, obj: Obj) -> set[str]:
-    """The fields the tap adds to ``obj``'s record in stream ``sdef``."""
-    added = {sdef.parent_id_field or "", sdef.replication_key, "stripe_account"}
-    if sdef.cursor == "updated":
-        added |= {"is_deleted"} | ({"updated"} - obj.keys())
-    return added - {""}
+def removed_ids(emulator: Emulator, stream: Shape, account: str | None = None) -> set[str]:
+    """Ids of ``stream`` a store must flag as deleted: what Stripe reports deleted, and the
+    children of a removed parent that Stripe still shows (events are never deleted)."""
+    if stream.collection == "events":
+        return set()
+    shown = emulator.shown_after_removal(stream.name, account) if stream.parent_kind else {}
+    return set(emulator.removed(stream.name, account)) | {i for i, s in shown.items() if s}
 
 
-def deleted_ids(emulator: Emulator, sdef: StreamDef, canceled: set[str],
-                account: str | None = None) -> set[str]:
-    """Ids of ``sdef`` a store must flag as deleted: Stripe's deletes, canceled subscriptions
-    and the children of a deleted parent whose payload embeds them."""
-    gone = set(emulator.deleted(sdef.name, account)) | (
-        canceled if sdef.name == "subscriptions" else set())
-    if sdef.parent and sdef.embedded:
-        parents_gone = deleted_ids(emulator, BY_NAME[sdef.parent], canceled, account)
-        gone |= {i for i, p in emulator.parents(sdef.name, account).items()
-                 if p in parents_gone}
-    return gone
-
-
-def differences(row: Obj, obj: Obj, sdef: StreamDef, parent: str | None,
+def differences(row: Obj, obj: Obj, stream: Shape, parent: str | None,
                 account: str) -> dict[str, Any]:
     """Fields whose value in ``row`` is not Stripe's (row value, Stripe's value); columns the
     object lacks must be empty unless the tap adds them; ``stripe_account`` is ``account``."""
     found = {k: (row.get(k), v) for k, v in obj.items() if row.get(k) != v}
     if row.get("stripe_account") != account:
         found["stripe_account"] = (row.get("stripe_account"), account)
-    extra = row.keys() - obj.keys() - added_fields(sdef, obj)
+    extra = row.keys() - obj.keys() - stream.added
     found |= {k: (row[k], None) for k in extra if row[k] is not None and not k.startswith("_sdc")}
-    if sdef.parent_id_field and row.get(sdef.parent_id_field) != parent:
-        found[sdef.parent_id_field] = (row.get(sdef.parent_id_field), parent)
+    if stream.parent_id_field and row.get(stream.parent_id_field) != parent:
+        found[stream.parent_id_field] = (row.get(stream.parent_id_field), parent)
     return found
 
 
-def check(rows: Rows, emulator: Emulator, streams: Iterable[str],
-          canceled: set[str] | None = None, account: str | None = None,
+def check(rows: Rows, emulator: Emulator, streams: Iterable[str], account: str | None = None,
           connect: bool = False) -> list[str]:
     """Every way ``rows`` differ from the emulator's current state of ``account`` (default:
     the platform) (empty: they equal it). With ``connect`` (a run reading connected accounts)
-    the Connect-only streams' records belong to the connected account they describe."""
+    the records of objects a connected account owns belong to that account."""
     problems: list[str] = []
     for name in streams:
-        problems += _check_stream(rows.get(name, {}), emulator, BY_NAME[name], canceled or set(),
-                                  account, connect)
+        problems += _check_stream(rows.get(name, {}), emulator, shape(name), account, connect)
     return problems
 
 
-def owner_of(sdef: StreamDef, obj: Obj, platform: str, connect: bool) -> str:
+def owner_of(stream: Shape, obj: Obj, platform: str, connect: bool) -> str:
     """The ``stripe_account`` a record of ``obj`` carries when read on ``platform``."""
-    if not (connect and sdef.connect_only):
+    if not (connect and stream.account_owned):
         return platform
-    return str(obj["id"] if sdef.name == "accounts" else obj["account"])
+    return str(obj["id"] if obj["object"] == "account" else obj["account"])
 
 
-def _check_stream(table: dict[str, Obj], emulator: Emulator, sdef: StreamDef,
-                  canceled: set[str], account: str | None, connect: bool) -> list[str]:
-    name = sdef.name
-    truth = {o["id"]: o for o in emulator.objects(name, account)}
-    parents = emulator.parents(name, account) if sdef.parent_id_field else {}
-    gone = (deleted_ids(emulator, sdef, canceled, account) if sdef.cursor == "updated"
-            else set())
+def _check_stream(table: dict[str, Obj], emulator: Emulator, stream: Shape,
+                  account: str | None, connect: bool) -> list[str]:
+    name = stream.name
+    truth = {o["id"]: o for o in emulator.objects(name, account, included=True)}
+    parents = emulator.parents(name, account) if stream.parent_kind else {}
+    gone = removed_ids(emulator, stream, account)
+    # a stream whose rows carry the deleted flag: every row says true or false
+    flagged = any("is_deleted" in row for row in table.values())
     owner = account or emulator.platform_account
     problems = []
     for object_id, obj in truth.items():
@@ -132,10 +122,10 @@ def _check_stream(table: dict[str, Obj], emulator: Emulator, sdef: StreamDef,
         if row is None:
             problems.append(f"{name} {object_id}: missing")
             continue
-        if sdef.cursor == "updated" and row.get("is_deleted") is not (object_id in gone):
+        if (flagged or object_id in gone) and row.get("is_deleted") is not (object_id in gone):
             problems.append(f"{name} {object_id}: is_deleted is {row.get('is_deleted')}")
-        wrong = differences(row, obj, sdef, parents.get(object_id),
-                            owner_of(sdef, obj, owner, connect))
+        wrong = differences(row, obj, stream, parents.get(object_id),
+                            owner_of(stream, obj, owner, connect))
         if wrong:
             problems.append(f"{name} {object_id}: stale {_short(wrong)}")
     forgotten = emulator.now - RETENTION

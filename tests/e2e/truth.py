@@ -1,7 +1,8 @@
 """What the tap should load from an emulator: its ground truth in the shape of the tap's streams.
 
-The emulator names tap streams itself (``Emulator.objects("bank_accounts")``), so this module
-only decides which streams to check and which fields to compare.
+The emulator names tap streams itself (``Emulator.objects("bank_accounts")``), and says which
+objects Stripe reports deleted (``Emulator.removed``, ``Emulator.shown_after_removal``); the
+tap's registry only says which streams a run syncs (their names).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tap_stripe.registry import BY_NAME, STREAMS, StreamDef
+from tap_stripe.registry import STREAMS, StreamDef
+from tests.e2e.mirror import removed_ids
+from tests.e2e.shape import Shape, shape
 
 if TYPE_CHECKING:
     from tests.emulator import Emulator
@@ -33,13 +36,15 @@ def tap_config(emulator: Emulator) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Expected:
-    """The objects one stream must hold: by id, plus each child's parent id."""
+    """The objects one stream must hold: by id, each child's parent id, and the ids whose rows
+    must say ``is_deleted``."""
 
-    stream: StreamDef
+    stream: Shape
     objects: dict[str, dict[str, Any]]
     parents: dict[str, str]
-    gone_parents: frozenset[str] = frozenset()
-    """Parents whose own state says deleted (a canceled subscription)."""
+    removed: frozenset[str] = frozenset()
+    """Objects Stripe reports deleted (a canceled subscription) and children of such a parent
+    that Stripe still shows (the items of a canceled subscription)."""
 
     def sample(self, object_id: str) -> dict[str, Any]:
         """The compared fields of one object (``SAMPLE_FIELDS`` it has, and its parent id)."""
@@ -52,31 +57,29 @@ class Expected:
     def stamps_ok(self, record: dict[str, Any], started: int, finished: int) -> bool:
         """Whether a first-fill record has the tap's ``updated``/``is_deleted`` right.
 
-        ``updated`` is the object's own (Stripe sends one on products), else the time the run
-        started; ``is_deleted`` is true only for an object (or the child of a parent) whose
-        state says deleted, as a canceled subscription. Streams synced by ``created`` have
-        neither.
+        A record with the deleted flag (a stream kept current through events) says
+        ``is_deleted`` true exactly for the ``removed`` objects, and its ``updated`` is the
+        object's own (Stripe sends one on products), else the time the run started. A record
+        without the flag (a stream synced by ``created``) is of an object that is not removed
+        and carries no ``updated`` but Stripe's own.
         """
-        if self.stream.cursor != "updated":
-            return True
         own = self.objects[record["id"]].get("updated")
         stamp = record.get("updated")
+        gone = record["id"] in self.removed
+        if record.get("is_deleted") is None:
+            return not gone and stamp == own
         timely = stamp == own if own is not None else \
             isinstance(stamp, int) and started <= stamp <= finished
-        obj = self.objects[record["id"]]
-        gone = self.stream.shows_deleted(obj) or self.parents.get(record["id"]) in \
-            self.gone_parents
-        return timely and record.get("is_deleted") is gone
+        return timely and record["is_deleted"] is gone
 
 
 def expected(emulator: Emulator, stream: StreamDef) -> Expected:
-    """The emulator's live objects of ``stream`` and (for children) their parents."""
-    objects = {o["id"]: o for o in emulator.objects(stream.name)}
-    parents = emulator.parents(stream.name) if stream.parent_id_field else {}
-    parent = BY_NAME.get(stream.parent or "")
-    gone = frozenset(p["id"] for p in emulator.objects(parent.name)
-                     if parent.shows_deleted(p)) if parent else frozenset()
-    return Expected(stream, objects, parents, gone)
+    """The emulator's live objects of ``stream`` (includable fields expanded) and, for children,
+    their parents."""
+    form = shape(stream.name)
+    objects = {o["id"]: o for o in emulator.objects(stream.name, included=True)}
+    parents = emulator.parents(stream.name) if form.parent_kind else {}
+    return Expected(form, objects, parents, frozenset(removed_ids(emulator, form)))
 
 
 def expected_all(emulator: Emulator) -> dict[str, Expected]:

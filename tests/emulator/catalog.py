@@ -522,6 +522,13 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("test_clocks", ("test_helpers.test_clock",), "/v1/test_helpers/test_clocks",
                per_scale=0.03, minimum=2, created_filter=False, test_mode_only=True,
                permission="rak_test_clock_read"),
+    # Last, so that the collections before keep their generated data and event ids.
+    Collection("quote_line_items", ("item",), "line_items",
+               parent="quotes", per_parent=2.0, embedded="line_items",
+               includable=True, retrieve=False,
+               links=(parent("quote"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, permission="rak_quote_read"),
 )
 
 BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}
@@ -572,6 +579,7 @@ STREAMS: dict[str, tuple[str, str]] = {
     "products": ("products", ""),
     "promotion_codes": ("promotion_codes", ""),
     "quotes": ("quotes", ""),
+    "quote_line_items": ("quote_line_items", ""),
     "refunds": ("refunds", ""),
     "reviews": ("reviews", ""),
     "setup_intents": ("setup_intents", ""),
@@ -698,9 +706,27 @@ EXPANDABLE: dict[str, dict[str, tuple[str, ...]]] = {
 """Object kind -> expandable top-level field -> kinds the expanded object can be (from
 stripe-python's ``ExpandableField`` annotations; ``()`` = a kind the emulator does not serve)."""
 
+MADE = "="
+"""In ``INCLUDABLE``: a value made on request by ``tests.emulator.included``."""
+
 INCLUDABLE: dict[str, dict[str, str]] = {
-    "customer": {"sources": "customer_sources", "cash_balance": "", "invoice_credit_balance": "",
-                 "subscriptions": "", "tax": "", "tax_ids": ""},
+    # Stripe API reference, each object's page: "This field is not included by default. To
+    # include it in the response, expand the <field> field."; Stripe's example objects
+    # (stripe-fixtures) leave every one of these out.
+    "customer": {"sources": "customer_sources", "cash_balance": MADE,
+                 "invoice_credit_balance": MADE, "subscriptions": "", "tax": MADE,
+                 "tax_ids": MADE},
     "checkout.session": {"line_items": "checkout_session_line_items"},
+    "price": {"tiers": MADE, "currency_options": MADE},
+    "plan": {"tiers": MADE},
+    "coupon": {"applies_to": MADE, "currency_options": MADE},
+    # Includable since API 2022-11-15 (Stripe's changelog: charges no longer auto-expand
+    # refunds); the example charge predates it.
+    "charge": {"refunds": ""},
+    "invoice": {"confirmation_secret": "", "payments": ""},
+    "quote": {"line_items": "quote_line_items"},
+    "issuing.card": {"cvc": "", "number": ""},
+    "item": {"discounts": "", "taxes": ""},
 }
-"""Fields present only when expanded: kind -> field -> child collection ("" = not emulated)."""
+"""Fields present only when expanded: kind -> field -> child collection, ``MADE`` (a value
+made on request) or "" (not emulated: expanding it is refused as unsupported)."""

@@ -7,7 +7,7 @@ import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from tests.emulator import catalog, paging
+from tests.emulator import catalog, expand, paging
 from tests.emulator.api import Api
 from tests.emulator.auth import Keys, key_mode
 from tests.emulator.clock import Clock
@@ -218,16 +218,23 @@ class Emulator:
                 return store, name
         raise ControlError(f"no object {object_id}")
 
-    def objects(self, kind_or_stream: str, account: str | None = None) -> list[Obj]:
+    def objects(self, kind_or_stream: str, account: str | None = None, *,
+                included: bool = False) -> list[Obj]:
         """Ground truth: the live objects of a kind, collection or tap stream, newest first,
-        as ``GET`` by id returns them (``events``: the visible events)."""
+        as ``GET`` by id returns them (``events``: the visible events); with ``included``,
+        with every includable field the emulator makes a value for expanded."""
         if kind_or_stream == "events":
             return self.events(account)
         with self.world.lock:
             store = self._store(account)
-            return [store.render(name, object_id)
-                    for name, restriction in _collections(kind_or_stream)
-                    for object_id in self._ids(store, name, restriction)]
+            found = [store.render(name, object_id)
+                     for name, restriction in _collections(kind_or_stream)
+                     for object_id in self._ids(store, name, restriction)]
+            if not included:
+                return found
+            return [expand.apply(store, obj, [[field] for field, child in
+                                              catalog.INCLUDABLE.get(obj["object"], {}).items()
+                                              if child == catalog.MADE]) for obj in found]
 
     def deleted(self, kind_or_stream: str, account: str | None = None) -> list[str]:
         """Ids deleted (as Stripe deletes: stubs only) in a kind, collection or stream."""
@@ -239,6 +246,51 @@ class Emulator:
                     if restriction in ("", "in_payout") or stub.get("object") == restriction:
                         result.append(object_id)
             return result
+
+    def removed(self, kind_or_stream: str, account: str | None = None) -> list[str]:
+        """Ids Stripe reports as deleted in a kind, collection or stream: deleted stubs, and
+        the objects of collections Stripe deletes by cancelling them (a subscription's
+        ``customer.subscription.deleted`` cancels it; it stays retrievable as ``canceled``)."""
+        found = self.deleted(kind_or_stream, account)
+        with self.world.lock:
+            store = self._store(account)
+            for name, restriction in _collections(kind_or_stream):
+                if catalog.BY_NAME[name].deletion == "cancel":
+                    found += [i for i in self._ids(store, name, restriction)
+                              if store.base(name, i).get("status") == "canceled"]
+        return found
+
+    def shown_after_removal(self, kind_or_stream: str,
+                            account: str | None = None) -> dict[str, bool]:
+        """Children of removed parents (child id -> whether Stripe still shows it).
+
+        Shown: every child of a parent that stays retrievable (a canceled subscription: its
+        list is still served), and the first 10 children a deleted parent's payload embeds
+        (``invoice.deleted`` carries ``lines``). Not shown: the other children of a deleted
+        parent, whose child endpoint answers 404 ("Permanently deletes a one-off invoice
+        draft", Stripe API reference, Delete a draft invoice), and children a payload never
+        embeds (a deleted customer's sources: ``sources`` is includable, payloads are never
+        expanded).
+        """
+        result: dict[str, bool] = {}
+        with self.world.lock:
+            store = self._store(account)
+            for name, restriction in _collections(kind_or_stream):
+                coll = catalog.BY_NAME[name]
+                if not coll.is_child:
+                    continue
+                parent = catalog.BY_NAME[coll.parent]
+                for object_id in self._ids(store, name, restriction):
+                    owner = store.parent_id(name, object_id)
+                    if owner is None:
+                        continue
+                    if owner in store.overlays[parent.name].deleted:
+                        result[object_id] = (bool(coll.embedded) and not coll.includable
+                                             and object_id in _embedded_ids(store, name, owner))
+                    elif (parent.deletion == "cancel"
+                          and store.base(parent.name, owner).get("status") == "canceled"):
+                        result[object_id] = True
+        return result
 
     def parents(self, kind_or_stream: str, account: str | None = None) -> dict[str, str]:
         """Child id -> parent id (payout id for payout balance transactions)."""
@@ -392,6 +444,12 @@ class Emulator:
         return {"cleared": True}
 
 
+def _embedded_ids(store: AccountStore, name: str, owner: str) -> set[str]:
+    """Ids of the children of ``owner`` its payload embeds (the first 10; children of a
+    deleted parent do not change after it)."""
+    return {c["id"] for c in store.child_list(name, owner)["data"]}
+
+
 def _collections(kind_or_stream: str) -> list[tuple[str, str]]:
     """(collection, restriction) pairs named by a collection, tap stream or object kind."""
     if kind_or_stream in catalog.BY_NAME:
@@ -409,7 +467,8 @@ def _one_collection(kind: str, parent: str | None) -> tuple[str, str]:
     """The single collection a new object of ``kind`` goes to (the parent's id decides)."""
     found = _collections(kind)
     if len(found) > 1 and parent:
-        owner = {"cus": "customers", "acct": "accounts"}.get(parent.split("_", 1)[0])
+        owner = {"cus": "customers", "acct": "accounts", "cs": "checkout_sessions",
+                 "qt": "quotes"}.get(parent.split("_", 1)[0])
         found = [(n, r) for n, r in found if catalog.BY_NAME[n].parent == owner] or found
     if len(found) != 1:
         raise ControlError(f"{kind!r} is ambiguous here: {', '.join(n for n, _ in found)}")

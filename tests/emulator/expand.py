@@ -2,15 +2,16 @@
 
 On lists every path starts with ``data.`` (``expand[]=data`` alone is accepted and changes
 nothing); at most 4 levels, ``data`` included. An id is replaced by the object it names (a
-deleted object expands to its deleted stub). Fields that exist only when expanded
-(``customer.sources``, ``checkout.session.line_items``) are added as child lists.
+deleted object expands to its deleted stub). Fields that exist only when expanded are added:
+child lists (``customer.sources``, ``checkout.session.line_items``) and values made on request
+(``price.tiers``, ``customer.tax_ids``, see ``tests.emulator.included``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.emulator import catalog, errors
+from tests.emulator import catalog, errors, included
 
 if TYPE_CHECKING:
     from tests.emulator.store import AccountStore
@@ -70,6 +71,9 @@ def apply(store: AccountStore, obj: Obj, expansions: list[list[str]]) -> Obj:
     for name, rests in grouped.items():
         deeper = [rest for rest in rests if rest]
         child = catalog.INCLUDABLE.get(str(obj.get("object")), {}).get(name)
+        if child == catalog.MADE:
+            result[name] = included.value(obj, name)
+            continue
         if child:
             result[name] = store.child_list(child, str(obj["id"]))
             continue

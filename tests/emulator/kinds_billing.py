@@ -378,7 +378,9 @@ def _shipping_rate(ctx: Ctx) -> Obj:
         "delivery_estimate": {"maximum": {"unit": unit, "value": high},
                               "minimum": {"unit": unit, "value": low}},
         "display_name": name,
-        "fixed_amount": {"amount": cost, "currency": _currency(ctx), "currency_options": None},
+        # fixed_amount.currency_options: "not included by default" (Stripe API reference, The
+        # Shipping Rate object); left out of Stripe's example shipping_rate
+        "fixed_amount": {"amount": cost, "currency": _currency(ctx)},
         "id": ctx.id, "livemode": ctx.livemode, "metadata": metadata(rng),
         "object": "shipping_rate", "tax_behavior": pick(rng, ("exclusive", "unspecified")),
         "tax_code": pick(rng, ("txcd_92010001", None)), "type": "fixed_amount",

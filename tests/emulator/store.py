@@ -288,6 +288,10 @@ class AccountStore:
             return self.render(name, object_id)
         if coll.deletion != "stub":
             raise ControlError(f"Stripe cannot delete {current.get('object')} objects")
+        if name == "customers":
+            # "Also immediately cancels any active subscriptions on the customer." (Stripe API
+            # reference, Delete a customer)
+            self._cancel_subscriptions_of(object_id)
         if name == "invoices" and current.get("status") != "draft":
             raise ControlError("Stripe deletes draft invoices only; this one is "
                                f"{current.get('status')}")
@@ -300,6 +304,15 @@ class AccountStore:
             overlay.deleted_children[owner] += 1
         self._touch(name, object_id)
         return stub
+
+    def _cancel_subscriptions_of(self, customer: str) -> None:
+        live = self.live("subscriptions")
+        owned = [i for _, i in paging.walk(self.sources("subscriptions"), descending=True,
+                                          cursor=None)
+                 if live(i) and self.base("subscriptions", i).get("customer") == customer
+                 and self.base("subscriptions", i).get("status") != "canceled"]
+        for subscription in owned:
+            self.delete("subscriptions", subscription)
 
     def _touch(self, name: str, object_id: str) -> None:
         self.overlays[name].version[object_id] += 1

@@ -55,7 +55,8 @@ EXPAND_ONLY: dict[str, frozenset[str]] = {
     "item": frozenset({"discounts", "taxes"}),
 }
 # Nested fields Stripe sends only when expanded: (parent field, field).
-NESTED_EXPAND_ONLY = frozenset({("total_details", "breakdown"), ("upfront", "line_items")})
+NESTED_EXPAND_ONLY = frozenset({("total_details", "breakdown"), ("upfront", "line_items"),
+                                ("fixed_amount", "currency_options")})
 # Nested objects holding one sub-object per method/wallet type: only some keys are sent.
 PER_TYPE_MAPS = frozenset({"payment_method_options", "wallet"})
 # Objects under these fields carry only the options that were set.

@@ -20,7 +20,7 @@ def test_discover_lists_every_stream_with_keys_without_credentials() -> None:
     catalog = json.loads(result.stdout)
     entries = {e["tap_stream_id"]: e for e in catalog["streams"]}
     assert set(entries) == {s.name for s in STREAMS}
-    assert len(entries) == 50
+    assert len(entries) == 51
     for sdef in STREAMS:
         entry = entries[sdef.name]
         assert entry["key_properties"] == ["id"]

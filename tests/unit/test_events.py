@@ -47,25 +47,57 @@ def event(eid: str, etype: str, created: int, obj: dict[str, Any],
 
 def test_events_only_run_emits_newest_version_per_object_oldest_first(fake: FakeStripe) -> None:
     bookmark = NOW - 2 * 3600
+    # products: their records are the events' copies (no includable field to re-read)
     fake.add("/v1/events", [
-        event("evt_1", "customer.created", bookmark + 10, {"id": "cus_a", "name": "v1"}),
-        event("evt_2", "customer.updated", bookmark + 20, {"id": "cus_a", "name": "v2"},
+        event("evt_1", "product.created", bookmark + 10, {"id": "prod_a", "name": "v1"}),
+        event("evt_2", "product.updated", bookmark + 20, {"id": "prod_a", "name": "v2"},
               {"name": "v1"}),
-        event("evt_3", "customer.updated", bookmark + 15, {"id": "cus_b", "name": "b"}),
-        event("evt_4", "customer.deleted", bookmark + 30, {"id": "cus_c", "name": "c"}),
+        event("evt_3", "product.updated", bookmark + 15, {"id": "prod_b", "name": "b"}),
+        event("evt_4", "product.deleted", bookmark + 30, {"id": "prod_c", "name": "c"}),
         event("evt_5", "charge.succeeded", bookmark + 12, {"id": "ch_1", "amount": 5}),
         event("evt_6", "balance.available", bookmark + 12, {"object": "balance"}),
     ])
-    out = run_tap(config(), ["customers"], state_at(bookmark, "customers"))
-    assert "/v1/customers" not in fake.paths()  # no listing: the bookmark is recent
+    out = run_tap(config(), ["products"], state_at(bookmark, "products"))
+    assert "/v1/products" not in fake.paths()  # no listing: the bookmark is recent
     query = fake.queries("/v1/events")[0]
     assert query["created[gte]"] == str(bookmark)
     assert NOW - 120 <= int(query["created[lt]"]) <= int(time.time()) - 60  # 60 s lag
-    got = [(r["id"], r["name"], r["updated"], r["is_deleted"]) for r in out.records["customers"]]
-    assert got == [("cus_b", "b", bookmark + 15, False), ("cus_a", "v2", bookmark + 20, False),
-                   ("cus_c", "c", bookmark + 30, True)]
-    assert out.state["bookmarks"]["customers"]["replication_key_value"] == int(
+    got = [(r["id"], r["name"], r["updated"], r["is_deleted"]) for r in out.records["products"]]
+    assert got == [("prod_b", "b", bookmark + 15, False), ("prod_a", "v2", bookmark + 20, False),
+                   ("prod_c", "c", bookmark + 30, True)]
+    assert out.state["bookmarks"]["products"]["replication_key_value"] == int(
         query["created[lt]"])
+
+
+def test_events_of_objects_with_includable_fields_are_re_read_with_them(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [
+        event("evt_1", "customer.updated", bookmark + 1, {"id": "cus_1", "name": "payload"}),
+        event("evt_2", "price.updated", bookmark + 2, {"id": "price_1", "nickname": "p"}),
+        event("evt_3", "customer.deleted", bookmark + 3, {"id": "cus_2", "object": "customer"}),
+    ])
+    fake.put("/v1/customers/cus_1", {"id": "cus_1", "object": "customer", "name": "read",
+                                     "tax_ids": {"object": "list", "data": [{"id": "txi_1"}],
+                                                 "has_more": False}})
+    fake.put("/v1/prices/price_1", {"id": "price_1", "object": "price", "nickname": "p",
+                                    "tiers": [{"up_to": None, "unit_amount": 5}]})
+    out = run_tap(config(), ["customers", "prices"], state_at(bookmark, "customers", "prices"))
+    customers = {r["id"]: r for r in out.records["customers"]}
+    assert customers["cus_1"]["tax_ids"]["data"] == [{"id": "txi_1"}]
+    assert customers["cus_2"]["is_deleted"] is True  # a delete is not re-read
+    assert out.records["prices"][0]["tiers"] == [{"up_to": None, "unit_amount": 5}]
+    expand = sorted(v for k, v in fake.queries("/v1/customers/cus_1")[0].items()
+                    if k.startswith("expand["))
+    assert expand == ["cash_balance", "invoice_credit_balance", "tax", "tax_ids"]
+    assert sorted(v for k, v in fake.queries("/v1/prices/price_1")[0].items()
+                  if k.startswith("expand[")) == ["currency_options", "tiers"]
+    assert "/v1/customers/cus_2" not in fake.paths()
+    fake.calls.clear()
+    payload = run_tap(config(event_payload="payload"), ["customers"],
+                      state_at(bookmark, "customers"))
+    assert "/v1/customers/cus_1" not in fake.paths()  # payload mode: the event's copy
+    assert "tax_ids" not in {r["id"]: r for r in payload.records["customers"]}["cus_1"]
 
 
 def test_invoice_events_fan_out_to_line_items_paging_when_has_more(fake: FakeStripe) -> None:
@@ -96,6 +128,60 @@ def test_children_of_a_deleted_parent_are_flagged_deleted(fake: FakeStripe) -> N
     assert out.records["subscriptions"][0]["is_deleted"] is True
     item = out.records["subscription_items"][0]
     assert (item["id"], item["subscription_id"], item["is_deleted"]) == ("si_1", "sub_1", True)
+
+
+def test_a_canceled_subscription_flags_its_items_past_the_10_its_payload_embeds(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    items = [{"id": f"si_{i:02d}", "object": "subscription_item", "created": 99 - i,
+              "subscription": "sub_1"} for i in range(13)]
+    sub = {"id": "sub_1", "object": "subscription", "status": "canceled", "items": {
+        "object": "list", "has_more": True, "data": items[:10]}}
+    fake.add("/v1/events", [event("evt_9", "customer.subscription.deleted", bookmark + 1, sub)])
+    fake.add("/v1/subscription_items", items)  # Stripe still lists a canceled one's items
+    out = run_tap(config(), ["subscriptions", "subscription_items"],
+                  state_at(bookmark, "subscriptions", "subscription_items"))
+    query = fake.queries("/v1/subscription_items")[0]
+    assert (query["subscription"], query["starting_after"]) == ("sub_1", "si_09")
+    flagged = [(r["id"], r["subscription_id"], r["is_deleted"])
+               for r in out.records["subscription_items"]]
+    assert flagged == [(o["id"], "sub_1", True) for o in items]
+
+
+def test_a_removed_parent_whose_filter_answers_no_such_object_ends_its_children(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    items = [{"id": f"si_{i:02d}", "object": "subscription_item", "created": 99 - i,
+              "subscription": "sub_1"} for i in range(13)]
+    sub = {"id": "sub_1", "object": "subscription", "status": "canceled", "items": {
+        "object": "list", "has_more": True, "data": items[:10]}}
+    fake.add("/v1/events", [event("evt_9", "customer.subscription.deleted", bookmark + 1, sub)])
+    error = {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                       "param": "subscription", "message": "No such subscription: 'sub_1'"}}
+    fake.fail("/v1/subscription_items", "", 400, error)  # type: ignore[arg-type]
+    out = run_tap(config(), ["subscriptions", "subscription_items"],
+                  state_at(bookmark, "subscriptions", "subscription_items"))
+    assert out.error is None
+    assert [(r["id"], r["is_deleted"]) for r in out.records["subscription_items"]] == [
+        (o["id"], True) for o in items[:10]]
+
+
+def test_a_deleted_invoice_flags_the_lines_its_payload_embeds_and_stops_at_404(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    lines = [{"id": f"il_{i:02d}", "object": "line_item", "created": 0} for i in range(13)]
+    inv = {"id": "in_1", "object": "invoice",
+           "lines": {"object": "list", "data": lines[:10], "has_more": True}}
+    fake.add("/v1/events", [event("evt_1", "invoice.deleted", bookmark + 5, inv)])
+    fake.put("/v1/invoices/in_1/lines", None)  # a deleted draft's lines are gone with it
+    out = run_tap(config(), ["invoices", "invoice_line_items"],
+                  state_at(bookmark, "invoices", "invoice_line_items"))
+    assert out.error is None
+    assert fake.queries("/v1/invoices/in_1/lines")[0]["starting_after"] == "il_09"
+    assert [(r["id"], r["invoice_id"], r["is_deleted"])
+            for r in out.records["invoice_line_items"]] == [
+        (o["id"], "in_1", True) for o in lines[:10]]
+    assert out.records["invoices"][0]["is_deleted"] is True
 
 
 def test_checkout_session_events_read_line_items_from_child_endpoint(fake: FakeStripe) -> None:
@@ -165,24 +251,25 @@ def test_detached_payment_method_keeps_its_customer_from_previous_attributes(
 
 def test_other_api_version_is_refetched_and_404_falls_back_to_payload(fake: FakeStripe) -> None:
     bookmark = NOW - 3600
+    # products: no includable field, so only the API version decides
     fake.add("/v1/events", [
-        event("evt_1", "customer.updated", bookmark + 1, {"id": "cus_1", "name": "old shape"},
+        event("evt_1", "product.updated", bookmark + 1, {"id": "prod_1", "name": "old shape"},
               version="2020-08-27"),
-        event("evt_2", "customer.updated", bookmark + 2, {"id": "cus_2", "name": "gone"},
+        event("evt_2", "product.updated", bookmark + 2, {"id": "prod_2", "name": "gone"},
               version="2020-08-27"),
-        event("evt_3", "customer.updated", bookmark + 3, {"id": "cus_3", "name": "same"}),
+        event("evt_3", "product.updated", bookmark + 3, {"id": "prod_3", "name": "same"}),
     ])
-    fake.put("/v1/customers/cus_1", {"id": "cus_1", "object": "customer", "name": "new shape"})
-    fake.put("/v1/customers/cus_2", None)
-    out = run_tap(config(), ["customers"], state_at(bookmark, "customers"))
-    names = {r["id"]: r["name"] for r in out.records["customers"]}
-    assert names == {"cus_1": "new shape", "cus_2": "gone", "cus_3": "same"}
-    assert "/v1/customers/cus_3" not in fake.paths()
+    fake.put("/v1/products/prod_1", {"id": "prod_1", "object": "product", "name": "new shape"})
+    fake.put("/v1/products/prod_2", None)
+    out = run_tap(config(), ["products"], state_at(bookmark, "products"))
+    names = {r["id"]: r["name"] for r in out.records["products"]}
+    assert names == {"prod_1": "new shape", "prod_2": "gone", "prod_3": "same"}
+    assert "/v1/products/prod_3" not in fake.paths()
     fake.calls.clear()
-    run_tap(config(event_payload="payload"), ["customers"], state_at(bookmark, "customers"))
-    assert "/v1/customers/cus_1" not in fake.paths()
-    run_tap(config(event_payload="refetch"), ["customers"], state_at(bookmark, "customers"))
-    assert "/v1/customers/cus_3" in fake.paths()
+    run_tap(config(event_payload="payload"), ["products"], state_at(bookmark, "products"))
+    assert "/v1/products/prod_1" not in fake.paths()
+    run_tap(config(event_payload="refetch"), ["products"], state_at(bookmark, "products"))
+    assert "/v1/products/prod_3" in fake.paths()
 
 
 def test_bookmark_beyond_retention_refills_from_list_and_warns(
@@ -224,6 +311,9 @@ def test_interrupted_fill_resumes_listing_and_takes_events_from_its_start(
                             {"id": "price_new", "object": "price", "created": cursor + 5}])
     fake.add("/v1/events", [event("evt_1", "price.updated", began + 60,
                                   {"id": "price_old", "object": "price", "nickname": "x"})])
+    # the event's price is re-read by id for its includable fields
+    fake.put("/v1/prices/price_old", {"id": "price_old", "object": "price", "nickname": "x",
+                                      "created": cursor - 5, "tiers": None})
     state = {"bookmarks": {"prices": {"replication_key": "updated", "created_cursor": cursor,
                                       "backfill_started": began}}}
     out = run_tap(config(), ["prices"], state)
@@ -281,7 +371,8 @@ def test_children_of_a_parent_deleted_since_its_event_are_skipped_not_fatal(
     bookmark = NOW - 3600
     fake.add("/v1/events", [event("evt_1", "customer.updated", bookmark + 1,
                                   {"id": "cus_gone", "object": "customer"})])
-    fake.put("/v1/customers/cus_gone/balance_transactions", None)  # 404: deleted since
+    fake.put("/v1/customers/cus_gone", None)  # 404: deleted since (the re-read falls back)
+    fake.put("/v1/customers/cus_gone/balance_transactions", None)
     out = run_tap(config(), ["customers", "customer_balance_transactions"],
                   state_at(bookmark, "customers", "customer_balance_transactions"))
     assert out.error is None

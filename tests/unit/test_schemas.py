@@ -9,7 +9,9 @@ import pytest
 import stripe
 
 from tap_stripe import schema_gen
+from tap_stripe.includable import INCLUDABLE
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef
+from tap_stripe.removal import AFTER_PARENT_REMOVED
 from tap_stripe.schemas import load_schema
 
 if TYPE_CHECKING:
@@ -191,7 +193,9 @@ def test_known_field_types_and_nullability() -> None:
 
     charges = load_schema("charges")
     assert at(charges, "amount") == {"type": "integer"}
-    assert at(charges, "refunds.data.[].amount") == {"type": "integer"}
+    assert at(charges, "amount_refunded") == {"type": "integer"}
+    # charge.refunds is includable and read as the refunds stream: not in the schema
+    assert "refunds" not in charges["properties"]
 
 
 def test_polymorphic_union_becomes_one_merged_object_with_nullable_properties() -> None:
@@ -203,16 +207,34 @@ def test_polymorphic_union_becomes_one_merged_object_with_nullable_properties() 
         assert "null" in types(props[key]), key
     assert props["owner"]["type"] == ["object", "null"]
 
-    sources = at(load_schema("customers"), "sources")
-    assert at(sources, "data.[].last4")["type"] == ["string", "null"]
-    assert at(sources, "data.[].bank_name")["type"] == ["string", "null"]
+    # customer.sources is read as the bank_accounts stream; its union merges the same way
+    bank = load_schema("bank_accounts")["properties"]
+    assert bank["last4"]["type"] == "string"
+    assert bank["bank_name"]["type"] == ["string", "null"]
 
 
 def test_includable_lists_stay_typed_list_objects() -> None:
-    line_items = at(load_schema("checkout_sessions"), "line_items")
-    assert line_items["type"] == ["object", "null"]
-    assert at(line_items, "data.[].amount_total") == {"type": "integer"}
-    assert at(load_schema("customers"), "sources.has_more") == {"type": "boolean"}
+    tax_ids = at(load_schema("customers"), "tax_ids")
+    assert tax_ids["type"] == ["object", "null"]
+    assert at(tax_ids, "data.[].value") == {"type": "string"}
+    assert at(tax_ids, "has_more") == {"type": "boolean"}
+    assert at(load_schema("prices"), "tiers.[].up_to") == {"type": ["integer", "null"]}
+
+
+def test_includable_fields_read_elsewhere_or_dropped_leave_the_schema() -> None:
+    for path, fields in INCLUDABLE.items():
+        for stream in (s for s in STREAMS if s.path == path):
+            schema = load_schema(stream.name)
+            for item in fields:
+                *outer, name = item.field.split(".")
+                holder = at(schema, ".".join(outer)) if outer else schema
+                assert (name in holder["properties"]) is (item.how == "expand"), \
+                    (stream.name, item.field)
+    # the object around a dropped nested field stays
+    assert "amount_tax" in at(load_schema("quotes"), "computed.upfront.total_details")[
+        "properties"]
+    assert {"number", "cvc"}.isdisjoint(load_schema("cards")["properties"])
+    assert "line_items" not in load_schema("checkout_sessions")["properties"]
 
 
 def test_event_data_object_is_free_form() -> None:
@@ -228,8 +250,10 @@ def test_recursion_caps() -> None:
     # root -> resource -> resource stays typed ...
     subscriptions = load_schema("subscriptions")
     assert at(subscriptions, "items.data.[].price.unit_amount") == {"type": ["integer", "null"]}
-    # ... and the next resource down is opaque.
-    assert at(load_schema("customers"), "subscriptions.data.[].items.data.[].price") == {
+    # ... and the next resource down is opaque (customer.subscriptions, read as its own
+    # stream, is out of the customers schema; the generator's rule is the same).
+    assert at(schema_gen.object_schema(stripe.Customer),
+              "subscriptions.data.[].items.data.[].price") == {
         "type": "object", "additionalProperties": True}
 
 
@@ -265,3 +289,13 @@ def test_unknown_annotation_is_an_error_not_a_guess() -> None:
         schema_gen.field_schema(bytes, "stripe._customer", ())
     with pytest.raises(TypeError, match="no JSON Schema rule"):
         schema_gen.field_schema(Literal["a", 1], "stripe._customer", ())
+
+
+def test_every_child_of_a_removable_parent_says_what_becomes_of_it() -> None:
+    removable = {s.name for s in STREAMS if s.delete_events or s.deleted_status}
+    children = {s.name for s in STREAMS if s.parent in removable}
+    assert {a.child for a in AFTER_PARENT_REMOVED} == children
+    for fate in AFTER_PARENT_REMOVED:
+        assert BY_NAME[fate.child].parent == fate.parent
+        assert fate.flagged in ("all", "first 10", "none") and fate.source
+        assert BY_NAME[fate.child].parent_id_field  # the join when not all are flagged

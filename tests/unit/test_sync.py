@@ -179,7 +179,9 @@ def test_customer_sources_are_expanded_for_bank_accounts_and_stripped(fake: Fake
                                 "sources": {"object": "list", "data": sources,
                                             "has_more": False}}])
     out = run_tap(config(start), ["customers", "bank_accounts"])
-    assert fake.queries("/v1/customers")[0]["expand[0]"] == "data.sources"
+    expand = [v for k, v in fake.queries("/v1/customers")[0].items() if k.startswith("expand[")]
+    assert expand == ["data.tax_ids", "data.cash_balance", "data.invoice_credit_balance",
+                      "data.tax", "data.sources"]
     assert out.ids("bank_accounts") == ["ba_1"]
     assert out.records["bank_accounts"][0]["customer_id"] == "cus_1"
     assert "sources" not in out.records["customers"][0]
