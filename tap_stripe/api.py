@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 import stripe
 
-from tap_stripe import __version__
+from tap_stripe import __version__, shutdown
 from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
 from tap_stripe.settings import Settings
@@ -69,7 +69,7 @@ class StripeApi:
         settings: Settings,
         *,
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = shutdown.sleep,
     ) -> None:
         stripe.enable_telemetry = False
         stripe.set_app_info("tap-stripe", version=__version__)
@@ -101,6 +101,7 @@ class StripeApi:
         options: stripe.RequestOptions = {"stripe_account": account or self.settings.account_id}
         attempt = 0
         while True:
+            shutdown.check()  # no new request once a signal asked the run to stop
             self.limiter.acquire(endpoint)
             with self._lock:
                 self.requests += 1

@@ -227,7 +227,8 @@ class Run:
                 scheduler=self.scheduler, changes_from=changes_from)
         return hub
 
-    def close(self) -> None:
-        """Stop every pass and worker thread of this run (after a failure)."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop every pass and worker thread of this run (after a failure or a stop signal),
+        waiting at most ``timeout`` seconds in all for their threads to end."""
         if "scheduler" in self.__dict__:
-            self.scheduler.close()
+            self.scheduler.close(timeout)
