@@ -12,6 +12,7 @@ from typing import Any
 from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, created_of, ordered
+from tap_stripe.pages import objects_of
 from tap_stripe.registry import StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
 from tap_stripe.spool import Checkpoint, Item, SharedPass
@@ -65,16 +66,16 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
     query: dict[str, Any] = {"limit": PAGE_SIZE, **child.params}
     if child.parent_filter:
         query[child.parent_filter] = parent["id"]
+    path = child.path.format(parent_id=parent["id"])
     if isinstance(embedded, dict):
-        items = embedded.get("data") or []
+        items = objects_of(embedded, path)  # the first page of the child endpoint
         if not embedded.get("has_more"):
             return ChildList([o for o in items if _wanted(child, o)])
         if not child.object_filter and items:
             got = list(items)
             query["starting_after"] = items[-1]["id"]
-    path = child.path.format(parent_id=parent["id"])
     page = api.get(path, query, account)
-    data = page.get("data") or []
+    data = objects_of(page, path)
     got += (o for o in data if _wanted(child, o))
     if not data or not page.get("has_more"):
         return ChildList(got)

@@ -144,9 +144,10 @@ class Channel:
     """An ordered, thread-safe queue from one producer to one consumer.
 
     Before the consumer starts reading, the producer never waits: up to ``memory_items`` items
-    wait in memory; past that they all go to the spill file (``SPILL``), and so does everything left in
-    memory when the producer closes the channel, so a channel waiting for its reader holds no
-    memory and no open file however many there are (a Connect run has several per account).
+    wait in memory; past that they all go to the spill file (``SPILL``), and so does everything
+    left in memory when the producer closes the channel, so a channel waiting for its reader
+    holds no memory and no open file of its own however many there are (a Connect run has
+    several per account).
     Once the consumer reads, the producer waits while ``READING_ITEMS`` items are in memory (or
     until ``stop`` is set). Order is kept by one rule: once something waits on disk, new items
     go to disk too, until the consumer has read the disk back.
