@@ -23,6 +23,7 @@ import stripe
 
 from tap_stripe import __version__, shutdown
 from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
+from tap_stripe.http import DeadlineClient
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
 from tap_stripe.pages import Cursors, objects_of
 from tap_stripe.settings import Settings
@@ -83,7 +84,7 @@ class StripeApi:
             settings.client_secret,
             base_addresses={"api": settings.api_base},
             max_network_retries=0,
-            http_client=stripe.RequestsClient(timeout=settings.request_timeout),
+            http_client=DeadlineClient(settings.request_timeout),
         )
         self._lock = threading.Lock()
         self.requests = 0
