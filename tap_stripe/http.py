@@ -29,6 +29,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 
 # An expired request whose socket is not open yet (still connecting) is cut again this often.
 RECHECK_SECONDS = 0.1
+# The watchdog thread ends after this long without a request (the next one starts it again).
+IDLE_SECONDS = 5.0
 _current = threading.local()  # the Watch of the request this thread is making
 
 
@@ -79,6 +81,10 @@ class Watchdog:
     def _run(self) -> None:
         with self._cond:
             while True:
+                if not self._watches and not self._cond.wait_for(
+                        lambda: self._watches, IDLE_SECONDS):
+                    self._thread = None
+                    return
                 now = time.monotonic()
                 wake: float | None = None
                 for watch in self._watches:
