@@ -167,10 +167,7 @@ class TapStripe(Tap):
         (singer-sdk skips unchanged ones)."""
         if "_run" in self.__dict__:
             self._run.close(timeout=STOP_WAIT_SECONDS)
-        self.write_message(StateMessage(value=self.state))
-        writer = self.message_writer
-        if isinstance(writer, BufferedWriter):
-            writer.flush()
+        self.write_message(StateMessage(value=self.state))  # written and flushed at once
         LOGGER.info("Stopped by signal %d; the last STATE written resumes the sync.", signum)
 
     def check_permissions(self, reads: list[Reads] | None = None,
