@@ -8,7 +8,7 @@ Modes:
         same cursor); ``/v1/events`` answers events, other paths plain objects.
     no_id / bad_created / data_not_list: a list page whose first object has no ``id``, whose
         ``created`` is a string, or whose ``data`` is an object.
-    reset: the connection is closed as soon as the request is read, without an answer.
+    reset: the connection is reset (a TCP RST) as soon as the request is read.
 
 In the page modes (endless and the malformed ones) a request with ``limit=1``, the tap's
 permission probe, gets a well-formed empty page, so that the hostile page reaches the reading
@@ -21,6 +21,8 @@ server stops itself after ``lifetime`` seconds if the test does not stop it firs
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,6 +68,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests += 1
         mode, url = self.server.mode, urlsplit(self.path)
         if mode == "reset":
+            # SO_LINGER on with a zero timeout: the close sends a RST, not a FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
             self.close_connection = True
             return
         probe = mode not in ("drip", "slow_headers") and parse_qs(url.query).get("limit") == ["1"]

@@ -47,13 +47,14 @@ def test_a_server_that_drips_its_answer_ends_in_one_timeout_line(
         "answer within 1s).")
 
 
-def test_a_server_that_drops_every_connection_ends_in_one_line(tmp_path: Path) -> None:
+def test_a_server_that_resets_every_connection_ends_in_one_line(tmp_path: Path) -> None:
     with HostileServer("reset") as server:
         run = hostile_run(tmp_path, server, ["customers"])
         assert server.requests == 2
     assert run.returncode == 1
     assert last_line(run).startswith(
-        "Stripe request GET /v1/events still failed after 1 retries: connection (")
+        "Stripe request GET /v1/events still failed after 1 retries: connection "
+        "(ConnectionError: Connection reset by peer).")
 
 
 @pytest.mark.parametrize("path", ["/v1/customers", "/v1/events"])
