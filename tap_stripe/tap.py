@@ -270,4 +270,5 @@ def main() -> None:
         signum = shutdown.requested()
         if signum is None or done.code not in (0, None):
             raise
-        sys.exit(StopRequested(signum).exit_code)  # the signal came after the last safe point
+        LOGGER.info("Stopped by signal %d after the sync's last safe point.", signum)
+        sys.exit(StopRequested(signum).exit_code)
