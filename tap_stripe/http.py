@@ -29,8 +29,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 
 # An expired request whose socket is not open yet (still connecting) is cut again this often.
 RECHECK_SECONDS = 0.1
-# The watchdog thread ends after this long without a request (the next one starts it again).
-IDLE_SECONDS = 5.0
+# The watchdog thread ends after this long without a request (the next one starts it again),
+# so that no thread of the tap outlives a run.
+IDLE_SECONDS = 1.0
 _current = threading.local()  # the Watch of the request this thread is making
 
 
@@ -52,7 +53,8 @@ class Watch:
 
 
 class Watchdog:
-    """One daemon thread that cuts the requests whose deadline passed."""
+    """One daemon thread that cuts the requests whose deadline passed (``WATCHDOG``, one for
+    the process)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -77,6 +79,8 @@ class Watchdog:
             _current.watch = None
             with self._cond:
                 self._watches.discard(watch)
+                if not self._watches:  # the thread may sleep till a deadline no longer due
+                    self._cond.notify()
 
     def _run(self) -> None:
         with self._cond:
@@ -93,6 +97,9 @@ class Watchdog:
                         watch.deadline = now + RECHECK_SECONDS
                     wake = watch.deadline if wake is None else min(wake, watch.deadline)
                 self._cond.wait(None if wake is None else wake - now)
+
+
+WATCHDOG = Watchdog()
 
 
 def _noted(request: Any) -> Any:
@@ -168,12 +175,11 @@ class DeadlineClient(stripe.RequestsClient):
     def __init__(self, timeout: float) -> None:
         super().__init__(timeout=timeout, session=ThreadSessions())
         self.deadline = timeout
-        self._watchdog = Watchdog()
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,  # type: ignore[override]
                 post_data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
         """The request (headers and whole body) within the deadline."""
-        with self._watchdog.watch(self.deadline) as watch:
+        with WATCHDOG.watch(self.deadline) as watch:
             try:
                 return super().request(method, url, headers, post_data)
             except stripe.APIConnectionError as exc:

@@ -170,8 +170,7 @@ def stopped_run(cfg: dict[str, Any]) -> tuple[Output, StopRequested]:
 
 
 def tap_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("tap-stripe")
-            and t.name != "tap-stripe-deadlines"]
+    return [t for t in threading.enumerate() if t.name.startswith("tap-stripe")]
 
 
 def assert_stopped_cleanly(output: Output, stop: StopRequested, signum: int,

@@ -166,7 +166,6 @@ def test_a_closed_channel_nobody_reads_yet_keeps_no_memory_and_no_open_file() ->
         channel.close()
     assert all(not c._memory and not c._pending and c._extents for c in channels)
     assert len(os.listdir("/proc/self/fd")) <= files_before + 1  # one spill file for all
-    assert SPILL.size > size_before
     for n, channel in enumerate(channels):
         assert list(channel) == [{"id": f"x_{n}_{k}"} for k in range(3)] + [Checkpoint(n)]
         assert not channel._extents  # its part of the spill file is freed once read
