@@ -31,7 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 RECHECK_SECONDS = 0.1
 # The watchdog thread ends after this long without a request (the next one starts it again),
 # so that no thread of the tap outlives a run.
-IDLE_SECONDS = 1.0
+IDLE_SECONDS = 2.0
 _current = threading.local()  # the Watch of the request this thread is making
 
 
@@ -61,16 +61,22 @@ class Watchdog:
         self._watches: set[Watch] = set()
         self._thread: threading.Thread | None = None
 
-    @contextmanager
-    def watch(self, seconds: float) -> Iterator[Watch]:
-        """Watch the request this thread makes within the block, for ``seconds``."""
-        watch = Watch(time.monotonic() + seconds)
+    def start(self) -> None:
+        """Start the thread unless it runs (starting one waits for it to be scheduled, which
+        on a busy machine is better done before the first request than during it)."""
         with self._cond:
-            self._watches.add(watch)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True,
                                                 name="tap-stripe-deadlines")
                 self._thread.start()
+
+    @contextmanager
+    def watch(self, seconds: float) -> Iterator[Watch]:
+        """Watch the request this thread makes within the block, for ``seconds``."""
+        watch = Watch(time.monotonic() + seconds)
+        self.start()
+        with self._cond:
+            self._watches.add(watch)
             self._cond.notify()
         _current.watch = watch
         try:
@@ -175,6 +181,7 @@ class DeadlineClient(stripe.RequestsClient):
     def __init__(self, timeout: float) -> None:
         super().__init__(timeout=timeout, session=ThreadSessions())
         self.deadline = timeout
+        WATCHDOG.start()
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,  # type: ignore[override]
                 post_data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
