@@ -21,10 +21,12 @@ from typing import Any
 import msgspec
 import stripe
 
-from tap_stripe import __version__
+from tap_stripe import __version__, shutdown
 from tap_stripe.client_log import route_client_log
 from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
+from tap_stripe.http import DeadlineClient
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
+from tap_stripe.pages import Cursors, objects_of
 from tap_stripe.settings import Settings
 
 LOGGER = logging.getLogger("tap-stripe.api")
@@ -70,7 +72,7 @@ class StripeApi:
         settings: Settings,
         *,
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = shutdown.sleep,
     ) -> None:
         stripe.enable_telemetry = False
         stripe.set_app_info("tap-stripe", version=__version__)
@@ -83,7 +85,7 @@ class StripeApi:
             settings.client_secret,
             base_addresses={"api": settings.api_base},
             max_network_retries=0,
-            http_client=stripe.RequestsClient(timeout=settings.request_timeout),
+            http_client=DeadlineClient(settings.request_timeout),
         )
         self._lock = threading.Lock()
         self.requests = 0
@@ -102,6 +104,7 @@ class StripeApi:
         options: stripe.RequestOptions = {"stripe_account": account or self.settings.account_id}
         attempt = 0
         while True:
+            shutdown.check()  # no new request once a signal asked the run to stop
             self.limiter.acquire(endpoint)
             with self._lock:
                 self.requests += 1
@@ -177,18 +180,22 @@ class StripeApi:
     def list_pages(self, path: str, params: Mapping[str, Any] | None = None,
                    account: str | None = None,
                    starting_after: str | None = None) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a list endpoint, newest first, 100 objects a page."""
+        """Every page of a list endpoint, newest first, 100 objects a page (malformed pages
+        and a list that repeats itself end in StripeResponseError, see ``pages``)."""
         query = {"limit": PAGE_SIZE, **(params or {})}
         if starting_after:
             query["starting_after"] = starting_after
+        cursors = Cursors(path, starting_after)
         while True:
             page = self.get(path, query, account)
-            data = page.get("data") or []
+            data = objects_of(page, path)
+            more = bool(data) and bool(page.get("has_more"))
+            if more:
+                query["starting_after"] = cursors.follow(data[-1]["id"])
             if data:
                 yield data
-            if not page.get("has_more") or not data:
+            if not more:
                 return
-            query["starting_after"] = data[-1]["id"]
 
     def _transient(self, exc: stripe.StripeError,
                    endpoint: str) -> tuple[str | None, str | None]:

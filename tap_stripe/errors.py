@@ -50,3 +50,7 @@ class StripeUnavailableError(TapStripeError):
 
 class StreamsNotReadableError(TapStripeError):
     """Selected streams the API key cannot read, with ``on_permission_error`` set to fail."""
+
+
+class StripeResponseError(TapStripeError):
+    """An answer the tap cannot use: a malformed list page, or a list that never ends."""

@@ -18,10 +18,11 @@ from typing import Any
 import stripe
 
 from tap_stripe.api import StripeApi
-from tap_stripe.errors import StripeAccessError
+from tap_stripe.errors import StripeAccessError, StripeResponseError
 from tap_stripe.fetch import ChildList, child_list, needs_request, remaining, windows
 from tap_stripe.includable import expanded
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
+from tap_stripe.pages import objects_of
 from tap_stripe.records import mark_change
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
@@ -124,7 +125,15 @@ class EventsHub(SharedPass):
                 continue
             for event in entry:  # newest first: the first event seen for an object wins
                 obj = (event.get("data") or {}).get("object") or {}
-                for sdef in ROUTES.get(event.get("type", ""), ()):
+                routes = ROUTES.get(event.get("type", ""), ())
+                if routes and not (isinstance(obj, dict) and isinstance(obj.get("id"), str)):
+                    # Event.data.object: "Object containing the API resource relevant to the
+                    # event" (stripe-python ``Event.Data.object``); every resource has an id.
+                    msg = (f"GET /v1/events answered a malformed list page: event "
+                           f"{event['id']} ({event.get('type')}) carries no object with an "
+                           "\"id\". Check that api_base is Stripe's API.")
+                    raise StripeResponseError(msg)
+                for sdef in routes:
                     if sdef.object_filter and obj.get("object") not in sdef.object_names:
                         continue
                     newest.setdefault((sdef.name, obj.get("id", "")), _Change(sdef, event, obj))
@@ -242,7 +251,7 @@ class EventsHub(SharedPass):
         embedded = change.obj.get(child.embedded or "")
         if not isinstance(embedded, dict):
             return ChildList([])
-        data = embedded.get("data") or []
+        data = objects_of(embedded, child.path.format(parent_id=change.obj["id"]))
         held = [o for o in data
                 if not child.object_filter or o.get("object") in child.object_names]
         if not embedded.get("has_more") or not data or child.object_filter:

@@ -22,6 +22,7 @@ from tap_stripe.listing import (
     interleaved,
     ordered,
 )
+from tap_stripe.pages import objects_of
 from tap_stripe.registry import StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
 from tap_stripe.spool import Checkpoint, Item, PassCancelledError, SharedPass
@@ -86,14 +87,14 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
     query: dict[str, Any] = {"limit": PAGE_SIZE, **child.params}
     if child.parent_filter:
         query[child.parent_filter] = parent["id"]
+    path = child.path.format(parent_id=parent["id"])
     if isinstance(embedded, dict):
-        items = embedded.get("data") or []
+        items = objects_of(embedded, path)  # the first page of the child endpoint
         if not embedded.get("has_more"):
             return ChildList([o for o in items if _wanted(child, o)])
         if not child.object_filter and items:
             got = list(items)
             query["starting_after"] = items[-1]["id"]
-    path = child.path.format(parent_id=parent["id"])
     try:
         page = api.get(path, query, account)
     except StripeAccessError as exc:
@@ -101,7 +102,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
             raise
         refused(child, parent["id"], exc)
         return ChildList(got)
-    data = page.get("data") or []
+    data = objects_of(page, path)
     got += (o for o in data if _wanted(child, o))
     if not data or not page.get("has_more"):
         return ChildList(got)

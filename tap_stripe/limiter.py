@@ -11,6 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from tap_stripe import shutdown
+
 LIVE_RATE = 100.0
 TEST_RATE = 25.0
 ENDPOINT_RATE = 25.0
@@ -80,7 +82,7 @@ class RateLimiter:
         global_rate: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = shutdown.sleep,
     ) -> None:
         self._clock = clock
         self._sleep = sleep

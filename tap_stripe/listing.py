@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
+from tap_stripe.pages import Cursors, objects_of
 from tap_stripe.scheduler import Budget
 from tap_stripe.spool import PassCancelledError
 
@@ -68,6 +69,7 @@ class _Segment:
     error: BaseException | None = None
     seen: int = 0
     newest: int = 0
+    cursors: Cursors | None = None
     pages: deque[tuple[int, list[Obj]]] = field(default_factory=deque)  # (weight, page)
 
 
@@ -134,7 +136,7 @@ class WindowLister:
             # and with the same window ends, and the empty windows cost no request.
             whole = self._fetch(segments[0].gte, segments[-1].lt, None)
             if not whole.get("has_more"):
-                data: list[Obj] = whole.get("data") or []
+                data = objects_of(whole, self.listing.path)
                 for seg in segments:
                     kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
                     if kept:
@@ -225,11 +227,15 @@ class WindowLister:
         self._running -= 1
         try:
             page = future.result()
+            data = objects_of(page, self.listing.path)
+            if data and page.get("has_more"):
+                if seg.cursors is None:
+                    seg.cursors = Cursors(self.listing.path)
+                seg.cursors.follow(data[-1]["id"])
         except BaseException as exc:  # raised in order, when the listing reaches this page
             seg.error = exc
             return
         self._heard.add(seg.window)
-        data: list[Obj] = page.get("data") or []
         kept = data
         before_start = False
         if not self.listing.created_filter:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.errors import StreamsNotReadableError, StripeAccessError
+from tap_stripe.pages import objects_of
 from tap_stripe.registry import BY_NAME, StreamDef
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class PermissionCheck:
                     raise
                 self._answers[key] = _Answer(error=exc)
             else:
-                data = page.get("data") or []
+                data = objects_of(page, path)
                 self._answers[key] = _Answer(first=data[0] if data else None)
         return self._answers[key]
 

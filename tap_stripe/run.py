@@ -247,7 +247,8 @@ class Run:
         ``on_permission_error=skip`` (see ``EventsHub``): stream -> permission or reason."""
         return {name: why for hub in self._hubs.values() for name, why in hub.refused.items()}
 
-    def close(self) -> None:
-        """Stop every pass and worker thread of this run (after a failure)."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop every pass and worker thread of this run (after a failure or a stop signal),
+        waiting at most ``timeout`` seconds in all for their threads to end."""
         if "scheduler" in self.__dict__:
-            self.scheduler.close()
+            self.scheduler.close(timeout)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -125,10 +126,11 @@ class Pool:
                 self._tasks.put(None)
         self.release()
 
-    def join(self, timeout: float) -> None:
-        """Wait (up to ``timeout`` seconds each) for every thread started so far to end."""
+    def join(self, deadline: float) -> None:
+        """Wait until ``deadline`` (``time.monotonic``) at most for every thread started so far
+        to end."""
         for thread in self._started:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class Budget:
@@ -211,12 +213,14 @@ class Scheduler:
             shared.start()
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop every pass and the pool, and wait for their threads to end."""
+        """Stop every pass and the pool, and wait (``timeout`` seconds in all at most) for their
+        threads to end."""
+        deadline = time.monotonic() + timeout
         with self._lock:
             passes = list(self._queue)
         for shared in passes:
             shared.cancel()
         self.pool.close()
         for shared in passes:
-            shared.join(timeout)
-        self.pool.join(timeout)
+            shared.join(max(0.0, deadline - time.monotonic()))
+        self.pool.join(deadline)

@@ -111,7 +111,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.NumberType(exclusive_minimum=0),
         default=60,
         title="Request timeout (seconds)",
-        description="Seconds to wait for one Stripe response before retrying it.",
+        description="Seconds one Stripe request may take in all (connecting, the headers and "
+                    "the whole body) before it is retried.",
     ),
     th.Property(
         "max_requests_per_second",

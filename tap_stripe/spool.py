@@ -7,29 +7,32 @@ yet keeps a bounded number of items in memory and spills the rest to a temporary
 pass goes on for the other members and memory stays bounded however large the account. Once its
 stream reads a channel, a full channel makes the pass wait instead: the reader is draining it,
 and records never take the round trip through the disk (an encode and a decode each).
+
+Every channel spills into one anonymous temporary file of the process, which no name in the
+file system points to: the records it holds disappear with the process however it ends (a
+SIGKILL included), and the channels hold no open file of their own.
 """
 
 from __future__ import annotations
 
-import atexit
+import bisect
 import logging
 import os
-import shutil
 import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 
+from tap_stripe import shutdown
+
 if TYPE_CHECKING:
     from tap_stripe.scheduler import Scheduler
 
 LOGGER = logging.getLogger("tap-stripe.spool")
-READ_CHUNK = 1 << 20
 PENDING_BYTES = 1 << 18
 # Items a channel being read holds before its producer waits.
 READING_ITEMS = 1000
@@ -37,26 +40,74 @@ WAIT_SECONDS = 0.2
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
-_spill_dir: str | None = None
-_spill_lock = threading.Lock()
+Extent = tuple[int, int]  # (offset, length) of spilled items in the spill file
 
 
-def _spill_file() -> str:
-    """A new empty file in this process's spill folder (made on first use)."""
-    global _spill_dir
-    with _spill_lock:
-        if _spill_dir is None:
-            _spill_dir = tempfile.mkdtemp(prefix="tap-stripe-spill-")
-            atexit.register(remove_spill_files)
-    handle, path = tempfile.mkstemp(dir=_spill_dir)
-    os.close(handle)
-    return path
+class SpillFile:
+    """The one spill file of the process: an anonymous temporary file (``O_TMPFILE`` where
+    the OS has it, else unlinked as soon as it is made), holding each channel's spilled items
+    in extents. Freed extents are reused, and the file shrinks when its end is freed.
+    Thread-safe: reads and writes are positional."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._lock = threading.Lock()
+        self._end = 0
+        self._free: list[Extent] = []  # sorted by offset, never adjacent
+
+    @property
+    def size(self) -> int:
+        """Bytes the file spans (freed extents at its end excluded)."""
+        return self._end
+
+    def write(self, data: bytes | bytearray) -> Extent:
+        """Store ``data``; where it went."""
+        with self._lock:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="tap-stripe-spill-")  # noqa: SIM115
+            fileno = self._file.fileno()
+            extent = self._allocate(len(data))
+        os.pwrite(fileno, data, extent[0])
+        return extent
+
+    def read(self, extent: Extent) -> bytes:
+        """The bytes written at ``extent``."""
+        assert self._file is not None
+        return os.pread(self._file.fileno(), extent[1], extent[0])
+
+    def free(self, extent: Extent) -> None:
+        """``extent`` may be reused."""
+        offset, length = extent
+        with self._lock:
+            index = bisect.bisect(self._free, extent)
+            if index < len(self._free) and offset + length == self._free[index][0]:
+                length += self._free.pop(index)[1]
+            if index and sum(self._free[index - 1]) == offset:
+                offset, before = self._free.pop(index - 1)
+                length += before
+                index -= 1
+            if offset + length == self._end:
+                self._end = offset
+                assert self._file is not None
+                os.ftruncate(self._file.fileno(), offset)
+            else:
+                self._free.insert(index, (offset, length))
+
+    def _allocate(self, length: int) -> Extent:
+        """The first free extent that fits, else the end of the file (lock held)."""
+        for index, (offset, size) in enumerate(self._free):
+            if size >= length:
+                if size == length:
+                    del self._free[index]
+                else:
+                    self._free[index] = (offset + length, size - length)
+                return offset, length
+        offset = self._end
+        self._end += length
+        return offset, length
 
 
-def remove_spill_files() -> None:
-    """Delete the spill folder and everything in it (at exit)."""
-    if _spill_dir is not None:
-        shutil.rmtree(_spill_dir, ignore_errors=True)
+SPILL = SpillFile()
 
 
 @dataclass(frozen=True)
@@ -93,9 +144,10 @@ class Channel:
     """An ordered, thread-safe queue from one producer to one consumer.
 
     Before the consumer starts reading, the producer never waits: up to ``memory_items`` items
-    wait in memory; past that they all go to a spill file, and so does everything left in
-    memory when the producer closes the channel, so a channel waiting for its reader holds no
-    memory and no open file however many there are (a Connect run has several per account).
+    wait in memory; past that they all go to the spill file (``SPILL``), and so does everything
+    left in memory when the producer closes the channel, so a channel waiting for its reader
+    holds no memory and no open file of its own however many there are (a Connect run has
+    several per account).
     Once the consumer reads, the producer waits while ``READING_ITEMS`` items are in memory (or
     until ``stop`` is set). Order is kept by one rule: once something waits on disk, new items
     go to disk too, until the consumer has read the disk back.
@@ -107,10 +159,7 @@ class Channel:
         self._reading = False
         self._cond = threading.Condition()
         self._memory: deque[Item] = deque()
-        self._path: str | None = None  # the spill file, open as ``_file`` while in use
-        self._file: IO[bytes] | None = None
-        self._written = 0  # bytes in the file
-        self._read = 0  # bytes of the file already read back
+        self._extents: deque[Extent] = deque()  # items spilled to ``SPILL``, oldest first
         self._pending = bytearray()  # encoded items not yet written to the file
         self._closed = False
         self._discarded = False
@@ -147,7 +196,6 @@ class Channel:
                 self._memory_to_disk()
                 if self._pending:
                     self._write_pending()
-                self._close_file()
             self._cond.notify_all()
 
     def discard(self) -> None:
@@ -156,7 +204,7 @@ class Channel:
             self._discarded = True
             self._memory.clear()
             self._pending.clear()
-            self._drop_file()
+            self._drop_spill()
             self._cond.notify_all()
 
     @property
@@ -170,12 +218,13 @@ class Channel:
             with self._cond:
                 self._reading = True
                 while not self._memory and not self._on_disk() and not self._closed:
-                    self._cond.wait()
+                    self._cond.wait(shutdown.POLL_SECONDS)
+                    shutdown.check()  # a safe point: waiting for the pass
                 if not self._memory and self._on_disk():
                     self._load()
                 if not self._memory:  # closed, and everything was read
                     error = self._error
-                    self._drop_file()
+                    self._drop_spill()
                     if error is not None:
                         raise error
                     return
@@ -185,7 +234,7 @@ class Channel:
             yield from batch
 
     def _on_disk(self) -> bool:
-        return bool(self._pending) or self._read < self._written
+        return bool(self._pending) or bool(self._extents)
 
     def _memory_to_disk(self) -> None:
         """Move what waits in memory to the front of the spill. Before the consumer reads,
@@ -199,49 +248,24 @@ class Channel:
         self._memory.clear()
         self._pending[:0] = front
 
-    def _open(self) -> IO[bytes]:
-        if self._path is None:
-            self._path = _spill_file()
-        if self._file is None:
-            self._file = open(self._path, "r+b")  # noqa: SIM115 (closed by _close_file)
-        return self._file
-
-    def _close_file(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
     def _write_pending(self) -> None:
-        file = self._open()
-        file.seek(self._written)
-        file.write(self._pending)
-        self._written += len(self._pending)
+        self._extents.append(SPILL.write(self._pending))
         self._pending.clear()
 
     def _load(self) -> None:
         """Move the oldest spilled items into memory (caller holds the lock)."""
-        if self._read < self._written:
-            file = self._open()
-            file.seek(self._read)
-            chunk = file.read(min(READ_CHUNK, self._written - self._read))
-            if not chunk.endswith(b"\n"):
-                chunk += file.readline()  # every item ends its line within the file
-            self._read += len(chunk)
-            if self._read == self._written:  # drained: start the file over
-                file.truncate(0)
-                self._read = self._written = 0
+        if self._extents:
+            extent = self._extents.popleft()
+            chunk = SPILL.read(extent)  # every extent holds whole lines
+            SPILL.free(extent)
         else:
             chunk = bytes(self._pending)
             self._pending.clear()
         self._memory.extend(_decode(line) for line in chunk.split(b"\n")[:-1])
 
-    def _drop_file(self) -> None:
-        self._close_file()
-        if self._path is not None:
-            with suppress(OSError):
-                os.remove(self._path)
-            self._path = None
-        self._read = self._written = 0
+    def _drop_spill(self) -> None:
+        while self._extents:
+            SPILL.free(self._extents.popleft())
 
 
 class SharedPass:

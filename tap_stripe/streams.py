@@ -16,10 +16,12 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
+from tap_stripe import shutdown
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.found import read_by_id
 from tap_stripe.records import Stamper
 from tap_stripe.schemas import load_schema
+from tap_stripe.shutdown import StopRequested
 from tap_stripe.spool import Checkpoint, Item, PassCancelledError
 from tap_stripe.writer import BufferedWriter
 
@@ -182,7 +184,7 @@ class StripeStream(Stream):
             if account in self.run.refused:
                 return
             yield from self._records(context)
-        except GeneratorExit:  # singer-sdk stopped reading (a record limit): others go on
+        except (GeneratorExit, StopRequested):  # a record limit (others go on) or a signal
             raise
         except StripeAccessError as exc:
             if self.run.header(account) is None or exc.status not in (401, 403):
@@ -261,6 +263,7 @@ class StripeStream(Stream):
               account: str | None) -> Iterator[dict[str, Any]]:
         found = self.run.found
         for item in items:
+            shutdown.check()  # a safe point: between two records or checkpoints
             if isinstance(item, Checkpoint):
                 self._update_state(context, **{bookmark: item.value})
             else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import sys
 from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 
@@ -17,7 +16,7 @@ from singer_sdk.plugin_base import _ConfigInput
 from singer_sdk.singerlib import StateMessage
 from singer_sdk.tap_base import CliTestOptionValue
 
-from tap_stripe import bookmarks
+from tap_stripe import bookmarks, shutdown
 from tap_stripe.errors import SettingsError, TapStripeError, redact
 from tap_stripe.inputs import config_file, json_file
 from tap_stripe.permissions import (
@@ -30,6 +29,7 @@ from tap_stripe.permissions import (
 from tap_stripe.registry import BY_NAME, STREAMS
 from tap_stripe.run import Run
 from tap_stripe.settings import CONFIG_SCHEMA, Settings
+from tap_stripe.shutdown import StopRequested
 from tap_stripe.streams import StripeStream
 from tap_stripe.writer import BufferedWriter
 
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
 
 LOGGER = logging.getLogger("tap-stripe")
+# After a stop signal, how long the passes get to end (a request in flight is not waited for).
+STOP_WAIT_SECONDS = 1.0
 
 
 class TapStripe(Tap):
@@ -130,6 +132,21 @@ class TapStripe(Tap):
             self.streams[probe.stream].selected = False
 
     def sync_all(self) -> None:  # type: ignore[misc]
+        """The sync (see ``_sync_all``); stopped by SIGTERM or Ctrl-C at a safe point, it ends
+        the passes, writes the current STATE as the last line and raises ``StopRequested``."""
+        try:
+            shutdown.check()
+            self._sync_all()
+        except BaseException as exc:
+            signum = shutdown.requested()
+            if signum is None:
+                raise
+            self._stopped(signum)
+            if isinstance(exc, StopRequested):
+                raise
+            raise StopRequested(signum) from None  # a pass cut short by the stop
+
+    def _sync_all(self) -> None:
         """singer-sdk's sync, stream after stream; with connected accounts, account after
         account in ``Run.reading_order`` (each stream's SCHEMA once, before its first
         account), and the last STATE written at the end."""
@@ -151,6 +168,15 @@ class TapStripe(Tap):
             stream.log_sync_costs()
         self.write_message(StateMessage(value=self.state))
 
+    def _stopped(self, signum: int) -> None:
+        """Stop the passes (without waiting long for a request in flight) and write the
+        current STATE as the last line, even when an identical one came before a later SCHEMA
+        (singer-sdk skips unchanged ones)."""
+        if "_run" in self.__dict__:
+            self._run.close(timeout=STOP_WAIT_SECONDS)
+        self.write_message(StateMessage(value=self.state))  # written and flushed at once
+        LOGGER.info("Stopped by signal %d; the last STATE written resumes the sync.", signum)
+
     def check_permissions(self, reads: list[Reads] | None = None,
                           show: Callable[[str], None] | None = None,
                           checker: PermissionCheck | None = None) -> list[Probe]:
@@ -165,15 +191,9 @@ class TapStripe(Tap):
                                  show=show, checker=checker)
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """On SIGTERM or Ctrl-C: write the current STATE as the last line (even when an identical
-        one came before a later SCHEMA: singer-sdk skips unchanged ones), stop the fetching
-        threads, and exit with code 0 at once, whatever a worker is waiting for."""
-        self.write_message(StateMessage(value=self.state))
-        sys.stdout.flush()
-        self._run.close()
-        LOGGER.info("Stopped by signal %d; the last STATE written resumes the sync.", signum)
-        logging.shutdown()
-        os._exit(0)
+        """On SIGTERM or Ctrl-C: only note the signal (see ``shutdown``); the run stops at its
+        next safe point and exits with 128 + the signal number."""
+        shutdown.note(signum, frame)
 
     def log_run_end(self) -> None:
         """The end-of-run summary: requests and retries, and the skipped streams again."""
@@ -241,9 +261,18 @@ class TapStripe(Tap):
 
 
 def main() -> None:
-    """Console entry point: user errors end in one line and exit code 1, never a traceback."""
+    """Console entry point: user errors end in one line and exit code 1, never a traceback; a
+    run stopped by SIGTERM or Ctrl-C exits with 128 + the signal number."""
     try:
         TapStripe.cli()
+    except StopRequested as stop:
+        sys.exit(stop.exit_code)
     except TapStripeError as exc:
         LOGGER.error("%s", redact(str(exc)))
         sys.exit(1)
+    except SystemExit as done:
+        signum = shutdown.requested()
+        if signum is None or done.code not in (0, None):
+            raise
+        LOGGER.info("Stopped by signal %d after the sync's last safe point.", signum)
+        sys.exit(StopRequested(signum).exit_code)

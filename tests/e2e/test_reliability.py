@@ -154,7 +154,7 @@ def test_sigkill_at_20_random_points_loses_nothing_and_repeats_one_window_at_mos
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_sigterm_and_ctrl_c_write_the_state_and_exit_cleanly(
+def test_sigterm_and_ctrl_c_write_the_state_and_exit_with_128_plus_the_signal(
         tmp_path: Path, emulator: Emulator, signum: int) -> None:
     cfg = config(emulator, slice_range=90, max_requests_per_second=100)
     # slow enough that the signal lands mid-sync, not after a sync that already ended
@@ -167,7 +167,7 @@ def test_sigterm_and_ctrl_c_write_the_state_and_exit_cleanly(
     assert proc.poll() is None, "the sync ended before the signal could interrupt it"
     proc.send_signal(signum)
     first = finished(proc, out)
-    assert first.returncode == 0
+    assert first.returncode == 128 + signum
     assert b"Traceback" not in first.stderr
     assert first.stdout.endswith(b"\n")
     last = json.loads(first.stdout.splitlines()[-1])

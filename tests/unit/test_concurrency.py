@@ -4,6 +4,9 @@ states, same errors; channels spill to disk past their bound; failures leave no 
 from __future__ import annotations
 
 import bisect
+import itertools
+import os
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +20,7 @@ from tap_stripe.errors import StripeAccessError
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.run import Run
 from tap_stripe.scheduler import SEQUENTIAL, Budget, Concurrency, Pool
-from tap_stripe.spool import READING_ITEMS, Channel, Checkpoint
+from tap_stripe.spool import READING_ITEMS, SPILL, Channel, Checkpoint, SpillFile
 from tests.singer import Output, run_tap
 from tests.unit.fake_stripe import BASE, FakeStripe
 
@@ -155,15 +158,43 @@ def test_channel_spills_past_its_bound_and_replays_in_order() -> None:
 
 def test_a_closed_channel_nobody_reads_yet_keeps_no_memory_and_no_open_file() -> None:
     channels = [Channel(memory_items=100) for _ in range(50)]
+    files_before, size_before = len(os.listdir("/proc/self/fd")), SPILL.size
     for n, channel in enumerate(channels):
         for k in range(3):
             channel.put({"id": f"x_{n}_{k}"})
         channel.put(Checkpoint(n))
         channel.close()
-    assert all(not c._memory and c._file is None for c in channels)
+    assert all(not c._memory and not c._pending and c._extents for c in channels)
+    assert len(os.listdir("/proc/self/fd")) <= files_before + 1  # one spill file for all
     for n, channel in enumerate(channels):
         assert list(channel) == [{"id": f"x_{n}_{k}"} for k in range(3)] + [Checkpoint(n)]
-        assert channel._path is None  # the spill file is gone once read
+        assert not channel._extents  # its part of the spill file is freed once read
+    assert SPILL.size <= size_before  # and the file shrinks back
+
+
+def test_the_spill_file_reuses_freed_extents_and_shrinks_when_all_is_read() -> None:
+    spill, rng = SpillFile(), random.Random(7)
+    live: dict[tuple[int, int], bytes] = {}
+    for step in range(600):
+        if live and rng.random() < 0.45:
+            extent = rng.choice(sorted(live))
+            assert spill.read(extent) == live.pop(extent)
+            spill.free(extent)
+        else:
+            data = bytes([step % 251]) * rng.randint(1, 5000)
+            live[spill.write(data)] = data
+        spans = sorted(live)
+        assert all(a[0] + a[1] <= b[0] for a, b in itertools.pairwise(spans))  # no overlap
+    for extent, data in live.items():
+        assert spill.read(extent) == data
+        spill.free(extent)
+    assert spill.size == 0
+    first, second = spill.write(b"a" * 100), spill.write(b"b" * 100)
+    spill.free(first)
+    assert spill.write(b"c" * 50) == (0, 50)  # the hole is reused
+    assert spill.size == 200
+    spill.free(second)  # the end is freed, with the hole before it: the file shrinks
+    assert spill.size == 50
 
 
 def test_channel_reader_and_writer_overlap_and_the_error_comes_last() -> None:

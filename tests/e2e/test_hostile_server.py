@@ -1,0 +1,95 @@
+"""The real ``tap-stripe`` executable against a hostile server (``tests.hostile``): a server that
+drips its answer or its headers, resets connections, repeats a list page for ever or sends
+malformed pages. Every run ends with exit code 1 and one line saying what is wrong, no
+traceback. The subprocess timeout is only a guard against a hang."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.faults import TapRun, run_tap
+from tests.hostile import HostileServer
+
+KEY = "sk_test_" + "H0st1le" * 4
+GUARD_SECONDS = 120
+
+
+def hostile_run(tmp_path: Path, server: HostileServer, streams: list[str],
+                state: dict[str, Any] | None = None) -> TapRun:
+    config = {"client_secret": KEY, "api_base": server.base_url,
+              "start_date": "2023-01-01T00:00:00Z", "request_timeout": 1, "max_retries": 1}
+    return run_tap(tmp_path, config, streams, state, timeout=GUARD_SECONDS)
+
+
+def last_line(run: TapRun) -> str:
+    """The last line of stderr, without the logger's prefix; and checks there is no traceback."""
+    stderr = run.stderr.decode()
+    assert "Traceback" not in stderr
+    assert KEY not in stderr + run.stdout.decode()
+    return stderr.strip().splitlines()[-1].split(" | ")[-1]
+
+
+@pytest.mark.parametrize("mode", ["drip", "slow_headers"])
+def test_a_server_that_drips_its_answer_ends_in_one_timeout_line(
+        tmp_path: Path, mode: str) -> None:
+    # a byte every 0.3 s keeps every socket read under request_timeout (1 s) for minutes
+    with HostileServer(mode, interval=0.3) as server:
+        run = hostile_run(tmp_path, server, ["customers"])
+        assert server.requests == 2  # the first request (the probe of /v1/events), one retry
+    assert run.returncode == 1
+    assert last_line(run).startswith(
+        "Stripe request GET /v1/events still failed after 1 retries: timeout (Timeout, no "
+        "answer within 1s).")
+
+
+def test_a_server_that_resets_every_connection_ends_in_one_line(tmp_path: Path) -> None:
+    with HostileServer("reset") as server:
+        run = hostile_run(tmp_path, server, ["customers"])
+        assert server.requests == 2
+    assert run.returncode == 1
+    assert last_line(run).startswith(
+        "Stripe request GET /v1/events still failed after 1 retries: connection "
+        "(ConnectionError: Connection reset by peer).")
+
+
+@pytest.mark.parametrize("path", ["/v1/customers", "/v1/events"])
+def test_a_list_that_repeats_its_page_for_ever_ends_in_one_line(
+        tmp_path: Path, path: str) -> None:
+    # customers with a recent bookmark follow /v1/events only; without one they are listed
+    recent = {"bookmarks": {"customers": {"replication_key_value": int(time.time()) - 7200}}}
+    with HostileServer("endless") as server:
+        run = hostile_run(tmp_path, server, ["customers"],
+                          recent if path == "/v1/events" else None)
+        requests = server.requests
+    assert run.returncode == 1
+    last = "evt_1b" if path == "/v1/events" else "obj_1b"
+    assert last_line(run) == (
+        f"GET {path} does not end: after {last} it answered a page it had answered before "
+        "(has_more true), so it would be read forever. Check that api_base is Stripe's API.")
+    assert requests < 20
+    # the records of the page went out once each, never again
+    ids = Counter(r["id"] for r in run.output.records.get("customers", []))
+    assert all(n == 1 for n in ids.values()), ids
+    if path == "/v1/customers":
+        assert set(ids) == {"obj_1", "obj_1b"}
+
+
+@pytest.mark.parametrize(("mode", "what"), [
+    ("no_id", 'object 0 of "data" has no "id"'),
+    ("bad_created", "object obj_1 has \"created\" 'yesterday', not a unix time in whole "
+                    "seconds"),
+    ("data_not_list", '"data" is a dict, not a list'),
+])
+def test_a_malformed_page_ends_in_one_line_naming_the_endpoint(
+        tmp_path: Path, mode: str, what: str) -> None:
+    with HostileServer(mode) as server:
+        run = hostile_run(tmp_path, server, ["customers"])
+    assert run.returncode == 1
+    assert last_line(run) == (f"GET /v1/customers answered a malformed list page: {what}. "
+                              "Check that api_base is Stripe's API.")
+    assert not run.output.records
