@@ -15,7 +15,8 @@ import pytest
 from benchmarks.faults import TapRun, run_tap
 from tests.hostile import HostileServer
 
-KEY = "sk_test_" + "H0st1le" * 4
+# a live key: in test mode the tap would first list test clocks, which this server also spoils
+KEY = "sk_live_" + "H0st1le" * 4
 GUARD_SECONDS = 120
 
 
