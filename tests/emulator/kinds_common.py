@@ -1,7 +1,8 @@
-"""Small shared helpers for the emulator's Stripe object builders.
+"""What every kind of the emulator's Stripe objects is built with: ``Kind``, ``Ctx``, helpers.
 
-Everything random draws from the ``random.Random`` passed in, so a seed always gives the same
-object. The builder modules (billing and payments kinds) import these; the names are stable.
+A kind is a ``Kind`` row (id prefix, the function of its own fields, head fields) of
+``kinds_billing.TABLE`` or ``kinds_payments.TABLE``; its function gets one ``Ctx``. Everything
+random draws from the context's ``random.Random``, so a seed always gives the same object.
 """
 
 from __future__ import annotations
