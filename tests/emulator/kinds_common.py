@@ -212,7 +212,10 @@ class Ctx:
 
     def link(self, *keys: str) -> str | None:
         """The first linked id among ``keys``, or None (the field is null)."""
-        return next((v for k in keys if (v := self.links.get(k))), None)
+        for key in keys:
+            if found := self.links.get(key):
+                return found
+        return None
 
     def need(self, prefix: str, *keys: str) -> str:
         """The linked id among ``keys``; a made-up ``prefix_`` id where Stripe never sends null."""
@@ -244,8 +247,8 @@ class Kind:
     """One buildable kind: its id prefix, its own fields, whether it has ``created``/``livemode``.
 
     Every kind is built the same way (``objects.build``): ``id``, ``object`` and, where the kind
-    has them, ``created`` and ``livemode``, plus the fields ``body`` returns, in the order of
-    Stripe's example objects (keys sorted, as in ``fixtures3.json`` of stripe/openapi).
+    has them, ``created`` and ``livemode`` first (as Stripe's API reference examples begin with
+    ``id`` and ``object``), then the fields ``body`` returns.
     """
 
     prefix: str
@@ -260,4 +263,4 @@ class Kind:
             head["created"] = ctx.created
         if self.livemode:
             head["livemode"] = ctx.livemode
-        return dict(sorted((head | body).items()))
+        return head | body
