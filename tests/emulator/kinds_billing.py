@@ -1,8 +1,9 @@
 """Builders for the emulator's billing and customer objects (API version 2026-10-28.endive).
 
-One builder per Stripe object kind; ``BUILDERS`` and ``ID_PREFIX`` are what the facade
-(``objects.py``) merges. Each builder returns every top-level field Stripe sends for the kind,
-except fields Stripe includes only on request (``expand``), such as ``customer.sources``.
+One row per Stripe object kind in ``TABLE`` (id prefix, the function of its own fields, head
+fields); ``objects.py`` merges it with the payments table and builds every kind the same way.
+Each kind has every top-level field Stripe sends for it, except fields Stripe includes only on
+request (``expand``), such as ``customer.sources``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import random
 
 from tests.emulator.kinds_common import (
     DAY,
-    Builder,
     Ctx,
+    Kind,
     Obj,
     address,
     amount,
@@ -27,14 +28,9 @@ from tests.emulator.kinds_common import (
     metadata,
     phone,
     pick,
-    registrar,
     shipping,
     token,
 )
-
-BUILDERS: dict[str, Builder] = {}
-ID_PREFIX: dict[str, str] = {}
-_kind = registrar(BUILDERS, ID_PREFIX)
 
 INTERVAL_SECONDS: dict[str, int] = {"day": DAY, "week": 7 * DAY, "month": 30 * DAY,
                                     "year": 365 * DAY}
@@ -92,17 +88,22 @@ def _currency(ctx: Ctx) -> str:
     return ctx.link("currency") or currency(random.Random(customer) if customer else ctx.rng)
 
 
-def _seeded(ctx: Ctx, oid: str, links: Obj | None = None) -> Ctx:
-    """The context of an object embedded whole, seeded from its id so every copy matches."""
-    seed = random.Random(oid)
-    return Ctx(oid, ctx.created - seed.randrange(DAY, 90 * DAY), seed, links or {},
-               ctx.livemode)
+_EMBEDDED_AGE = 90 * DAY
+"""Catalog objects embedded whole (prices, tax rates) are seeded from their bare id and were
+created up to 90 days before the object that embeds them."""
+
+
+def _embedded_price(ctx: Ctx, price_id: str, *, recurring: bool | None = None) -> Obj:
+    """The price ``price_id`` embedded whole (of the linked product), the same in every copy."""
+    sub = ctx.seeded(price_id, {"product": ctx.link("product")}, seed=price_id,
+                     max_age=_EMBEDDED_AGE)
+    return TABLE["price"].whole("price", sub, _price_obj(sub, recurring=recurring))
 
 
 def _tax_rate_of(ctx: Ctx) -> Obj | None:
     """The linked tax rate as an embedded ``tax_rate`` object, or None."""
     rate = ctx.link("tax_rate")
-    return _tax_rate(_seeded(ctx, rate)) if rate else None
+    return ctx.embed("tax_rate", rate, {}, seed=rate, max_age=_EMBEDDED_AGE) if rate else None
 
 
 def _embedded_tax_rates(ctx: Ctx) -> list[Obj]:
@@ -239,11 +240,10 @@ def _price_obj(ctx: Ctx, *, recurring: bool | None = None) -> Obj:
     unit = None if tiered else amount(rng, 100, 20_000)
     return {
         "active": rng.random() < 0.85, "billing_scheme": "tiered" if tiered else "per_unit",
-        "created": ctx.created, "currency": _currency(ctx), "custom_unit_amount": None,
-        "id": ctx.id, "livemode": ctx.livemode,
+        "currency": _currency(ctx), "custom_unit_amount": None,
         "lookup_key": maybe(rng, f"{pick(rng, ('pro', 'starter', 'team'))}_{token(rng, 4)}", 0.3),
         "metadata": metadata(rng), "nickname": maybe(rng, pick(rng, ("Monthly", "Annual")), 0.4),
-        "object": "price", "product": ctx.ref("product", "prod"),
+        "product": ctx.need("prod", "product"),
         "recurring": _recurring(rng) if is_recurring else None,
         "tax_behavior": pick(rng, ("unspecified", "exclusive", "inclusive")),
         "tiers_mode": pick(rng, ("graduated", "volume")) if tiered else None,
@@ -252,7 +252,6 @@ def _price_obj(ctx: Ctx, *, recurring: bool | None = None) -> Obj:
     }
 
 
-@_kind("price", "price")
 def _price(ctx: Ctx) -> Obj:
     """A price, one-time or recurring."""
     return _price_obj(ctx)
@@ -274,13 +273,12 @@ def _plan_from_price(price: Obj, plan_id: str) -> Obj:
     }
 
 
-@_kind("plan", "plan")
 def _plan(ctx: Ctx) -> Obj:
     """A (legacy) plan."""
-    return _plan_from_price(_price_obj(ctx, recurring=True), ctx.id)
+    return _plan_from_price(TABLE["price"].whole("price", ctx, _price_obj(ctx, recurring=True)),
+                            ctx.id)
 
 
-@_kind("product", "prod")
 def _product(ctx: Ctx) -> Obj:
     """A product of the catalog."""
     rng = ctx.rng
@@ -288,14 +286,13 @@ def _product(ctx: Ctx) -> Obj:
     good = kind == "good"
     tax_code = pick(rng, ("txcd_99999999", "txcd_10000000", None))
     return {
-        "active": rng.random() < 0.9, "created": ctx.created,
+        "active": rng.random() < 0.9,
         "default_price": ctx.link("price"),
-        "description": maybe(rng, f"{name} for growing teams", 0.6), "id": ctx.id,
+        "description": maybe(rng, f"{name} for growing teams", 0.6),
         "images": [f"https://files.stripe.com/links/{token(rng, 24)}"] if good else [],
-        "livemode": ctx.livemode,
         "marketing_features": [{"name": f} for f in rng.sample(
             ("Unlimited projects", "Priority support", "SSO", "Audit log"), rng.randrange(3))],
-        "metadata": metadata(rng), "name": name, "object": "product",
+        "metadata": metadata(rng), "name": name,
         "package_dimensions": {"height": 4.0, "length": 12.5, "weight": 10.2,
                                "width": 8.0} if good else None,
         "shippable": True if good else None,
@@ -307,7 +304,6 @@ def _product(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("coupon", "co")
 def _coupon(ctx: Ctx) -> Obj:
     """A coupon: percent or amount off, once/repeating/forever."""
     rng = ctx.rng
@@ -319,18 +315,17 @@ def _coupon(ctx: Ctx) -> Obj:
     off = rng.choice((10, 15, 20, 25, 50)) if percent else None
     return {
         "amount_off": None if percent else amount(rng, 500, 5_000) // 100 * 100,
-        "created": ctx.created, "currency": None if percent else _currency(ctx),
+        "currency": None if percent else _currency(ctx),
         "duration": duration, "duration_in_months": rng.randrange(2, 13)
-        if duration == "repeating" else None, "id": ctx.id, "livemode": ctx.livemode,
+        if duration == "repeating" else None,
         "max_redemptions": max_redemptions, "metadata": metadata(rng),
         "name": f"{off}% off" if percent else maybe(rng, "Welcome credit"),
-        "object": "coupon", "percent_off": float(off) if off else None, "redeem_by": redeem_by,
+        "percent_off": float(off) if off else None, "redeem_by": redeem_by,
         "times_redeemed": redeemed,
         "valid": max_redemptions is None or redeemed < max_redemptions,
     }
 
 
-@_kind("promotion_code", "promo")
 def _promotion_code(ctx: Ctx) -> Obj:
     """A customer-facing code for a coupon."""
     rng = ctx.rng
@@ -338,10 +333,10 @@ def _promotion_code(ctx: Ctx) -> Obj:
     return {
         "active": rng.random() < 0.8,
         "code": f"{pick(rng, ('SPRING', 'WELCOME', 'VIP', 'FRIENDS'))}{rng.randrange(10, 99)}",
-        "created": ctx.created, "customer": ctx.link("customer"), "customer_account": None,
-        "expires_at": maybe(rng, ctx.later(7 * DAY, 180 * DAY), 0.4), "id": ctx.id,
-        "livemode": ctx.livemode, "max_redemptions": maybe(rng, rng.randrange(1, 100), 0.3),
-        "metadata": metadata(rng), "object": "promotion_code",
+        "customer": ctx.link("customer"), "customer_account": None,
+        "expires_at": maybe(rng, ctx.later(7 * DAY, 180 * DAY), 0.4),
+        "max_redemptions": maybe(rng, rng.randrange(1, 100), 0.3),
+        "metadata": metadata(rng),
         "promotion": {"coupon": ctx.link("coupon"), "type": "coupon"},
         "restrictions": {"currency_options": {}, "first_time_transaction": rng.random() < 0.3,
                          "minimum_amount": minimum,
@@ -350,7 +345,6 @@ def _promotion_code(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("tax_rate", "txr")
 def _tax_rate(ctx: Ctx) -> Obj:
     """A tax rate from a small table of real-world rates."""
     rng = ctx.rng
@@ -358,31 +352,30 @@ def _tax_rate(ctx: Ctx) -> Obj:
     inclusive = tax_type == "vat" and rng.random() < 0.5
     where = f"{country_code} - {state}" if state else country_code
     return {
-        "active": rng.random() < 0.9, "country": country_code, "created": ctx.created,
+        "active": rng.random() < 0.9, "country": country_code,
         "description": f"{name} {where}", "display_name": name,
-        "effective_percentage": percentage, "flat_amount": None, "id": ctx.id,
+        "effective_percentage": percentage, "flat_amount": None,
         "inclusive": inclusive, "jurisdiction": where, "jurisdiction_level": level,
-        "livemode": ctx.livemode, "metadata": metadata(rng), "object": "tax_rate",
+        "metadata": metadata(rng),
         "percentage": percentage, "rate_type": "percentage", "state": state,
         "tax_type": tax_type,
     }
 
 
-@_kind("shipping_rate", "shr")
 def _shipping_rate(ctx: Ctx) -> Obj:
     """A fixed-amount shipping rate."""
     rng = ctx.rng
     name, cost, unit, low, high = pick(rng, _SHIPPING)
     return {
-        "active": rng.random() < 0.9, "created": ctx.created,
+        "active": rng.random() < 0.9,
         "delivery_estimate": {"maximum": {"unit": unit, "value": high},
                               "minimum": {"unit": unit, "value": low}},
         "display_name": name,
         # fixed_amount.currency_options: "not included by default" (Stripe API reference, The
         # Shipping Rate object); left out of Stripe's example shipping_rate
         "fixed_amount": {"amount": cost, "currency": _currency(ctx)},
-        "id": ctx.id, "livemode": ctx.livemode, "metadata": metadata(rng),
-        "object": "shipping_rate", "tax_behavior": pick(rng, ("exclusive", "unspecified")),
+        "metadata": metadata(rng),
+        "tax_behavior": pick(rng, ("exclusive", "unspecified")),
         "tax_code": pick(rng, ("txcd_92010001", None)), "type": "fixed_amount",
     }
 
@@ -390,7 +383,6 @@ def _shipping_rate(ctx: Ctx) -> Obj:
 # ---------------------------------------------------------------- customers
 
 
-@_kind("customer", "cus")
 def _customer(ctx: Ctx) -> Obj:
     """A customer (the expand-only fields sources, subscriptions, tax_ids... are left out)."""
     rng = ctx.rng
@@ -398,19 +390,19 @@ def _customer(ctx: Ctx) -> Obj:
     business = maybe(rng, _company(rng), 0.3)
     return {
         "address": address(rng), "balance": pick(rng, (0, 0, 0, -amount(rng), amount(rng))),
-        "business_name": business, "created": ctx.created,
+        "business_name": business,
         "currency": ctx.link("currency") or maybe(rng, currency(random.Random(ctx.id)), 0.7),
         "customer_account": None,
         "default_source": ctx.link("source"), "delinquent": rng.random() < 0.1,
         "description": maybe(rng, f"Customer since {2015 + rng.randrange(10)}", 0.3),
-        "discount": _discount(ctx), "email": email(rng, name), "id": ctx.id,
+        "discount": _discount(ctx), "email": email(rng, name),
         "individual_name": None if business else maybe(rng, name, 0.2),
         "invoice_prefix": token(rng, 8).upper(),
         "invoice_settings": {"custom_fields": _custom_fields(rng),
                              "default_payment_method": ctx.link("payment_method"),
                              "footer": None, "rendering_options": None},
-        "livemode": ctx.livemode, "metadata": metadata(rng), "name": business or name,
-        "next_invoice_sequence": rng.randrange(1, 40), "object": "customer",
+        "metadata": metadata(rng), "name": business or name,
+        "next_invoice_sequence": rng.randrange(1, 40),
         "phone": maybe(rng, phone(rng)),
         "preferred_locales": pick(rng, ([], [], ["en"], ["de", "en"], ["fr"])),
         "shipping": maybe(rng, shipping(rng, name), 0.4),
@@ -419,19 +411,17 @@ def _customer(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("test_helpers.test_clock", "clock")
 def _test_clock(ctx: Ctx) -> Obj:
     """A test clock (test mode only; fixture ``test_helpers.test_clock``)."""
     rng = ctx.rng
     return {
-        "created": ctx.created, "deletes_after": ctx.created + 30 * DAY,
-        "frozen_time": ctx.created + rng.randrange(0, 90) * DAY, "id": ctx.id,
-        "livemode": ctx.livemode, "name": maybe(rng, f"Renewal test {rng.randrange(1, 99)}"),
-        "object": "test_helpers.test_clock", "status": "ready", "status_details": {},
+        "deletes_after": ctx.created + 30 * DAY,
+        "frozen_time": ctx.created + rng.randrange(0, 90) * DAY,
+        "name": maybe(rng, f"Renewal test {rng.randrange(1, 99)}"),
+        "status": "ready", "status_details": {},
     }
 
 
-@_kind("customer_balance_transaction", "cbtxn")
 def _customer_balance_transaction(ctx: Ctx) -> Obj:
     """A change to a customer's credit balance."""
     rng = ctx.rng
@@ -443,13 +433,13 @@ def _customer_balance_transaction(ctx: Ctx) -> Obj:
     delta = value if kind == "applied_to_invoice" else -value
     return {
         "amount": delta, "checkout_session": ctx.link("checkout_session"),
-        "created": ctx.created, "credit_note": ctx.link("credit_note"),
-        "currency": _currency(ctx), "customer": ctx.ref("customer", "cus"),
+        "credit_note": ctx.link("credit_note"),
+        "currency": _currency(ctx), "customer": ctx.need("cus", "customer"),
         "customer_account": None,
         "description": maybe(rng, pick(rng, ("Goodwill credit", "Prepayment")), 0.4),
-        "ending_balance": delta - rng.randrange(0, 5_000), "id": ctx.id,
-        "invoice": ctx.link("invoice"), "livemode": ctx.livemode,
-        "metadata": metadata(rng), "object": "customer_balance_transaction", "type": kind,
+        "ending_balance": delta - rng.randrange(0, 5_000),
+        "invoice": ctx.link("invoice"),
+        "metadata": metadata(rng), "type": kind,
     }
 
 
@@ -496,22 +486,20 @@ _PAYMENT_METHOD_TYPES = {
 }
 
 
-@_kind("payment_method", "pm")
 def _payment_method(ctx: Ctx) -> Obj:
     """A payment method (card mostly; also us_bank_account, sepa_debit, link)."""
     rng = ctx.rng
     kind = pick(rng, ("card", "card", "card", "card", "us_bank_account", "sepa_debit", "link"))
     return {
         "allow_redisplay": pick(rng, ("unspecified", "always", "limited")),
-        "billing_details": billing_details(rng), "created": ctx.created,
-        "customer": ctx.link("customer"), "customer_account": None, "id": ctx.id,
-        kind: _PAYMENT_METHOD_TYPES[kind](rng), "livemode": ctx.livemode,
-        "metadata": metadata(rng), "object": "payment_method", "radar_options": None,
+        "billing_details": billing_details(rng),
+        "customer": ctx.link("customer"), "customer_account": None,
+        kind: _PAYMENT_METHOD_TYPES[kind](rng),
+        "metadata": metadata(rng), "radar_options": None,
         "type": kind,
     }
 
 
-@_kind("bank_account", "ba")
 def _bank_account(ctx: Ctx) -> Obj:
     """A bank account: a customer source, or a Connect external account when ``account``."""
     rng = ctx.rng
@@ -522,11 +510,11 @@ def _bank_account(ctx: Ctx) -> Obj:
         "account_holder_type": pick(rng, ("individual", "company")), "account_type": None,
         "available_payout_methods": ["standard", "instant"] if account else None,
         "bank_name": "STRIPE TEST BANK", "country": country_code, "currency": cur,
-        "customer": None if account else ctx.ref("customer", "cus"),
+        "customer": None if account else ctx.need("cus", "customer"),
         "default_for_currency": rng.random() < 0.5 if account else None,
-        "fingerprint": token(rng, 16), "future_requirements": None, "id": ctx.id,
+        "fingerprint": token(rng, 16), "future_requirements": None,
         "last4": f"{rng.randrange(10_000):04d}", "metadata": metadata(rng),
-        "object": "bank_account", "requirements": None,
+        "requirements": None,
         "routing_number": {"US": "110000000", "GB": "108800"}.get(country_code),
         "status": pick(rng, ("new", "verified", "verified", "validated", "errored")),
     }
@@ -538,7 +526,6 @@ def _bank_account(ctx: Ctx) -> Obj:
 _INVOICE_STATUSES = ("paid", "paid", "paid", "open", "draft", "void", "uncollectible")
 
 
-@_kind("invoice", "in")
 def _invoice(ctx: Ctx) -> Obj:
     """An invoice; ``lines`` is an empty list object the store fills."""
     rng = ctx.rng
@@ -568,7 +555,7 @@ def _invoice(ctx: Ctx) -> Obj:
         "automatically_finalizes_at": ctx.later(3_600, 3_600) if draft else None,
         "billing_reason": ("subscription_cycle" if subscription else
                            "quote_accept" if quote else "manual"),
-        "collection_method": collection, "created": ctx.created, "currency": _currency(ctx),
+        "collection_method": collection, "currency": _currency(ctx),
         "custom_fields": _custom_fields(rng), "customer": ctx.link("customer"),
         "customer_account": None, "customer_address": address(rng),
         "customer_email": email(rng, name), "customer_name": name,
@@ -585,15 +572,14 @@ def _invoice(ctx: Ctx) -> Obj:
         if ctx.link("invoice") else None,
         "hosted_invoice_url": None if draft else
         f"https://invoice.stripe.com/i/acct_emulator/test_{secret}",
-        "id": ctx.id,
         "invoice_pdf": None if draft else
         f"https://pay.stripe.com/invoice/acct_emulator/test_{secret}/pdf",
         "issuer": _issuer(ctx), "last_finalization_error": None, "latest_revision": None,
-        "lines": list_stub(f"/v1/invoices/{ctx.id}/lines"), "livemode": ctx.livemode,
+        "lines": list_stub(f"/v1/invoices/{ctx.id}/lines"),
         "metadata": metadata(rng),
         "next_payment_attempt": ctx.later(DAY, 3 * DAY)
         if status == "open" and collection == "charge_automatically" else None,
-        "number": number, "object": "invoice", "on_behalf_of": ctx.link("account"),
+        "number": number, "on_behalf_of": ctx.link("account"),
         "parent": _invoice_parent(ctx, subscription, quote),
         "payment_settings": {"default_mandate": None,
                              "payment_method_options": _payment_method_options("invoice"),
@@ -641,11 +627,10 @@ def _pricing(ctx: Ctx, unit: int) -> Obj | None:
     price = ctx.link("price")
     if not price:
         return None
-    return {"price_details": {"price": price, "product": ctx.ref("product", "prod")},
+    return {"price_details": {"price": price, "product": ctx.need("prod", "product")},
             "type": "price_details", "unit_amount_decimal": str(unit)}
 
 
-@_kind("line_item", "il")
 def _line_item(ctx: Ctx) -> Obj:
     """An invoice line item, for a subscription item or an invoice item."""
     rng = ctx.rng
@@ -660,20 +645,20 @@ def _line_item(ctx: Ctx) -> Obj:
         parent = {"invoice_item_details": None, "subscription_item_details": {
             "invoice_item": None, "proration": proration, "proration_details":
             {"credited_items": None}, "subscription": subscription,
-            "subscription_item": ctx.ref("subscription_item", "si")},
+            "subscription_item": ctx.need("si", "subscription_item")},
             "type": "subscription_item_details"}
     else:
         parent = {"invoice_item_details": {
-            "invoice_item": ctx.ref("invoiceitem", "ii"), "proration": proration,
+            "invoice_item": ctx.need("ii", "invoiceitem"), "proration": proration,
             "proration_details": {"credited_items": None}, "subscription": None},
             "subscription_item_details": None, "type": "invoice_item_details"}
     return {
         "amount": totals["subtotal"], "currency": _currency(ctx),
         "description": f"{quantity} x {pick(rng, _PRODUCTS)[0]}",
         "discount_amounts": _discount_amounts(ctx, totals),
-        "discountable": True, "discounts": _discount_ids(ctx), "id": ctx.id,
-        "invoice": ctx.link("invoice"), "livemode": ctx.livemode, "metadata": metadata(rng),
-        "object": "line_item", "parent": parent, "period": {"end": end, "start": start},
+        "discountable": True, "discounts": _discount_ids(ctx),
+        "invoice": ctx.link("invoice"), "metadata": metadata(rng),
+        "parent": parent, "period": {"end": end, "start": start},
         "pretax_credit_amounts": [], "pricing": _pricing(ctx, unit), "quantity": quantity,
         "quantity_decimal": str(quantity), "subscription": subscription,
         "subtotal": totals["subtotal"],
@@ -681,7 +666,6 @@ def _line_item(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("invoiceitem", "ii")
 def _invoiceitem(ctx: Ctx) -> Obj:
     """A pending or invoiced invoice item."""
     rng = ctx.rng
@@ -690,13 +674,12 @@ def _invoiceitem(ctx: Ctx) -> Obj:
     unit = amount(rng, 100, 20_000)
     return {
         "amount": unit * quantity, "currency": _currency(ctx),
-        "customer": ctx.ref("customer", "cus"), "customer_account": None,
+        "customer": ctx.need("cus", "customer"), "customer_account": None,
         "date": ctx.created, "description": pick(rng, ("Setup fee", "Extra seats",
                                                         "Overage", "Onboarding session")),
         "discountable": True, "discounts": _discount_ids(ctx), "frozen_fields": None,
-        "id": ctx.id, "invoice": ctx.link("invoice"), "invoicing_rules": None,
-        "livemode": ctx.livemode, "metadata": metadata(rng), "net_amount": unit * quantity,
-        "object": "invoiceitem",
+        "invoice": ctx.link("invoice"), "invoicing_rules": None,
+        "metadata": metadata(rng), "net_amount": unit * quantity,
         "parent": {"subscription_details": {"subscription": subscription,
                                             "subscription_item": ctx.link("subscription_item")},
                    "type": "subscription_details"} if subscription else None,
@@ -707,7 +690,6 @@ def _invoiceitem(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("invoice_payment", "inpay")
 def _invoice_payment(ctx: Ctx) -> Obj:
     """A payment (payment intent or charge) applied to an invoice."""
     rng = ctx.rng
@@ -716,9 +698,8 @@ def _invoice_payment(ctx: Ctx) -> Obj:
     payment_intent, charge = ctx.link("payment_intent"), ctx.link("charge")
     return {
         "amount_paid": requested if status == "paid" else None, "amount_requested": requested,
-        "created": ctx.created, "currency": _currency(ctx), "id": ctx.id,
-        "invoice": ctx.ref("invoice", "in"), "is_default": rng.random() < 0.9,
-        "livemode": ctx.livemode, "object": "invoice_payment",
+        "currency": _currency(ctx),
+        "invoice": ctx.need("in", "invoice"), "is_default": rng.random() < 0.9,
         "payment": {"charge": None if payment_intent else charge,
                     "payment_intent": payment_intent, "payment_record": None,
                     "type": "payment_intent" if payment_intent or not charge else "charge"},
@@ -729,7 +710,6 @@ def _invoice_payment(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("credit_note", "cn")
 def _credit_note(ctx: Ctx) -> Obj:
     """A credit note on an invoice; ``lines`` is an empty list object the store fills."""
     rng = ctx.rng
@@ -738,17 +718,17 @@ def _credit_note(ctx: Ctx) -> Obj:
     refund = ctx.link("refund")
     void = rng.random() < 0.1
     return {
-        "amount": totals["total"], "amount_shipping": 0, "created": ctx.created,
-        "currency": _currency(ctx), "customer": ctx.ref("customer", "cus"),
+        "amount": totals["total"], "amount_shipping": 0,
+        "currency": _currency(ctx), "customer": ctx.need("cus", "customer"),
         "customer_account": None,
         "customer_balance_transaction": ctx.link("customer_balance_transaction"),
         "discount_amount": totals["discount"],
         "discount_amounts": _discount_amounts(ctx, totals),
-        "effective_at": ctx.created, "id": ctx.id, "invoice": ctx.ref("invoice", "in"),
-        "lines": list_stub(f"/v1/credit_notes/{ctx.id}/lines"), "livemode": ctx.livemode,
+        "effective_at": ctx.created, "invoice": ctx.need("in", "invoice"),
+        "lines": list_stub(f"/v1/credit_notes/{ctx.id}/lines"),
         "memo": pick(rng, _MEMOS), "metadata": metadata(rng),
         "number": f"{token(rng, 8).upper()}-{rng.randrange(1, 999):04d}-CN-01",
-        "object": "credit_note", "out_of_band_amount": None,
+        "out_of_band_amount": None,
         "pdf": f"https://pay.stripe.com/credit_notes/acct_emulator/test_{token(rng, 32)}/pdf",
         "post_payment_amount": totals["total"] if post_payment else 0,
         "pre_payment_amount": 0 if post_payment else totals["total"],
@@ -767,7 +747,6 @@ def _credit_note(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("credit_note_line_item", "cnli")
 def _credit_note_line_item(ctx: Ctx) -> Obj:
     """A credit note line: crediting an invoice line, or a custom amount."""
     rng = ctx.rng
@@ -780,8 +759,8 @@ def _credit_note_line_item(ctx: Ctx) -> Obj:
         "description": pick(rng, ("Service credit", "Returned item", "Pro plan")),
         "discount_amount": totals["discount"],
         "discount_amounts": _discount_amounts(ctx, totals),
-        "id": ctx.id, "invoice_line_item": invoice_line, "livemode": ctx.livemode,
-        "metadata": metadata(rng), "object": "credit_note_line_item",
+        "invoice_line_item": invoice_line,
+        "metadata": metadata(rng),
         "pretax_credit_amounts": [], "quantity": quantity,
         "tax_rates": _embedded_tax_rates(ctx),
         "taxes": _tax_amounts(ctx, totals),
@@ -798,7 +777,6 @@ _SUBSCRIPTION_STATUSES = ("active", "active", "active", "active", "trialing", "p
                           "canceled", "incomplete", "unpaid", "paused")
 
 
-@_kind("subscription", "sub")
 def _subscription(ctx: Ctx) -> Obj:
     """A subscription; ``items`` is an empty list object the store fills."""
     rng = ctx.rng
@@ -819,18 +797,18 @@ def _subscription(ctx: Ctx) -> Obj:
             "comment": None, "feedback": pick(rng, ("too_expensive", "unused", None))
             if canceled else None, "feedback_option": None,
             "reason": "cancellation_requested" if canceled else None},
-        "collection_method": collection, "created": ctx.created, "currency": _currency(ctx),
-        "customer": ctx.ref("customer", "cus"), "customer_account": None,
+        "collection_method": collection, "currency": _currency(ctx),
+        "customer": ctx.need("cus", "customer"), "customer_account": None,
         "days_until_due": 30 if collection == "send_invoice" else None,
         "default_payment_method": ctx.link("payment_method"),
         "default_source": ctx.link("source"), "default_tax_rates": _embedded_tax_rates(ctx),
         "description": maybe(rng, "Team workspace", 0.2), "discounts": _discount_ids(ctx),
-        "ended_at": ended, "id": ctx.id,
+        "ended_at": ended,
         "invoice_settings": _invoice_settings(ctx, "account_tax_ids"),
         "items": list_stub(f"/v1/subscription_items?subscription={ctx.id}"),
-        "latest_invoice": ctx.link("invoice"), "livemode": ctx.livemode,
+        "latest_invoice": ctx.link("invoice"),
         "managed_payments": None, "metadata": metadata(rng),
-        "next_pending_invoice_item_invoice": None, "object": "subscription",
+        "next_pending_invoice_item_invoice": None,
         "on_behalf_of": ctx.link("account"),
         "pause_collection": {"behavior": "void", "resumes_at": None}
         if status == "paused" else None,
@@ -853,33 +831,29 @@ def _subscription(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("subscription_item", "si")
 def _subscription_item(ctx: Ctx) -> Obj:
     """A subscription item with its embedded ``price`` and ``plan`` (same id when unlinked)."""
     rng = ctx.rng
-    price_id = ctx.ref("price", "price")
-    price = _price_obj(_seeded(ctx, price_id, {"product": ctx.link("product")}),
-                       recurring=True)
+    price_id = ctx.need("price", "price")
+    price = _embedded_price(ctx, price_id, recurring=True)
     start, end = _period(ctx, price["recurring"]["interval"])
     return {
-        "billed_until": None, "billing_thresholds": None, "created": ctx.created,
+        "billed_until": None, "billing_thresholds": None,
         "current_period_end": end, "current_period_start": start, "current_trial": None,
-        "discounts": _discount_ids(ctx), "id": ctx.id, "metadata": metadata(rng),
-        "object": "subscription_item",
+        "discounts": _discount_ids(ctx), "metadata": metadata(rng),
         "plan": _plan_from_price(price, ctx.link("plan") or price_id), "price": price,
-        "quantity": rng.randrange(1, 10), "subscription": ctx.ref("subscription", "sub"),
+        "quantity": rng.randrange(1, 10), "subscription": ctx.need("sub", "subscription"),
         "tax_rates": _embedded_tax_rates(ctx),
     }
 
 
-@_kind("subscription_schedule", "sub_sched")
 def _subscription_schedule(ctx: Ctx) -> Obj:
     """A subscription schedule with one or two phases."""
     rng = ctx.rng
     status = pick(rng, ("active", "active", "not_started", "completed", "released",
                         "canceled"))
     start = ctx.created + (30 * DAY if status == "not_started" else 0)
-    price, cur = ctx.ref("price", "price"), _currency(ctx)
+    price, cur = ctx.need("price", "price"), _currency(ctx)
     phases: list[Obj] = []
     for index in range(rng.randrange(1, 3)):
         phase_start = start + index * 90 * DAY
@@ -902,10 +876,9 @@ def _subscription_schedule(ctx: Ctx) -> Obj:
         "application": None, "billing_mode": _billing_mode(ctx),
         "canceled_at": finished if status == "canceled" else None,
         "completed_at": finished if status == "completed" else None,
-        "created": ctx.created,
         "current_phase": {"end_date": phases[0]["end_date"], "start_date": start}
         if running else None,
-        "customer": ctx.ref("customer", "cus"), "customer_account": None,
+        "customer": ctx.need("cus", "customer"), "customer_account": None,
         "default_settings": {
             "application_fee_percent": None,
             "automatic_tax": _automatic_tax(ctx, "disabled_reason"),
@@ -914,8 +887,8 @@ def _subscription_schedule(ctx: Ctx) -> Obj:
             "default_payment_method": ctx.link("payment_method"), "description": None,
             "invoice_settings": _invoice_settings(ctx, "account_tax_ids", "days_until_due"),
             "on_behalf_of": None, "transfer_data": None},
-        "end_behavior": pick(rng, ("release", "cancel")), "id": ctx.id,
-        "livemode": ctx.livemode, "metadata": metadata(rng), "object": "subscription_schedule",
+        "end_behavior": pick(rng, ("release", "cancel")),
+        "metadata": metadata(rng),
         "pause_schedules": [], "phases": phases,
         "released_at": finished if status == "released" else None,
         "released_subscription": ctx.link("subscription") if status == "released" else None,
@@ -926,7 +899,6 @@ def _subscription_schedule(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("quote", "qt")
 def _quote(ctx: Ctx) -> Obj:
     """A quote (``line_items`` are returned only when expanded)."""
     rng = ctx.rng
@@ -943,17 +915,17 @@ def _quote(ctx: Ctx) -> Obj:
         "collection_method": "charge_automatically",
         "computed": {"recurring": {**upfront, "interval": "month", "interval_count": 1}
                      if recurring else None, "upfront": upfront},
-        "created": ctx.created, "currency": _currency(ctx), "customer": ctx.link("customer"),
+        "currency": _currency(ctx), "customer": ctx.link("customer"),
         "customer_account": None, "default_tax_rates": [ctx.link("tax_rate")]
         if ctx.link("tax_rate") else [],
         "description": maybe(rng, "Annual contract", 0.5), "discounts": _discount_ids(ctx),
         "expires_at": ctx.created + 30 * DAY, "footer": None, "from_quote": None,
-        "header": maybe(rng, f"Quote for {_company(rng)}", 0.5), "id": ctx.id,
+        "header": maybe(rng, f"Quote for {_company(rng)}", 0.5),
         "invoice": ctx.link("invoice") if status == "accepted" else None,
         "invoice_settings": _invoice_settings(ctx, "days_until_due"),
-        "livemode": ctx.livemode, "metadata": metadata(rng),
+        "metadata": metadata(rng),
         "number": None if status == "draft" else f"QT-{token(rng, 8).upper()}-0001",
-        "object": "quote", "on_behalf_of": ctx.link("account"), "status": status,
+        "on_behalf_of": ctx.link("account"), "status": status,
         "status_transitions": {
             "accepted_at": ctx.later(DAY, 10 * DAY) if status == "accepted" else None,
             "canceled_at": ctx.later(DAY, 10 * DAY) if status == "canceled" else None,
@@ -972,7 +944,6 @@ def _quote(ctx: Ctx) -> Obj:
 # ---------------------------------------------------------------- checkout
 
 
-@_kind("checkout.session", "cs")
 def _checkout_session(ctx: Ctx) -> Obj:
     """A Checkout Session (``line_items`` are returned only when expanded)."""
     rng = ctx.rng
@@ -999,7 +970,7 @@ def _checkout_session(ctx: Ctx) -> Obj:
         "client_secret": None,
         "collected_information": {"business_name": None, "individual_name": None,
                                   "shipping_details": None} if complete else None,
-        "consent": None, "consent_collection": None, "created": ctx.created,
+        "consent": None, "consent_collection": None,
         "currency": cur if payment else None, "currency_conversion": None,
         "custom_fields": [], "custom_text": {"after_submit": None, "shipping_address": None,
                                              "submit": None,
@@ -1014,14 +985,14 @@ def _checkout_session(ctx: Ctx) -> Obj:
                                                "promotion_code": ctx.link("promotion_code")}]
         if ctx.link("coupon") else [],
         "excluded_payment_method_types": None, "expires_at": ctx.created + DAY,
-        "id": ctx.id, "integration_identifier": None, "invoice": ctx.link("invoice"),
+        "integration_identifier": None, "invoice": ctx.link("invoice"),
         "invoice_creation": {"enabled": False, "invoice_data": {
             "account_tax_ids": None, "custom_fields": None, "description": None,
             "footer": None, "issuer": None, "metadata": {}, "rendering_options": None}}
         if mode == "payment" else None,
-        "livemode": ctx.livemode, "locale": pick(rng, (None, "auto", "en", "de")),
+        "locale": pick(rng, (None, "auto", "en", "de")),
         "managed_payments": None, "metadata": metadata(rng), "mode": mode,
-        "name_collection": None, "object": "checkout.session", "optional_items": None,
+        "name_collection": None, "optional_items": None,
         "origin_context": None, "payment_intent": ctx.link("payment_intent"),
         "payment_link": ctx.link("payment_link"),
         "payment_method_collection": "always" if mode == "subscription" else None,
@@ -1053,18 +1024,45 @@ def _checkout_session(ctx: Ctx) -> Obj:
     }
 
 
-@_kind("item", "li")
 def _item(ctx: Ctx) -> Obj:
     """A Checkout Session line item with its embedded ``price``."""
     rng = ctx.rng
-    price = _price_obj(_seeded(ctx, ctx.ref("price", "price"),
-                               {"product": ctx.link("product")}))
+    price = _embedded_price(ctx, ctx.need("price", "price"))
     quantity = rng.randrange(1, 4)
     totals = _totals(ctx, (price["unit_amount"] or amount(rng)) * quantity)
     return {
         "adjustable_quantity": None, "amount_discount": totals["discount"],
         "amount_subtotal": totals["subtotal"], "amount_tax": totals["tax"],
         "amount_total": totals["total"], "currency": price["currency"],
-        "description": pick(rng, _PRODUCTS)[0], "id": ctx.id, "metadata": metadata(rng),
-        "object": "item", "price": price, "quantity": quantity,
+        "description": pick(rng, _PRODUCTS)[0], "metadata": metadata(rng),
+        "price": price, "quantity": quantity,
     }
+
+
+TABLE: dict[str, Kind] = {
+    "price": Kind("price", _price),
+    "plan": Kind("plan", _plan),
+    "product": Kind("prod", _product),
+    "coupon": Kind("co", _coupon),
+    "promotion_code": Kind("promo", _promotion_code),
+    "tax_rate": Kind("txr", _tax_rate),
+    "shipping_rate": Kind("shr", _shipping_rate),
+    "customer": Kind("cus", _customer),
+    "test_helpers.test_clock": Kind("clock", _test_clock),
+    "customer_balance_transaction": Kind("cbtxn", _customer_balance_transaction),
+    "payment_method": Kind("pm", _payment_method),
+    "bank_account": Kind("ba", _bank_account, created=False, livemode=False),
+    "invoice": Kind("in", _invoice),
+    "line_item": Kind("il", _line_item, created=False),
+    "invoiceitem": Kind("ii", _invoiceitem, created=False),
+    "invoice_payment": Kind("inpay", _invoice_payment),
+    "credit_note": Kind("cn", _credit_note),
+    "credit_note_line_item": Kind("cnli", _credit_note_line_item, created=False),
+    "subscription": Kind("sub", _subscription),
+    "subscription_item": Kind("si", _subscription_item, livemode=False),
+    "subscription_schedule": Kind("sub_sched", _subscription_schedule),
+    "quote": Kind("qt", _quote),
+    "checkout.session": Kind("cs", _checkout_session),
+    "item": Kind("li", _item, created=False, livemode=False),
+}
+"""Stripe object name -> its id prefix, its own fields and head fields."""

@@ -1,27 +1,25 @@
-"""Small shared helpers for the emulator's Stripe object builders.
+"""What every kind of the emulator's Stripe objects is built with: ``Kind``, ``Ctx``, helpers.
 
-Everything random draws from the ``random.Random`` passed in, so a seed always gives the same
-object. The builder modules (billing and payments kinds) import these; the names are stable.
+A kind is a ``Kind`` row (id prefix, the function of its own fields, head fields) of
+``kinds_billing.TABLE`` or ``kinds_payments.TABLE``; its function gets one ``Ctx``. Everything
+random draws from the context's ``random.Random``, so a seed always gives the same object.
 """
 
 from __future__ import annotations
 
+import random
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    import random
     from collections.abc import Mapping, Sequence
 
 T = TypeVar("T")
 
 Obj = dict[str, Any]
 """A Stripe object (or nested object) as plain JSON-ready data."""
-
-Builder = Callable[..., Obj]
-"""Builders take ``id``, ``created``, ``rng``, ``links``, ``livemode`` keywords."""
 
 CURRENCIES: tuple[str, ...] = ("usd", "usd", "usd", "eur", "gbp", "cad")
 COUNTRIES: tuple[str, ...] = ("US", "US", "US", "DE", "GB", "FR", "CA")
@@ -172,55 +170,97 @@ def list_stub(url: str) -> Obj:
     return {"object": "list", "data": [], "has_more": False, "total_count": 0, "url": url}
 
 
+def weighted(rng: random.Random, table: Mapping[str, int]) -> str:
+    """A key of ``table`` drawn with the given integer weights."""
+    return rng.choices(list(table), weights=list(table.values()))[0]
+
+
+def nulls(*names: str) -> Obj:
+    """Fields that Stripe sends as null for this flow."""
+    return dict.fromkeys(names)
+
+
+def tos_acceptance(rng: random.Random, created: int) -> Obj:
+    """A terms-of-service acceptance record (date, ip, user_agent)."""
+    return {
+        "date": later(rng, created, 60, DAY),
+        "ip": f"203.0.113.{rng.randrange(1, 255)}",
+        "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15",
+    }
+
+
+def dob(rng: random.Random) -> Obj:
+    """A date of birth object (day, month, year)."""
+    return {"day": rng.randrange(1, 29), "month": rng.randrange(1, 13),
+            "year": rng.randrange(1955, 2003)}
+
+
+Embedder = Callable[[str, "Ctx"], Obj]
+"""Builds a whole object of a kind (first argument) in a context: ``objects.build_in``."""
+
+
 @dataclass(frozen=True)
 class Ctx:
-    """The arguments of one build call, with helpers to read links."""
+    """What one build call knows: the new object's id, time, randomness and links."""
 
     id: str
     created: int
     rng: random.Random
     links: Mapping[str, str | None]
-    livemode: bool = False
+    livemode: bool
+    embedder: Embedder
 
-    def link(self, key: str) -> str | None:
-        """The linked id for ``key``, or None (the field is null)."""
-        return self.links.get(key)
+    def link(self, *keys: str) -> str | None:
+        """The first linked id among ``keys``, or None (the field is null)."""
+        for key in keys:
+            if found := self.links.get(key):
+                return found
+        return None
 
-    def ref(self, key: str, prefix: str) -> str:
-        """The linked id for ``key``, or a made-up ``prefix_...`` id for never-null fields."""
-        return self.links.get(key) or child_id(self.rng, prefix)
+    def need(self, prefix: str, *keys: str) -> str:
+        """The linked id among ``keys``; a made-up ``prefix_`` id where Stripe never sends null."""
+        return self.link(*keys) or child_id(self.rng, prefix)
 
     def later(self, low: int = 60, high: int = 7 * DAY) -> int:
         """A timestamp between ``low`` and ``high`` seconds after ``created``."""
         return later(self.rng, self.created, low, high)
 
+    def seeded(self, oid: str, links: Mapping[str, str | None], *, seed: str,
+               max_age: int = 30 * DAY) -> Ctx:
+        """The context of an object embedded whole, seeded from ``seed`` so every copy matches.
 
-def registrar(
-    builders: dict[str, Builder], prefixes: dict[str, str]
-) -> Callable[[str, str], Callable[[Callable[[Ctx], Obj]], Callable[[Ctx], Obj]]]:
-    """A decorator factory registering ``fn(ctx)`` builders as keyword builders.
+        It was created one day to ``max_age`` seconds before this object.
+        """
+        rng = random.Random(seed)
+        return Ctx(oid, self.created - rng.randrange(DAY, max_age), rng, links, self.livemode,
+                   self.embedder)
 
-    ``@kind("customer", "cus")`` stores the id prefix and a builder with the facade signature
-    ``(*, id, created, rng, links, livemode=False)``.
+    def embed(self, kind: str, oid: str, links: Mapping[str, str | None], *,
+              seed: str | None = None, max_age: int = 30 * DAY) -> Obj:
+        """A whole object of ``kind`` embedded in this one (seeded from ``kind:oid`` by default)."""
+        sub = self.seeded(oid, links, seed=seed or f"{kind}:{oid}", max_age=max_age)
+        return self.embedder(kind, sub)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One buildable kind: its id prefix, its own fields, whether it has ``created``/``livemode``.
+
+    Every kind is built the same way (``objects.build``): ``id``, ``object`` and, where the kind
+    has them, ``created`` and ``livemode`` first (as Stripe's API reference examples begin with
+    ``id`` and ``object``), then the fields ``body`` returns.
     """
 
-    def kind(name: str, prefix: str) -> Callable[[Callable[[Ctx], Obj]], Callable[[Ctx], Obj]]:
-        def register(fn: Callable[[Ctx], Obj]) -> Callable[[Ctx], Obj]:
-            def build(
-                *,
-                id: str,  # noqa: A002
-                created: int,
-                rng: random.Random,
-                links: Mapping[str, str | None],
-                livemode: bool = False,
-            ) -> Obj:
-                return fn(Ctx(id, created, rng, links, livemode))
+    prefix: str
+    body: Callable[[Ctx], Obj]
+    created: bool = True
+    livemode: bool = True
 
-            build.__doc__ = fn.__doc__
-            builders[name] = build
-            prefixes[name] = prefix
-            return fn
-
-        return register
-
-    return kind
+    def whole(self, name: str, ctx: Ctx, body: Obj) -> Obj:
+        """The object of kind ``name`` made of ``body`` and its head fields."""
+        head: Obj = {"id": ctx.id, "object": name}
+        if self.created:
+            head["created"] = ctx.created
+        if self.livemode:
+            head["livemode"] = ctx.livemode
+        return head | body

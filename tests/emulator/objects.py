@@ -1,8 +1,9 @@
-"""Facade of the emulator's Stripe object builders: one ``build()`` for every object kind.
+"""The emulator's one object builder: ``build()`` for every Stripe object kind.
 
-The builders live in ``kinds_billing`` (billing, catalog, customers, checkout) and
-``kinds_payments`` (payments, money movement, Connect, Issuing); this module merges them.
-Ids are ``f"{ID_PREFIX[kind]}_{...}"``; the caller picks them and passes them in.
+Each kind is a row of a table (``kinds_common.Kind``: id prefix, the function of its own
+fields, whether it has ``created``/``livemode``): ``kinds_billing.TABLE`` (billing, catalog,
+customers, checkout) and ``kinds_payments.TABLE`` (payments, money movement, Connect,
+Issuing). Ids are ``f"{ID_PREFIX[kind]}_{...}"``; the caller picks them and passes them in.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tests.emulator import kinds_billing, kinds_payments
+from tests.emulator.kinds_common import Ctx
 
 if TYPE_CHECKING:
     import random
     from collections.abc import Mapping
 
-    from tests.emulator.kinds_common import Builder, Obj
+    from tests.emulator.kinds_common import Kind, Obj
 
 
-def _merge(*tables: Mapping[str, Builder]) -> dict[str, Builder]:
-    merged: dict[str, Builder] = {}
+def _merge(*tables: Mapping[str, Kind]) -> dict[str, Kind]:
+    merged: dict[str, Kind] = {}
     for table in tables:
         clash = merged.keys() & table.keys()
         if clash:
@@ -28,13 +30,19 @@ def _merge(*tables: Mapping[str, Builder]) -> dict[str, Builder]:
     return merged
 
 
-_BUILDERS = _merge(kinds_billing.BUILDERS, kinds_payments.BUILDERS)
+_TABLE = _merge(kinds_billing.TABLE, kinds_payments.TABLE)
 
-KINDS: tuple[str, ...] = tuple(sorted(_BUILDERS))
+KINDS: tuple[str, ...] = tuple(sorted(_TABLE))
 """Every Stripe object name (``object`` field value) that ``build`` can produce."""
 
-ID_PREFIX: dict[str, str] = {**kinds_billing.ID_PREFIX, **kinds_payments.ID_PREFIX}
+ID_PREFIX: dict[str, str] = {kind: spec.prefix for kind, spec in _TABLE.items()}
 """Object kind -> id prefix, e.g. ``"customer": "cus"``, ``"line_item": "il"``."""
+
+
+def build_in(kind: str, ctx: Ctx) -> Obj:
+    """The object of ``kind`` for the build context ``ctx`` (also how objects are embedded)."""
+    spec = _TABLE[kind]
+    return spec.whole(kind, ctx, spec.body(ctx))
 
 
 def build(
@@ -60,8 +68,6 @@ def build(
     Raises:
         KeyError: ``kind`` is not buildable.
     """
-    try:
-        builder = _BUILDERS[kind]
-    except KeyError:
-        raise KeyError(f"no builder for Stripe object kind {kind!r}") from None
-    return builder(id=id, created=created, rng=rng, links=links, livemode=livemode)
+    if kind not in _TABLE:
+        raise KeyError(f"no builder for Stripe object kind {kind!r}")
+    return build_in(kind, Ctx(id, created, rng, links, livemode, build_in))

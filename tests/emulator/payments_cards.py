@@ -5,15 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from tests.emulator.kinds_common import DAY, address, card, full_name, later, maybe, metadata, pick
-from tests.emulator.payments_base import weighted
+from tests.emulator.kinds_common import (
+    DAY,
+    address,
+    card,
+    full_name,
+    later,
+    maybe,
+    metadata,
+    pick,
+    weighted,
+)
 
 if TYPE_CHECKING:
     import random
     from collections.abc import Mapping
 
-    from tests.emulator.kinds_common import Obj
-    from tests.emulator.payments_base import Ctx
+    from tests.emulator.kinds_common import Ctx, Obj
 
 
 _BRAND_NAMES = {"visa": "Visa", "mastercard": "MasterCard", "amex": "American Express"}

@@ -17,15 +17,14 @@ from tests.emulator.kinds_common import (
     pick,
     shipping,
     token,
+    weighted,
 )
-from tests.emulator.payments_base import weighted
 from tests.emulator.payments_cards import charge_card, payment_error, setup_card
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from tests.emulator.kinds_common import Obj
-    from tests.emulator.payments_base import Ctx
+    from tests.emulator.kinds_common import Ctx, Obj
 
 
 _CHARGE_STATUS = {"succeeded": 17, "pending": 1, "failed": 2}
@@ -135,8 +134,8 @@ def _intent_common(ctx: Ctx, status: str) -> Obj:
     rng = ctx.rng
     action = {
         "redirect_to_url": {
-            "return_url": f"https://shop.example.com/checkout/return?intent={ctx.oid}",
-            "url": f"https://hooks.stripe.com/3d_secure_2/hosted?intent={ctx.oid}"
+            "return_url": f"https://shop.example.com/checkout/return?intent={ctx.id}",
+            "url": f"https://hooks.stripe.com/3d_secure_2/hosted?intent={ctx.id}"
                    f"&source=src_{token(rng, 24)}",
         },
         "type": "redirect_to_url",
@@ -147,7 +146,7 @@ def _intent_common(ctx: Ctx, status: str) -> Obj:
         "application": None,
         "automatic_payment_methods": {"allow_redirects": "always", "enabled": True}
         if automatic else None,
-        "client_secret": f"{ctx.oid}_secret_{token(rng, 25)}",
+        "client_secret": f"{ctx.id}_secret_{token(rng, 25)}",
         "customer": ctx.link("customer"),
         "customer_account": None,
         "description": maybe(rng, f"Order #{rng.randrange(1000, 99999)}", 0.5),
@@ -221,7 +220,7 @@ def payment_intent(ctx: Ctx) -> Obj:
         "statement_descriptor_suffix": None,
         "transfer_data": {"amount": None, "description": None, "destination": account,
                           "metadata": None, "payment_data": None} if account else None,
-        "transfer_group": f"group_{ctx.oid}" if account else None,
+        "transfer_group": f"group_{ctx.id}" if account else None,
     }
 
 

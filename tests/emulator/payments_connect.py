@@ -10,22 +10,23 @@ from tests.emulator.kinds_common import (
     address,
     amount,
     child_id,
+    dob,
     email,
     full_name,
     later,
     list_stub,
     maybe,
     metadata,
+    nulls,
     phone,
     pick,
+    tos_acceptance,
 )
-from tests.emulator.payments_base import dob, nulls, tos_acceptance
 
 if TYPE_CHECKING:
     import random
 
-    from tests.emulator.kinds_common import Obj
-    from tests.emulator.payments_base import Ctx
+    from tests.emulator.kinds_common import Ctx, Obj
 
 
 _MCC = {"5734": "Computer Software Stores", "5812": "Restaurants", "7372": "Software",
@@ -184,11 +185,11 @@ def account(ctx: Ctx) -> Obj:
         "default_currency": money,
         "details_submitted": enabled or rng.random() < 0.5,
         "email": f"owner@{slug}.example.com",
-        "external_accounts": list_stub(f"/v1/accounts/{ctx.oid}/external_accounts"),
+        "external_accounts": list_stub(f"/v1/accounts/{ctx.id}/external_accounts"),
         "future_requirements": _requirements(rng, (), deadline=None) | {
             "current_deadline": None, "disabled_reason": None},
         "groups": None,
-        "individual": ctx.embed("person", child_id(rng, "person"), {"account": ctx.oid})
+        "individual": ctx.embed("person", child_id(rng, "person"), {"account": ctx.id})
         if business == "individual" else None,
         "metadata": metadata(rng),
         "payouts_enabled": enabled,

@@ -13,14 +13,14 @@ from tests.emulator.kinds_common import (
     full_name,
     later,
     metadata,
+    nulls,
     pick,
+    weighted,
 )
-from tests.emulator.payments_base import nulls, weighted
 from tests.emulator.payments_money import settlement
 
 if TYPE_CHECKING:
-    from tests.emulator.kinds_common import Obj
-    from tests.emulator.payments_base import Ctx
+    from tests.emulator.kinds_common import Ctx, Obj
 
 
 _DISPUTE_STATUS = {"needs_response": 3, "under_review": 2, "won": 3, "lost": 2,

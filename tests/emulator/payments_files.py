@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 from tests.emulator.kinds_common import DAY, later, list_stub, maybe, metadata, pick, token
 
 if TYPE_CHECKING:
-    from tests.emulator.kinds_common import Obj
-    from tests.emulator.payments_base import Ctx
+    from tests.emulator.kinds_common import Ctx, Obj
 
 
 _FILE_PURPOSES = {"dispute_evidence": ("pdf", "png"), "identity_document": ("jpg", "png"),
@@ -24,12 +23,12 @@ def file(ctx: Ctx) -> Obj:
     return {
         "expires_at": maybe(rng, ctx.created + 365 * DAY, 0.3),
         "filename": f"{purpose}_{rng.randrange(1, 999)}.{kind}",
-        "links": list_stub(f"/v1/file_links?file={ctx.oid}"),
+        "links": list_stub(f"/v1/file_links?file={ctx.id}"),
         "purpose": purpose,
         "size": rng.randrange(2_000, 4_000_000),
         "title": None,
         "type": kind,
-        "url": f"https://files.stripe.com/v1/files/{ctx.oid}/contents",
+        "url": f"https://files.stripe.com/v1/files/{ctx.id}/contents",
     }
 
 

@@ -9,6 +9,7 @@ from tests.emulator.kinds_common import (
     DAY,
     address,
     amount,
+    dob,
     email,
     full_name,
     later,
@@ -16,15 +17,15 @@ from tests.emulator.kinds_common import (
     metadata,
     phone,
     pick,
+    tos_acceptance,
+    weighted,
 )
-from tests.emulator.payments_base import dob, tos_acceptance, weighted
 from tests.emulator.payments_money import settlement
 
 if TYPE_CHECKING:
     import random
 
-    from tests.emulator.kinds_common import Obj
-    from tests.emulator.payments_base import Ctx
+    from tests.emulator.kinds_common import Ctx, Obj
 
 
 _MERCHANTS = (

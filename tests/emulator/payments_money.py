@@ -16,12 +16,11 @@ from tests.emulator.kinds_common import (
     metadata,
     pick,
     token,
+    weighted,
 )
-from tests.emulator.payments_base import weighted
 
 if TYPE_CHECKING:
-    from tests.emulator.kinds_common import Obj
-    from tests.emulator.payments_base import Ctx
+    from tests.emulator.kinds_common import Ctx, Obj
 
 
 @dataclass(frozen=True)
@@ -80,8 +79,8 @@ def settlement(ctx: Ctx, gross: int, money: str) -> list[Obj]:
     txn = ctx.link("balance_transaction")
     if not txn:
         return []
-    return [ctx.embed("balance_transaction", txn, {"source": ctx.oid})
-            | _balance_money(ctx.oid, gross, money)]
+    return [ctx.embed("balance_transaction", txn, {"source": ctx.id})
+            | _balance_money(ctx.id, gross, money)]
 
 
 def balance_transaction(ctx: Ctx) -> Obj:
@@ -157,7 +156,7 @@ def transfer(ctx: Ctx) -> Obj:
         "destination": destination,
         "destination_payment": child_id(rng, "py") if destination else None,
         "metadata": metadata(rng),
-        "reversals": list_stub(f"/v1/transfers/{ctx.oid}/reversals"),
+        "reversals": list_stub(f"/v1/transfers/{ctx.id}/reversals"),
         "reversed": False,
         "source_transaction": charge,
         "source_type": "card",
@@ -221,7 +220,7 @@ def application_fee(ctx: Ctx) -> Obj:
         "fee_source": {"charge": charge, "payout": None, "type": "charge"},
         "originating_transaction": ctx.link("originating_transaction"),
         "refunded": False,
-        "refunds": list_stub(f"/v1/application_fees/{ctx.oid}/refunds"),
+        "refunds": list_stub(f"/v1/application_fees/{ctx.id}/refunds"),
     }
 
 

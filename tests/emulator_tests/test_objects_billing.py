@@ -249,7 +249,7 @@ def livemodes(value: Any) -> set[bool]:
 def test_facade_lists_every_billing_kind_with_its_prefix() -> None:
     assert set(KINDS) <= set(objects.KINDS)
     assert {k: objects.ID_PREFIX[k] for k in KINDS} == PREFIXES
-    assert set(kinds_billing.BUILDERS) == set(KINDS) | set(NOT_STREAMED)
+    assert set(kinds_billing.TABLE) == set(KINDS) | set(NOT_STREAMED)
     assert {k: objects.ID_PREFIX[k] for k in NOT_STREAMED} == NOT_STREAMED
     assert tuple(sorted(objects.KINDS)) == objects.KINDS
     assert "charge" in objects.KINDS  # the payments builders are merged in too

@@ -25,7 +25,8 @@ from stripe._list_object import ListObject
 from stripe._stripe_object import StripeObject, UntypedStripeObject
 
 from tap_stripe.registry import STREAMS
-from tests.emulator.kinds_payments import BUILDERS, ID_PREFIX
+from tests.emulator.kinds_payments import TABLE
+from tests.emulator.objects import ID_PREFIX, build
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -130,8 +131,8 @@ CREATED = 1_760_000_000
 
 
 def _build(kind: str, seed: int, links: Mapping[str, str | None]) -> dict[str, Any]:
-    return BUILDERS[kind](id=f"{ID_PREFIX[kind]}_T{seed}", created=CREATED,
-                          rng=random.Random(seed), links=links, livemode=seed % 2 == 1)
+    return build(kind, id=f"{ID_PREFIX[kind]}_T{seed}", created=CREATED,
+                 rng=random.Random(seed), links=links, livemode=seed % 2 == 1)
 
 
 def _links(kind: str) -> dict[str, str | None]:
@@ -283,7 +284,7 @@ def test_every_annotated_field_is_built() -> None:
 
 
 def test_id_prefixes_are_stripes() -> None:
-    assert set(ID_PREFIX) == set(BUILDERS) == set(KINDS)
+    assert set(TABLE) == set(KINDS)
     assert ID_PREFIX["charge"] == "ch"
     assert ID_PREFIX["fee_refund"] == "fr"
     assert ID_PREFIX["issuing.card"] == "ic"
