@@ -26,6 +26,7 @@ from tap_stripe.permissions import (
     check_permissions,
     skipped_summary,
 )
+from tap_stripe.plan import plan_stream
 from tap_stripe.registry import BY_NAME, STREAMS
 from tap_stripe.run import Run
 from tap_stripe.settings import CONFIG_SCHEMA, Settings
@@ -63,7 +64,8 @@ class TapStripe(Tap):
 
     def discover_streams(self) -> list[StripeStream]:
         """One stream per registry row, sharing one Run (and the streams the run skips)."""
-        self._run = Run(self.config, lambda: cast("dict[str, StripeStream]", self.streams))
+        self._run = Run(self.config, lambda: [s.plan_input() for s in self._stripe_streams()
+                                              if s.selected])
         self.skipped: list[Probe] = []
         return [StripeStream(self, sdef, self._run) for sdef in STREAMS]
 
@@ -125,11 +127,19 @@ class TapStripe(Tap):
         switch = bookmarks.connect_switch(self.state, self._run.settings.connect)
         if switch:
             LOGGER.warning("%s", switch)
-        reads = [Reads(s.name, s.plan.list_from is not None, s.plan.events_from is not None)
-                 for s in self._stripe_streams() if s.selected]
+        selected = [s for s in self._stripe_streams() if s.selected]
+        plan = self._run.make_plan()
+        reads = []
+        for s in selected:  # a stream that reads no account is probed as on a first sync
+            first = plan.first(s.name) or plan_stream(
+                s.sdef, s.replication_method == "FULL_TABLE", {}, self._run.settings,
+                self._run.started)
+            reads.append(Reads(s.name, first.list_from is not None,
+                               first.events_from is not None))
         self.skipped = self.check_permissions(reads, checker=checker)
         for probe in self.skipped:
             self.streams[probe.stream].selected = False
+        self._run.plan = plan.without({probe.stream for probe in self.skipped})
 
     def sync_all(self) -> None:  # type: ignore[misc]
         """The sync (see ``_sync_all``); stopped by SIGTERM or Ctrl-C at a safe point, it ends
@@ -148,7 +158,7 @@ class TapStripe(Tap):
 
     def _sync_all(self) -> None:
         """singer-sdk's sync, stream after stream; with connected accounts, account after
-        account in ``Run.reading_order`` (each stream's SCHEMA once, before its first
+        account in the run plan's order (each stream's SCHEMA once, before its first
         account), and the last STATE written at the end."""
         self._stripe_streams()  # the run exists once the streams do
         if not self._run.settings.connect:
@@ -161,8 +171,10 @@ class TapStripe(Tap):
         for stream in self._stripe_streams():
             if not stream.selected:
                 LOGGER.info("Skipping deselected stream '%s'.", stream.name)
-        for stream, context in self._run.reading_order:
-            stream.sync_context(context)
+        streams = cast("dict[str, StripeStream]", self.streams)
+        for name, account in self._run.plan.order:
+            stream = streams[name]
+            stream.sync_context(stream.context_for(account))
         for stream in self._stripe_streams():
             stream.finalize_state_progress_markers()
             stream.log_sync_costs()
