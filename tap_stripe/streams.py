@@ -3,6 +3,7 @@ owns its bookmarks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Generator, Iterable, Iterator
 from functools import cached_property
@@ -10,7 +11,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
@@ -266,7 +266,8 @@ class StripeStream(Stream):
             yield from super()._generate_record_messages(record)
             return
         yield RecordMessage(stream=self.stream_maps[0].stream_alias, record=record,
-                            version=self._stream_version, time_extracted=utc_now())
+                            version=self._stream_version,
+                            time_extracted=dt.datetime.now(dt.timezone.utc))
 
     def _process_record(self, record: dict[str, Any], child_context: Context | None = None,
                         partition_context: Context | None = None) -> None:
