@@ -12,13 +12,12 @@ import click
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
-from singer_sdk.plugin_base import _ConfigInput
 from singer_sdk.singerlib import StateMessage
 from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_stripe import bookmarks, shutdown
 from tap_stripe.errors import SettingsError, TapStripeError, redact
-from tap_stripe.inputs import config_file, json_file
+from tap_stripe.inputs import ConfigInput, config_file, json_file
 from tap_stripe.permissions import (
     PermissionCheck,
     Probe,
@@ -231,7 +230,7 @@ class TapStripe(Tap):
         *,
         about: bool = False,
         about_format: str | None = None,
-        config: _ConfigInput | None = None,
+        config: ConfigInput | None = None,
         state: IO[str] | None = None,
         catalog: IO[str] | None = None,
     ) -> None:
@@ -240,7 +239,7 @@ class TapStripe(Tap):
         (also after a failure or a SIGTERM)."""
         super(Tap, cls).invoke(about=about, about_format=about_format)  # --about
         cls.print_version(print_fn=cls.logger.info)
-        config = config or _ConfigInput()
+        config = config or ConfigInput()
         tap = cls(config=config.config, parse_env_config=config.parse_env,
                   state=json_file(state, "state"), catalog=json_file(catalog, "catalog"))
         try:
@@ -250,14 +249,14 @@ class TapStripe(Tap):
 
     @classmethod
     def cb_config(cls, ctx: click.Context, param: click.Option,
-                  value: tuple[str, ...]) -> _ConfigInput:
+                  value: tuple[str, ...]) -> ConfigInput:
         """``--config`` (files, or ENV): each file read with one line when it is missing, a
         directory, empty, not JSON or not a JSON object; later files override earlier ones."""
         config: dict[str, Any] = {}
         for path in value:
             if path != "ENV":
                 config |= config_file(path)
-        return _ConfigInput(config=config, parse_env="ENV" in value)
+        return ConfigInput(config=config, parse_env="ENV" in value)
 
     @classmethod
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
@@ -266,7 +265,7 @@ class TapStripe(Tap):
         if value != CliTestOptionValue.All.value:
             super().cb_test(ctx, param, value)
             return
-        config: _ConfigInput = ctx.params.get("config") or _ConfigInput()
+        config: ConfigInput = ctx.params.get("config") or ConfigInput()
         tap = cls(config=config.config, parse_env_config=config.parse_env)
         tap.check_permissions(show=click.echo)  # every list endpoint, and /v1/events
         ctx.exit()
