@@ -26,8 +26,9 @@ from tap_stripe.settings import Settings
 from tap_stripe.stamps import Stamper
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
+    from tap_stripe.channels import Item
     from tap_stripe.passes import SharedPass
     from tap_stripe.plan import StreamInput
 
@@ -193,6 +194,16 @@ class Run:
             if plan.events_from is not None:
                 needed.append(self.hub_for(account))
         self.scheduler.queue(list(dict.fromkeys(needed)))
+
+    def listed(self, stream: str, account: str | None) -> Iterator[Item]:
+        """``stream``'s listed records and checkpoints in ``account``, from its family's scan
+        (started now if the scheduler has not started it yet)."""
+        return self.shared(self.family_of(BY_NAME[stream], account)).items(stream)
+
+    def changes(self, stream: str, account: str | None) -> Iterator[Item]:
+        """``stream``'s changes and checkpoints in ``account``, from the account's Events hub
+        (started now if the scheduler has not started it yet)."""
+        return self.shared(self.hub_for(account)).items(stream)
 
     def shared(self, shared: SharedPass) -> SharedPass:
         """``shared``, started now if the scheduler has not started it yet."""

@@ -181,8 +181,7 @@ class StripeStream(Stream):
                 bookmark = "created_cursor"
                 self._update_state(context, backfill_started=plan.backfill_started,
                                    created_cursor=plan.list_from, replication_key_value=None)
-            family = run.shared(run.family_of(self.sdef, account))
-            yield from self._emit(family.items(self.name), context, bookmark, account)
+            yield from self._emit(run.listed(self.name, account), context, bookmark, account)
             if self.sdef.found_in:
                 yield from self._emit(self._found(plan.list_from, account), context, bookmark,
                                       account)
@@ -190,9 +189,8 @@ class StripeStream(Stream):
                 self._update_state(context, replication_key_value=plan.events_from,
                                    backfill_started=None)
         if plan.events_from is not None:
-            hub = run.shared(run.hub_for(account))
-            yield from self._emit(hub.items(self.name), context, "replication_key_value",
-                                  account)
+            yield from self._emit(run.changes(self.name, account), context,
+                                  "replication_key_value", account)
 
     def _found(self, start: int, account: str | None) -> Iterator[Item]:
         """The objects of this stream that no list shows, named by other streams' records of

@@ -248,7 +248,7 @@ class TapStripe(Tap):
             tap.log_run_end()
 
     @classmethod
-    def cb_config(cls, ctx: click.Context, param: click.Option,
+    def cb_config(cls, ctx: click.Context, param: click.Option,  # type: ignore[override]
                   value: tuple[str, ...]) -> ConfigInput:
         """``--config`` (files, or ENV): each file read with one line when it is missing, a
         directory, empty, not JSON or not a JSON object; later files override earlier ones."""
