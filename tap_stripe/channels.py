@@ -18,7 +18,6 @@ SIGKILL included), and the channels hold no open file of their own.
 from __future__ import annotations
 
 import bisect
-import logging
 import os
 import tempfile
 import threading
@@ -31,7 +30,6 @@ import msgspec
 
 from tap_stripe import shutdown
 
-LOGGER = logging.getLogger("tap-stripe.channels")
 PENDING_BYTES = 1 << 18
 # Items a channel being read holds before its producer waits.
 READING_ITEMS = 1000

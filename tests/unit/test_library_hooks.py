@@ -71,3 +71,13 @@ def test_stripe_transport_hook_is_public() -> None:
                                                          "post_data"]
     assert "http_client" in inspect.signature(stripe.StripeClient).parameters
     assert callable(stripe.StripeClient.raw_request)
+
+
+def test_singer_sdk_keeps_the_private_attributes_the_tap_reads() -> None:
+    """The attributes ``TapStripe.sync_all`` and ``StripeStream.sync_context`` read."""
+    tap = TapStripe(config={"client_secret": "sk_test_123"}, validate_config=False)
+    assert callable(tap._state_writer.write_state)
+    stream = tap.streams["customers"]
+    assert stream._tap is tap
+    assert isinstance(stream._initialized_at, int)
+    assert hasattr(stream, "_stream_version")
