@@ -1,10 +1,6 @@
-"""The only place that talks HTTP: the official stripe client's requestor, the shared rate
-limiter, retries with backoff, and Stripe errors turned into messages a user can act on.
-
-Bodies of successful answers are decoded with msgspec into plain dicts (Stripe's key order
-kept): stripe-python's ``raw_request`` parses every body with an ``OrderedDict`` hook, which
-cost 5-7 times more CPU per object. Every other answer still goes through the client's own
-response handling, so errors are the client's ``StripeError`` classes."""
+"""The only place that requests Stripe: the official client's ``raw_request`` (on the
+transport of ``http``, which decodes successful bodies into plain dicts), the shared rate
+limiter, retries with backoff, and Stripe errors turned into messages a user can act on."""
 
 from __future__ import annotations
 
@@ -18,13 +14,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import msgspec
 import stripe
 
 from tap_stripe import __version__, shutdown
 from tap_stripe.client_log import route_client_log
 from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
-from tap_stripe.http import DeadlineClient
+from tap_stripe.http import DeadlineClient, take_body
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
 from tap_stripe.pages import Cursors, objects_of
 from tap_stripe.settings import Settings
@@ -101,7 +96,7 @@ class StripeApi:
             account: str | None = None) -> dict[str, Any]:
         """One GET with the limiter and retries; returns the parsed JSON body."""
         endpoint = endpoint_of(path)
-        options: stripe.RequestOptions = {"stripe_account": account or self.settings.account_id}
+        stripe_account = account or self.settings.account_id
         attempt = 0
         while True:
             shutdown.check()  # no new request once a signal asked the run to stop
@@ -109,7 +104,7 @@ class StripeApi:
             with self._lock:
                 self.requests += 1
             try:
-                headers, data = self._send(path, params, options)
+                headers, data = self._send(path, params, stripe_account)
             except stripe.StripeError as exc:
                 self._observe_clock(exc.headers)
                 kind, detail = self._transient(exc, endpoint)
@@ -134,23 +129,15 @@ class StripeApi:
             return data
 
     def _send(self, path: str, params: Mapping[str, Any] | None,
-              options: stripe.RequestOptions) -> tuple[Mapping[str, str], Any]:
-        """One request through the client's requestor: (headers, decoded JSON body).
+              stripe_account: str | None) -> tuple[Mapping[str, str], Any]:
+        """One GET through the client's ``raw_request``: (headers, decoded JSON body).
 
         Raises the client's ``StripeError`` for an error status or a body that is not JSON.
         """
-        requestor = self._client._requestor
-        body, status, headers = requestor.request_raw(
-            "get", path, params=params, options=options, base_address="api", api_mode="V1",
-            usage=["raw_request"])
-        if 200 <= status < 300:
-            try:
-                return headers, _decode(body)  # type: ignore[arg-type]
-            except msgspec.DecodeError:
-                pass
-        # Errors and undecodable bodies: the client's handling raises its StripeError.
-        response = requestor._interpret_response(body, status, headers, "V1")
-        return headers, response.data
+        response = self._client.raw_request("get", path, **(params or {}),
+                                            stripe_account=stripe_account)
+        body = take_body()
+        return response.headers, response.data if body is None else body
 
     def _observe_clock(self, headers: Mapping[str, str] | None) -> None:
         """Note Stripe's time from a response's ``Date`` header."""
@@ -272,9 +259,6 @@ class StripeApi:
             text = f"GET {path} failed (HTTP {status}): {message}"
         return StripeAccessError(redact(text, self.settings.client_secret), status=status,
                                  permission=permission, code=exc.code)
-
-
-_decode = msgspec.json.Decoder().decode
 
 
 def _body(exc: stripe.StripeError) -> str:

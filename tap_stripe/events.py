@@ -18,15 +18,16 @@ from typing import Any
 import stripe
 
 from tap_stripe.api import StripeApi
+from tap_stripe.channels import Checkpoint, Item
 from tap_stripe.errors import StripeAccessError, StripeResponseError
-from tap_stripe.fetch import ChildList, child_list, needs_request, remaining, windows
+from tap_stripe.families import ChildList, child_list, needs_request, remaining, windows
 from tap_stripe.includable import expanded
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
 from tap_stripe.pages import objects_of
-from tap_stripe.records import mark_change
+from tap_stripe.passes import SharedPass
+from tap_stripe.pool import Workers
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef, children_of
-from tap_stripe.scheduler import Scheduler
-from tap_stripe.spool import Checkpoint, Item, SharedPass
+from tap_stripe.stamps import mark_change
 
 LOGGER = logging.getLogger("tap-stripe.events")
 EVENT_WINDOW = 86400
@@ -72,7 +73,7 @@ class EventsHub(SharedPass):
     """
 
     def __init__(self, api: StripeApi, starts: dict[str, int], end: int, mode: str,
-                 account: str | None = None, *, scheduler: Scheduler,
+                 account: str | None = None, *, scheduler: Workers,
                  changes_from: dict[str, int] | None = None,
                  skip_refused: bool = False) -> None:
         super().__init__(list(starts), scheduler)

@@ -10,6 +10,13 @@ The client is stripe-python's ``RequestsClient`` (its error handling, one ``requ
 per thread) given a session object that hands each thread its own session, whose adapter's
 connections tell the watchdog which socket a request uses. ``responses`` still intercepts
 every request in unit tests (it patches ``HTTPAdapter.send``, which this adapter inherits).
+
+The client also decodes the body of a successful answer with msgspec into plain dicts (Stripe's
+key order kept) and hands stripe-python an empty JSON object in its place: stripe-python parses
+every body it is given with an ``OrderedDict`` hook, which costs 5-7 times more CPU per object.
+The caller takes the decoded body with ``take_body`` on the same thread. Error answers and
+bodies that are not JSON go to stripe-python as they came, so its own handling raises its
+``StripeError`` classes.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Any
 
+import msgspec
 import requests
 import stripe
 from requests.adapters import HTTPAdapter
@@ -33,6 +41,18 @@ RECHECK_SECONDS = 0.1
 # so that no thread of the tap outlives a run.
 IDLE_SECONDS = 2.0
 _current = threading.local()  # the Watch of the request this thread is making
+_bodies = threading.local()  # the decoded body of this thread's last successful answer
+_decode = msgspec.json.Decoder().decode
+# What stripe-python is given in place of a body decoded here (its parse of it costs nothing).
+EMPTY_OBJECT = b"{}"
+
+
+def take_body() -> Any:
+    """The decoded body of the last successful answer this thread's client received (once);
+    None when stripe-python was given the body itself."""
+    body = getattr(_bodies, "body", None)
+    _bodies.body = None
+    return body
 
 
 class Watch:
@@ -186,9 +206,10 @@ class DeadlineClient(stripe.RequestsClient):
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,  # type: ignore[override]
                 post_data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
         """The request (headers and whole body) within the deadline."""
+        _bodies.body = None
         with WATCHDOG.watch(self.deadline) as watch:
             try:
-                return super().request(method, url, headers, post_data)
+                body, status, answer_headers = super().request(method, url, headers, post_data)
             except stripe.APIConnectionError as exc:
                 if not watch.expired:
                     raise
@@ -196,3 +217,10 @@ class DeadlineClient(stripe.RequestsClient):
                 msg = (f"Request to Stripe cut at its deadline.\n\n(Network error: Timeout: no "
                        f"complete answer within {self.deadline:g}s)")
                 raise stripe.APIConnectionError(msg, should_retry=True) from exc
+        if 200 <= status < 300:
+            try:
+                _bodies.body = _decode(body)
+            except msgspec.DecodeError:
+                return body, status, answer_headers  # stripe-python's handling raises
+            return EMPTY_OBJECT, status, answer_headers
+        return body, status, answer_headers

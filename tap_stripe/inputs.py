@@ -4,11 +4,22 @@ shape, with one line that says what is wrong and how to fix it instead of a trac
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from tap_stripe.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class ConfigInput:
+    """The ``--config`` value as singer-sdk's command line callbacks read it: the settings of
+    the files, and whether environment variables are read too (``--config ENV``)."""
+
+    config: dict[str, Any] = field(default_factory=dict)
+    parse_env: bool = False
+
 
 _CONFIG_FIX = "pass a JSON object of settings (see tap-stripe --about)"
 

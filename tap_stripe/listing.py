@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
+from tap_stripe.channels import PassCancelledError
 from tap_stripe.pages import Cursors, objects_of
-from tap_stripe.scheduler import Budget
-from tap_stripe.spool import PassCancelledError
+from tap_stripe.pool import Budget
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -1,5 +1,6 @@
-"""What one run of the tap shares between its streams: settings, the API, the shared passes and
-the scheduler that fetches them ahead of the streams."""
+"""What one run of the tap shares between its streams: settings, the API, the accounts read,
+the run's plan, and the shared passes (family scans, Events hubs) built from it, with the
+scheduler that fetches them ahead of the streams. Nothing here calls the streams."""
 
 from __future__ import annotations
 
@@ -15,18 +16,21 @@ from tap_stripe.api import StripeApi
 from tap_stripe.clocks import TestClocks, test_mode
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.events import EventsHub
-from tap_stripe.fetch import FamilyScan
+from tap_stripe.families import FamilyScan
 from tap_stripe.found import Found
-from tap_stripe.records import Stamper
+from tap_stripe.plan import RunPlan, plan_run
+from tap_stripe.pool import Concurrency
 from tap_stripe.registry import BY_NAME, StreamDef, children_of
-from tap_stripe.scheduler import Concurrency, Scheduler
+from tap_stripe.scheduler import Scheduler
 from tap_stripe.settings import Settings
+from tap_stripe.stamps import Stamper
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
-    from tap_stripe.spool import SharedPass
-    from tap_stripe.streams import Plan, StripeStream
+    from tap_stripe.channels import Item
+    from tap_stripe.passes import SharedPass
+    from tap_stripe.plan import StreamInput
 
 LOGGER = logging.getLogger("tap-stripe")
 # With connected accounts every STATE message holds every account's bookmarks: one at most
@@ -53,9 +57,10 @@ class Run:
     concurrency = Concurrency()
 
     def __init__(self, config: Mapping[str, Any],
-                 streams: Callable[[], Mapping[str, StripeStream]]) -> None:
+                 inputs: Callable[[], Sequence[StreamInput]]) -> None:
         self._config = dict(config)
-        self._streams = streams
+        self._inputs = inputs  # the selected streams as the plan needs them (plain data)
+        self._plan: RunPlan | None = None
         self._now = dt.datetime.now(dt.timezone.utc)
         self._families: dict[tuple[str, str | None], FamilyScan] = {}  # (root, account)
         self._hubs: dict[str | None, EventsHub] = {}
@@ -81,7 +86,7 @@ class Run:
     @cached_property
     def found(self) -> Found:
         """Ids of objects no list shows, named by the records this run emits."""
-        return Found(s.sdef for s in self._selected())
+        return Found(self.plan.streams)
 
     @cached_property
     def started(self) -> int:
@@ -89,11 +94,24 @@ class Run:
         return self.api.now()
 
     def clock_set(self) -> None:
-        """The permission probe has told Stripe's time: plans made by this machine's clock
-        before it (which endpoints to probe) are made again by Stripe's."""
+        """The permission probe has told Stripe's time: the run starts by Stripe's clock."""
         self.__dict__.pop("started", None)
-        for stream in self._streams().values():
-            stream.plans.clear()
+
+    def make_plan(self) -> RunPlan:
+        """Make the run's plan for the streams selected now (before the sync, once Stripe's
+        clock is known)."""
+        self._plan = plan_run(self._inputs(), self.accounts, self.settings, self.started)
+        return self._plan
+
+    @property
+    def plan(self) -> RunPlan:
+        """The run's plan; made at first use when the sync did not make it first (singer-sdk's
+        connection test syncs streams without ``Tap.sync_all``)."""
+        return self._plan or self.make_plan()
+
+    @plan.setter
+    def plan(self, plan: RunPlan) -> None:
+        self._plan = plan
 
     @cached_property
     def own_account(self) -> str | None:
@@ -163,49 +181,34 @@ class Run:
         self._state_written = now
         return True
 
-    def _selected(self) -> list[StripeStream]:
-        """Selected streams in the order singer-sdk syncs them."""
-        return [s for s in self._streams().values() if s.selected]
-
     def prefetch(self) -> None:
         """Start every pass this run needs, in the order the streams will read them (once)."""
         if self._prefetched:
             return
         self._prefetched = True
         needed: list[SharedPass] = []
-        for stream, context in self.reading_order:
-            account = stream.account_of(context)
-            plan = stream.plan_for(context)
+        for name, account in self.plan.order:
+            plan = self.plan.of(name, account)
             if plan.list_from is not None:
-                needed.append(self.family_of(stream.sdef, account))
+                needed.append(self.family_of(BY_NAME[name], account))
             if plan.events_from is not None:
                 needed.append(self.hub_for(account))
         self.scheduler.queue(list(dict.fromkeys(needed)))
 
-    @cached_property
-    def reading_order(self) -> list[tuple[StripeStream, dict[str, Any] | None]]:
-        """(stream, context) in the order they are synced and their passes fetched. Without
-        connected accounts, singer-sdk's: stream after stream. With them, account after
-        account (each account's streams together, so that the passes at work read different
-        endpoints and little waits on disk), and the accounts that continue from a bookmark
-        before those read for the first time, so that backfills of new accounts never hold up
-        the others."""
-        pairs = [(s, c) for s in self._selected() for c in s.contexts()]
-        if not self.settings.connect:
-            return pairs
-        rank = {a: n for n, a in enumerate(self.accounts)}
-        return sorted(pairs, key=lambda p: (p[0].is_new(p[1]),
-                                            rank[p[0].account_of(p[1])]))
+    def listed(self, stream: str, account: str | None) -> Iterator[Item]:
+        """``stream``'s listed records and checkpoints in ``account``, from its family's scan
+        (started now if the scheduler has not started it yet)."""
+        return self.shared(self.family_of(BY_NAME[stream], account)).items(stream)
+
+    def changes(self, stream: str, account: str | None) -> Iterator[Item]:
+        """``stream``'s changes and checkpoints in ``account``, from the account's Events hub
+        (started now if the scheduler has not started it yet)."""
+        return self.shared(self.hub_for(account)).items(stream)
 
     def shared(self, shared: SharedPass) -> SharedPass:
         """``shared``, started now if the scheduler has not started it yet."""
         self.scheduler.need(shared)
         return shared
-
-    def _plans(self, account: str | None) -> dict[str, Plan]:
-        """The plans of the selected streams that read ``account``."""
-        return {s.name: s.plan_for(s.context_for(account)) for s in self._selected()
-                if s.reads(account)}
 
     def family_of(self, sdef: StreamDef, account: str | None) -> FamilyScan:
         """The listing of ``sdef``'s family (its parent and the parent's children) in
@@ -215,7 +218,7 @@ class Run:
         scan = self._families.get((root.name, account))
         if scan is None:
             family = {root.name, *(c.name for c in children_of(root.name))}
-            starts = {name: p.list_from for name, p in self._plans(account).items()
+            starts = {name: p.list_from for name, p in self.plan.in_account(account).items()
                       if name in family and p.list_from is not None}
             only = account if root.connect_only and self.header(account) else None
             header = None if only else self.header(account)
@@ -230,7 +233,7 @@ class Run:
         """The one pass over /v1/events of ``account`` in this run."""
         hub = self._hubs.get(account)
         if hub is None:
-            plans = {name: p for name, p in self._plans(account).items()
+            plans = {name: p for name, p in self.plan.in_account(account).items()
                      if p.events_from is not None}
             starts = {name: min(p.events_from or 0, p.deletes_from or p.events_from or 0)
                       for name, p in plans.items()}

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, ForwardRef, Literal, Union
 
 import stripe
-from stripe._list_object import ListObject
-from stripe._stripe_object import StripeObject, UntypedStripeObject
+from stripe import ListObject, StripeObject
 
 from tap_stripe.includable import left_out
 from tap_stripe.registry import STREAMS, StreamDef
@@ -232,11 +231,13 @@ def field_schema(annotation: Any, module: str, stack: tuple[type, ...]) -> Schem
         return _union_schema(args, module, stack)
     if origin is list:
         return {"type": "array", "items": field_schema(args[0], module, stack)}
-    if inspect.isclass(origin) and issubclass(origin, UntypedStripeObject):
-        values = True if args[0] is Any else field_schema(args[0], module, stack)
-        return {"type": "object", "additionalProperties": values}
     if inspect.isclass(origin) and issubclass(origin, ListObject):
         return list_object(field_schema(args[0], module, stack))
+    if inspect.isclass(origin) and issubclass(origin, StripeObject):
+        # A generic StripeObject other than a list: stripe-python's UntypedStripeObject[T],
+        # a dict of T (metadata and the like).
+        values = True if args[0] is Any else field_schema(args[0], module, stack)
+        return {"type": "object", "additionalProperties": values}
     if _is_object_class(tp):
         return object_schema(tp, stack)
     raise TypeError(f"no JSON Schema rule for annotation {tp!r} in {module}")

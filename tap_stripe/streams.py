@@ -3,26 +3,26 @@ owns its bookmarks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
 from tap_stripe import shutdown
+from tap_stripe.channels import Checkpoint, Item, PassCancelledError
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.found import read_by_id
-from tap_stripe.records import Stamper
+from tap_stripe.plan import DAY, EVENT_HORIZON, Plan, StreamInput, reads
 from tap_stripe.schemas import load_schema
 from tap_stripe.shutdown import StopRequested
-from tap_stripe.spool import Checkpoint, Item, PassCancelledError
+from tap_stripe.stamps import Stamper
 from tap_stripe.writer import BufferedWriter
 
 if TYPE_CHECKING:
@@ -33,30 +33,8 @@ if TYPE_CHECKING:
     from tap_stripe.run import Run
 
 LOGGER = logging.getLogger("tap-stripe")
-DAY = 86400
-# Stripe keeps events 30 days; a bookmark older than this cannot be caught up through events.
-EVENT_HORIZON = 29 * DAY
 # Objects no list shows (closed reviews) read by id at once.
 BY_ID_AT_ONCE = 8
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a stream reads this run.
-
-    Attributes:
-        list_from: Start of the `created` listing (None: no listing this run).
-        events_from: Start of the events this stream takes (None: not event-driven this run).
-        backfill_started: When the listing that fills an event-driven stream began.
-        deletes_from: Deletes from this time on are taken from events too (a refill after a
-            pause longer than Stripe's event retention: the list no longer shows objects
-            deleted during the pause, the events of the last 29 days do).
-    """
-
-    list_from: int | None
-    events_from: int | None = None
-    backfill_started: int | None = None
-    deletes_from: int | None = None
 
 
 class StripeStream(Stream):
@@ -74,7 +52,6 @@ class StripeStream(Stream):
     def __init__(self, tap: Tap, sdef: StreamDef, run: Run) -> None:
         self.sdef = sdef
         self.run = run
-        self.plans: dict[str | None, Plan] = {}  # by account
         self._partitions: list[dict[str, Any]] | None = None
         self._began = False
         self._states: dict[str | None, dict[str, Any]] = {}
@@ -88,7 +65,7 @@ class StripeStream(Stream):
     @property
     def partitions(self) -> list[dict[str, Any]] | None:
         """``{"stripe_account": id}`` for every account this stream reads (Connect), else
-        None; fixed for the run. The order they sync in is ``Run.reading_order``'s."""
+        None; fixed for the run. The order they sync in is the run plan's (``plan.plan_run``)."""
         if not self.run.settings.connect:
             return None
         if self._partitions is None:
@@ -106,9 +83,9 @@ class StripeStream(Stream):
         streams (accounts, persons, external accounts) read each connected account: the
         account and what hangs off it are read on the platform, their changes come from that
         account's events."""
-        if not self.run.settings.connect:
-            return True
-        return not self.sdef.connect_only or account != self.run.own_account
+        settings = self.run.settings
+        return reads(self.sdef, account, settings.connect,
+                     self.run.own_account if settings.connect else None)
 
     def context_for(self, account: str | None) -> dict[str, Any] | None:
         """The context of ``account`` (None without Connect)."""
@@ -121,18 +98,11 @@ class StripeStream(Stream):
     def _plan_key(self, context: Context | None) -> str | None:
         return context["stripe_account"] if context else None
 
-    def is_new(self, context: Context | None) -> bool:
-        """Whether this context has no bookmark yet (its first sync)."""
-        state = self._state_of(context)
-        return not any(state.get(k) is not None for k in
-                       ("replication_key_value", "created_cursor", "backfill_started"))
-
-    @property
-    def plan(self) -> Plan:
-        """This run's plan for the first account it reads (the platform, unless another
-        shard takes it), which the permission check probes."""
-        contexts = self.contexts()
-        return self.plan_for(contexts[0]) if contexts else self._make_plan({})
+    def plan_input(self) -> StreamInput:
+        """What the run's plan needs of this stream: its row, whether it is read in full, and
+        the bookmarks of each account it reads, in the order it reads them."""
+        return StreamInput(self.sdef, self.replication_method == "FULL_TABLE",
+                           {self.account_of(c): self._state_of(c) for c in self.contexts()})
 
     def _state_of(self, context: Context | None) -> dict[str, Any]:
         """The bookmarks of ``context``: singer-sdk's own dict in the tap state, looked up
@@ -144,33 +114,8 @@ class StripeStream(Stream):
         return state
 
     def plan_for(self, context: Context | None) -> Plan:
-        """This run's plan for ``context``, from the state the run started with."""
-        key = self._plan_key(context)
-        plan = self.plans.get(key)
-        if plan is None:
-            plan = self.plans[key] = self._make_plan(self._state_of(context))
-        return plan
-
-    def _make_plan(self, state: dict[str, Any]) -> Plan:
-        settings, now = self.run.settings, self.run.started
-        if self.replication_method == "FULL_TABLE":
-            return Plan(list_from=settings.start)
-        if self.sdef.cursor == "created":
-            lookback = max(settings.lookback_seconds, self.sdef.lookback_floor_days * DAY)
-            bookmark = state.get("replication_key_value")
-            start = bookmark - lookback if isinstance(bookmark, int) else settings.start
-            return Plan(list_from=max(settings.start, start))
-        horizon = now - EVENT_HORIZON
-        bookmark = state.get("replication_key_value")
-        if isinstance(bookmark, int) and bookmark >= horizon:
-            return Plan(None, events_from=max(horizon, bookmark - settings.lookback_seconds))
-        if isinstance(bookmark, int):
-            return Plan(settings.start, events_from=now, backfill_started=now,
-                        deletes_from=max(horizon, bookmark))
-        started, cursor = state.get("backfill_started"), state.get("created_cursor")
-        if isinstance(started, int) and started >= horizon and isinstance(cursor, int):
-            return Plan(cursor, events_from=started, backfill_started=started)
-        return Plan(settings.start, events_from=now, backfill_started=now)
+        """This run's plan for ``context`` (see ``plan``)."""
+        return self.run.plan.of(self.name, self.account_of(context))
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Listed records (a STATE after each window), then changes from events.
@@ -236,8 +181,7 @@ class StripeStream(Stream):
                 bookmark = "created_cursor"
                 self._update_state(context, backfill_started=plan.backfill_started,
                                    created_cursor=plan.list_from, replication_key_value=None)
-            family = run.shared(run.family_of(self.sdef, account))
-            yield from self._emit(family.items(self.name), context, bookmark, account)
+            yield from self._emit(run.listed(self.name, account), context, bookmark, account)
             if self.sdef.found_in:
                 yield from self._emit(self._found(plan.list_from, account), context, bookmark,
                                       account)
@@ -245,9 +189,8 @@ class StripeStream(Stream):
                 self._update_state(context, replication_key_value=plan.events_from,
                                    backfill_started=None)
         if plan.events_from is not None:
-            hub = run.shared(run.hub_for(account))
-            yield from self._emit(hub.items(self.name), context, "replication_key_value",
-                                  account)
+            yield from self._emit(run.changes(self.name, account), context,
+                                  "replication_key_value", account)
 
     def _found(self, start: int, account: str | None) -> Iterator[Item]:
         """The objects of this stream that no list shows, named by other streams' records of
@@ -321,7 +264,8 @@ class StripeStream(Stream):
             yield from super()._generate_record_messages(record)
             return
         yield RecordMessage(stream=self.stream_maps[0].stream_alias, record=record,
-                            version=self._stream_version, time_extracted=utc_now())
+                            version=self._stream_version,
+                            time_extracted=dt.datetime.now(dt.timezone.utc))
 
     def _process_record(self, record: dict[str, Any], child_context: Context | None = None,
                         partition_context: Context | None = None) -> None:

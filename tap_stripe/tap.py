@@ -12,13 +12,12 @@ import click
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
-from singer_sdk.plugin_base import _ConfigInput
 from singer_sdk.singerlib import StateMessage
 from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_stripe import bookmarks, shutdown
 from tap_stripe.errors import SettingsError, TapStripeError, redact
-from tap_stripe.inputs import config_file, json_file
+from tap_stripe.inputs import ConfigInput, config_file, json_file
 from tap_stripe.permissions import (
     PermissionCheck,
     Probe,
@@ -26,6 +25,7 @@ from tap_stripe.permissions import (
     check_permissions,
     skipped_summary,
 )
+from tap_stripe.plan import plan_stream
 from tap_stripe.registry import BY_NAME, STREAMS
 from tap_stripe.run import Run
 from tap_stripe.settings import CONFIG_SCHEMA, Settings
@@ -63,7 +63,8 @@ class TapStripe(Tap):
 
     def discover_streams(self) -> list[StripeStream]:
         """One stream per registry row, sharing one Run (and the streams the run skips)."""
-        self._run = Run(self.config, lambda: cast("dict[str, StripeStream]", self.streams))
+        self._run = Run(self.config, lambda: [s.plan_input() for s in self._stripe_streams()
+                                              if s.selected])
         self.skipped: list[Probe] = []
         return [StripeStream(self, sdef, self._run) for sdef in STREAMS]
 
@@ -125,11 +126,19 @@ class TapStripe(Tap):
         switch = bookmarks.connect_switch(self.state, self._run.settings.connect)
         if switch:
             LOGGER.warning("%s", switch)
-        reads = [Reads(s.name, s.plan.list_from is not None, s.plan.events_from is not None)
-                 for s in self._stripe_streams() if s.selected]
+        selected = [s for s in self._stripe_streams() if s.selected]
+        plan = self._run.make_plan()
+        reads = []
+        for s in selected:  # a stream that reads no account is probed as on a first sync
+            first = plan.first(s.name) or plan_stream(
+                s.sdef, s.replication_method == "FULL_TABLE", {}, self._run.settings,
+                self._run.started)
+            reads.append(Reads(s.name, first.list_from is not None,
+                               first.events_from is not None))
         self.skipped = self.check_permissions(reads, checker=checker)
         for probe in self.skipped:
             self.streams[probe.stream].selected = False
+        self._run.plan = plan.without({probe.stream for probe in self.skipped})
 
     def sync_all(self) -> None:  # type: ignore[misc]
         """The sync (see ``_sync_all``); stopped by SIGTERM or Ctrl-C at a safe point, it ends
@@ -148,7 +157,7 @@ class TapStripe(Tap):
 
     def _sync_all(self) -> None:
         """singer-sdk's sync, stream after stream; with connected accounts, account after
-        account in ``Run.reading_order`` (each stream's SCHEMA once, before its first
+        account in the run plan's order (each stream's SCHEMA once, before its first
         account), and the last STATE written at the end."""
         self._stripe_streams()  # the run exists once the streams do
         if not self._run.settings.connect:
@@ -161,8 +170,10 @@ class TapStripe(Tap):
         for stream in self._stripe_streams():
             if not stream.selected:
                 LOGGER.info("Skipping deselected stream '%s'.", stream.name)
-        for stream, context in self._run.reading_order:
-            stream.sync_context(context)
+        streams = cast("dict[str, StripeStream]", self.streams)
+        for name, account in self._run.plan.order:
+            stream = streams[name]
+            stream.sync_context(stream.context_for(account))
         for stream in self._stripe_streams():
             stream.finalize_state_progress_markers()
             stream.log_sync_costs()
@@ -219,7 +230,7 @@ class TapStripe(Tap):
         *,
         about: bool = False,
         about_format: str | None = None,
-        config: _ConfigInput | None = None,
+        config: ConfigInput | None = None,
         state: IO[str] | None = None,
         catalog: IO[str] | None = None,
     ) -> None:
@@ -228,7 +239,7 @@ class TapStripe(Tap):
         (also after a failure or a SIGTERM)."""
         super(Tap, cls).invoke(about=about, about_format=about_format)  # --about
         cls.print_version(print_fn=cls.logger.info)
-        config = config or _ConfigInput()
+        config = config or ConfigInput()
         tap = cls(config=config.config, parse_env_config=config.parse_env,
                   state=json_file(state, "state"), catalog=json_file(catalog, "catalog"))
         try:
@@ -237,15 +248,15 @@ class TapStripe(Tap):
             tap.log_run_end()
 
     @classmethod
-    def cb_config(cls, ctx: click.Context, param: click.Option,
-                  value: tuple[str, ...]) -> _ConfigInput:
+    def cb_config(cls, ctx: click.Context, param: click.Option,  # type: ignore[override]
+                  value: tuple[str, ...]) -> ConfigInput:
         """``--config`` (files, or ENV): each file read with one line when it is missing, a
         directory, empty, not JSON or not a JSON object; later files override earlier ones."""
         config: dict[str, Any] = {}
         for path in value:
             if path != "ENV":
                 config |= config_file(path)
-        return _ConfigInput(config=config, parse_env="ENV" in value)
+        return ConfigInput(config=config, parse_env="ENV" in value)
 
     @classmethod
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
@@ -254,7 +265,7 @@ class TapStripe(Tap):
         if value != CliTestOptionValue.All.value:
             super().cb_test(ctx, param, value)
             return
-        config: _ConfigInput = ctx.params.get("config") or _ConfigInput()
+        config: ConfigInput = ctx.params.get("config") or ConfigInput()
         tap = cls(config=config.config, parse_env_config=config.parse_env)
         tap.check_permissions(show=click.echo)  # every list endpoint, and /v1/events
         ctx.exit()

@@ -16,11 +16,11 @@ import pytest
 import responses
 
 from tap_stripe.api import StripeApi
+from tap_stripe.channels import READING_ITEMS, SPILL, Channel, Checkpoint, SpillFile
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
+from tap_stripe.pool import SEQUENTIAL, Budget, Concurrency, Pool
 from tap_stripe.run import Run
-from tap_stripe.scheduler import SEQUENTIAL, Budget, Concurrency, Pool
-from tap_stripe.spool import READING_ITEMS, SPILL, Channel, Checkpoint, SpillFile
 from tests.singer import Output, run_tap
 from tests.unit.fake_stripe import BASE, FakeStripe
 

@@ -17,11 +17,11 @@ import responses
 from tap_stripe import shutdown
 from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeResponseError, StripeUnavailableError
-from tap_stripe.fetch import ChildList
+from tap_stripe.families import ChildList
 from tap_stripe.listing import Listing, WindowLister
 from tap_stripe.pages import objects_of
+from tap_stripe.pool import Budget, Pool
 from tap_stripe.registry import BY_NAME
-from tap_stripe.scheduler import Budget, Pool
 from tap_stripe.settings import Settings
 from tap_stripe.shutdown import StopRequested
 from tests.hostile import HostileServer

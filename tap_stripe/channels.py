@@ -1,12 +1,14 @@
-"""One pass over Stripe that serves several streams, and the channels that carry its output.
+"""The channels that carry a pass's output to its member streams, and the spill file behind
+them.
 
-A pass runs in a background thread and writes each member stream's records and checkpoints, in
-order, into that member's ``Channel``. singer-sdk syncs streams one after another on the main
-thread, so most channels are written long before their stream reads them: a channel nobody reads
-yet keeps a bounded number of items in memory and spills the rest to a temporary file, so the
-pass goes on for the other members and memory stays bounded however large the account. Once its
-stream reads a channel, a full channel makes the pass wait instead: the reader is draining it,
-and records never take the round trip through the disk (an encode and a decode each).
+A pass (see ``passes``) runs in a background thread and writes each member stream's records and
+checkpoints, in order, into that member's ``Channel``. singer-sdk syncs streams one after
+another on the main thread, so most channels are written long before their stream reads them: a
+channel nobody reads yet keeps a bounded number of items in memory and spills the rest to a
+temporary file, so the pass goes on for the other members and memory stays bounded however large
+the account. Once its stream reads a channel, a full channel makes the pass wait instead: the
+reader is draining it, and records never take the round trip through the disk (an encode and a
+decode each).
 
 Every channel spills into one anonymous temporary file of the process, which no name in the
 file system points to: the records it holds disappear with the process however it ends (a
@@ -16,23 +18,18 @@ SIGKILL included), and the channels hold no open file of their own.
 from __future__ import annotations
 
 import bisect
-import logging
 import os
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import msgspec
 
 from tap_stripe import shutdown
 
-if TYPE_CHECKING:
-    from tap_stripe.scheduler import Scheduler
-
-LOGGER = logging.getLogger("tap-stripe.spool")
 PENDING_BYTES = 1 << 18
 # Items a channel being read holds before its producer waits.
 READING_ITEMS = 1000
@@ -266,81 +263,3 @@ class Channel:
     def _drop_spill(self) -> None:
         while self._extents:
             SPILL.free(self._extents.popleft())
-
-
-class SharedPass:
-    """A pass whose output is split by member stream; subclasses implement ``produce``.
-
-    ``start`` runs it in a background thread (``items`` starts it if nothing did); each
-    member reads its own channel with ``items(name)``. A failure of the pass reaches every
-    member after the items produced before it.
-    """
-
-    def __init__(self, members: list[str], scheduler: Scheduler) -> None:
-        self.members = members
-        self.pool = scheduler.pool
-        self.budget = scheduler.budget
-        self.concurrency = scheduler.concurrency
-        self.stop = threading.Event()
-        self.channels = {m: Channel(scheduler.concurrency.channel_items, self.stop)
-                         for m in members}
-        self.finished = False
-        self.on_done: Callable[[SharedPass], None] | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def produce(self) -> Iterator[tuple[str, Item]]:
-        """(member, record or checkpoint) pairs, each member's in the order it must emit them."""
-        raise NotImplementedError
-
-    @property
-    def started(self) -> bool:
-        """Whether the pass has been started."""
-        return self._thread is not None
-
-    def start(self) -> None:
-        """Run the pass in a background thread (once)."""
-        with self._lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self._run, daemon=True,
-                                            name=f"tap-stripe-{type(self).__name__}")
-        self._thread.start()
-
-    def cancel(self) -> None:
-        """Ask the pass to stop as soon as possible."""
-        self.stop.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for the pass thread to end."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def items(self, name: str) -> Iterator[Item]:
-        """Member ``name``'s records and checkpoints in order, waiting for them as needed."""
-        self.start()
-        channel = self.channels[name]
-        try:
-            yield from channel
-        finally:
-            channel.discard()
-
-    def _run(self) -> None:
-        error: BaseException | None = None
-        channels = self.channels
-        try:
-            for member, item in self.produce():
-                if self.stop.is_set():
-                    raise PassCancelledError
-                channel = channels[member]
-                channel.put(item)
-                if channel.discarded and all(c.discarded for c in channels.values()):
-                    break
-        except BaseException as exc:  # handed to the consumers, raised on the main thread
-            error = exc
-            self.stop.set()
-        for channel in channels.values():
-            channel.close(error)
-        self.finished = True
-        if self.on_done is not None:
-            self.on_done(self)

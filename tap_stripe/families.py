@@ -1,5 +1,5 @@
-"""The fetch engine: `created` windows, embedded-first child lists, and the family scan that
-reads a parent list once for the parent stream and all its child streams."""
+"""The family scan: a parent list read once, over `created` windows, for the parent stream and
+all its child streams (embedded-first child lists). The requests themselves are ``listing``'s."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
+from tap_stripe.channels import Checkpoint, Item, PassCancelledError
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.includable import expanded
 from tap_stripe.listing import (
@@ -23,9 +24,9 @@ from tap_stripe.listing import (
     ordered,
 )
 from tap_stripe.pages import objects_of
+from tap_stripe.passes import SharedPass
+from tap_stripe.pool import Workers
 from tap_stripe.registry import StreamDef, children_of
-from tap_stripe.scheduler import Scheduler
-from tap_stripe.spool import Checkpoint, Item, PassCancelledError, SharedPass
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
 
@@ -133,7 +134,7 @@ class FamilyScan(SharedPass):
 
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
                  slice_seconds: int, stamp: Stamp, account: str | None = None, *,
-                 scheduler: Scheduler, only: str | None = None,
+                 scheduler: Workers, only: str | None = None,
                  hidden: Callable[[], list[dict[str, str]]] | None = None) -> None:
         super().__init__(list(starts), scheduler)
         self.api = api
