@@ -48,7 +48,7 @@ class TapStripe(Tap):
     """Singer tap for Stripe: every object of an account, incrementally, with deletes."""
 
     name = "tap-stripe"
-    package_name = "tap-stripe"
+    package_name = "tap-stripe-complete"  # the distribution name (see pyproject.toml)
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = BufferedWriter
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
