@@ -17,6 +17,7 @@ from tap_stripe.errors import StripeAccessError
 from tap_stripe.events import EventsHub
 from tap_stripe.fetch import FamilyScan
 from tap_stripe.found import Found
+from tap_stripe.progress import PROGRESS_SECONDS, Progress
 from tap_stripe.records import Stamper
 from tap_stripe.registry import BY_NAME, StreamDef, children_of
 from tap_stripe.scheduler import Concurrency, Scheduler
@@ -51,6 +52,8 @@ class Run:
     """
 
     concurrency = Concurrency()
+    progress_seconds = PROGRESS_SECONDS  # the longest wait between two progress lines
+
 
     def __init__(self, config: Mapping[str, Any],
                  streams: Callable[[], Mapping[str, StripeStream]]) -> None:
@@ -72,6 +75,11 @@ class Run:
     def api(self) -> StripeApi:
         """The one StripeApi of this run."""
         return StripeApi(self.settings)
+
+    @cached_property
+    def progress(self) -> Progress:
+        """Progress lines for people, and the table at the end of the run."""
+        return Progress(self.api.traffic, self.progress_seconds)
 
     @cached_property
     def clocks(self) -> TestClocks:

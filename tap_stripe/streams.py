@@ -237,6 +237,7 @@ class StripeStream(Stream):
                 self._update_state(context, backfill_started=plan.backfill_started,
                                    created_cursor=plan.list_from, replication_key_value=None)
             family = run.shared(run.family_of(self.sdef, account))
+            run.progress.listing(self.name, account, run.family_of(self.sdef, account))
             yield from self._emit(family.items(self.name), context, bookmark, account)
             if self.sdef.found_in:
                 yield from self._emit(self._found(plan.list_from, account), context, bookmark,
@@ -261,14 +262,16 @@ class StripeStream(Stream):
 
     def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,
               account: str | None) -> Iterator[dict[str, Any]]:
-        found = self.run.found
+        found, progress = self.run.found, self.run.progress
         for item in items:
             shutdown.check()  # a safe point: between two records or checkpoints
             if isinstance(item, Checkpoint):
                 self._update_state(context, **{bookmark: item.value})
+                progress.checkpoint(self.name, account, item.value)
             else:
                 item["stripe_account"] = account
                 found.note(self.name, item, account)
+                progress.record(self.name)
                 yield item
 
     def sync_context(self, context: Context | None) -> None:

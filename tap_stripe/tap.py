@@ -196,9 +196,11 @@ class TapStripe(Tap):
         shutdown.note(signum, frame)
 
     def log_run_end(self) -> None:
-        """The end-of-run summary: requests and retries, and the skipped streams again."""
+        """The end-of-run summary: a table per stream, requests and retries, and the skipped
+        streams again."""
         self._stripe_streams()  # the run exists once the streams do
         api = self._run.api
+        self._run.progress.log_summary()
         if api.requests:
             reasons = ", ".join(f"{k}: {n}" for k, n in sorted(api.retry_reasons.items()))
             LOGGER.info("Stripe requests: %d, retried: %d%s.", api.requests, api.retries,

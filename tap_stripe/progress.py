@@ -1,0 +1,160 @@
+"""Progress for people: on long runs one readable line per stream at most every ``interval``
+seconds (records so far, windows done of total, requests/s, 429s, time left for the backfill),
+and a table per stream at the end of the run (records, requests, retries, seconds).
+
+The hooks are one call each: ``listing`` when a stream starts reading its `created` windows,
+``record`` per record emitted, ``checkpoint`` per window done, ``log_summary`` at the run's end.
+Requests and retries come from ``traffic``, the API's counters by endpoint.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tap_stripe.registry import STREAMS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from tap_stripe.fetch import FamilyScan
+
+LOGGER = logging.getLogger("tap-stripe.progress")
+# The longest wait between two progress lines of a stream, in seconds.
+PROGRESS_SECONDS = 30.0
+# Endpoint (ids as {id}, see api.endpoint_of) -> the stream it reads: its list, and by id.
+OWNER = {**{s.path.replace("{parent_id}", "{id}"): s.name for s in STREAMS},
+         **{s.path.replace("{parent_id}", "{id}") + "/{id}": s.name for s in STREAMS}}
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Requests sent and retried so far, by endpoint, and the 429s among the retries."""
+
+    sent: Mapping[str, int]
+    retried: Mapping[str, int]
+    limited: int
+
+
+@dataclass
+class _Stream:
+    """What one stream has done so far."""
+
+    records: int = 0
+    ends: dict[str | None, list[int]] = field(default_factory=dict)  # window ends by account
+    marks: dict[str | None, int] = field(default_factory=dict)  # last checkpoint by account
+    first: float | None = None
+    last: float = 0.0
+    shown: float = 0.0  # when its last line went out
+    requests_shown: int = 0  # the run's requests then
+
+    def windows(self) -> tuple[int, int]:
+        """(done, total) over the accounts read."""
+        done = sum(bisect.bisect_right(ends, self.marks.get(account, 0))
+                   for account, ends in self.ends.items())
+        return done, sum(len(ends) for ends in self.ends.values())
+
+
+def _duration(seconds: float) -> str:
+    """``1h02m``, ``4m05s`` or ``12s``."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+class Progress:
+    """Counts per stream and writes the lines (thread-safe; streams emit on one thread)."""
+
+    def __init__(self, traffic: Callable[[], Traffic], interval: float = PROGRESS_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._traffic = traffic
+        self.interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._streams: dict[str, _Stream] = {}
+
+    def _stream(self, name: str) -> _Stream:
+        stream = self._streams.get(name)
+        if stream is None:
+            now = self._clock()
+            stream = self._streams[name] = _Stream(first=now, last=now, shown=now)
+        return stream
+
+    def listing(self, name: str, account: str | None, scan: FamilyScan) -> None:
+        """``name`` starts reading ``account``'s `created` windows, those of ``scan``."""
+        with self._lock:
+            self._stream(name).ends[account] = scan.window_ends(name)
+
+    def record(self, name: str) -> None:
+        """One record of ``name`` went out."""
+        with self._lock:
+            stream = self._stream(name)
+            stream.records += 1
+            self._touch(name, stream)
+
+    def checkpoint(self, name: str, account: str | None, value: int) -> None:
+        """Everything of ``name`` in ``account`` created before ``value`` went out."""
+        with self._lock:
+            stream = self._stream(name)
+            stream.marks[account] = max(value, stream.marks.get(account, 0))
+            self._touch(name, stream)
+
+    def _touch(self, name: str, stream: _Stream) -> None:
+        now = stream.last = self._clock()
+        if now - stream.shown >= self.interval:
+            LOGGER.info("%s", self.line(name, now))
+
+    def line(self, name: str, now: float) -> str:
+        """The progress line of stream ``name`` (marks it shown at ``now``)."""
+        stream, traffic = self._streams[name], self._traffic()
+        requests = sum(traffic.sent.values())
+        rate = (requests - stream.requests_shown) / max(now - stream.shown, 1e-9)
+        stream.shown, stream.requests_shown = now, requests
+        parts = [f"Progress {name}: {stream.records:,} records"]
+        done, total = stream.windows()
+        if total:
+            parts.append(f"windows {done}/{total}")
+        parts += [f"{rate:.1f} requests/s", f"{traffic.limited} x 429"]
+        if total and done < total:
+            spent = now - (stream.first or now)
+            left = spent * (total - done) / done if done else None
+            parts.append(f"backfill about {_duration(left)} left" if left is not None
+                         else "backfill time left not known yet")
+        elif total:
+            parts.append("backfill done")
+        return ", ".join(parts)
+
+    def summary(self) -> list[str]:
+        """The end-of-run table: one row per stream, then the requests of no stream's own."""
+        traffic = self._traffic()
+        requests: dict[str, int] = {}
+        retries: dict[str, int] = {}
+        with self._lock:
+            for counts, into in ((traffic.sent, requests), (traffic.retried, retries)):
+                for endpoint, count in counts.items():
+                    owner = OWNER.get(endpoint, endpoint)
+                    owner = owner if owner in self._streams else endpoint
+                    into[owner] = into.get(owner, 0) + count
+            rows = [(name, f"{s.records:,}", f"{requests.pop(name, 0):,}",
+                     f"{retries.pop(name, 0):,}", f"{s.last - (s.first or s.last):.1f}")
+                    for name, s in self._streams.items()]
+        rows += [(endpoint, "", f"{count:,}", f"{retries.pop(endpoint, 0):,}", "")
+                 for endpoint, count in sorted(requests.items())]
+        head = ("stream", "records", "requests", "retries", "seconds")
+        widths = [max(len(row[n]) for row in [head, *rows]) for n in range(len(head))]
+        return ["  ".join(cell.ljust(w) if n == 0 else cell.rjust(w)
+                          for n, (cell, w) in enumerate(zip(row, widths, strict=True)))
+                for row in [head, *rows]]
+
+    def log_summary(self) -> None:
+        """Log the end-of-run table, one line per row (nothing when no stream was read)."""
+        if self._streams:
+            for row in self.summary():
+                LOGGER.info("%s", row)
