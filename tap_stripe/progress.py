@@ -49,7 +49,7 @@ class _Stream:
     marks: dict[str | None, int] = field(default_factory=dict)  # last checkpoint by account
     first: float | None = None
     last: float = 0.0
-    shown: float = 0.0  # when its last line went out
+    shown: float = 0.0  # when its last line went out (at first: when the run started)
     requests_shown: int = 0  # the run's requests then
 
     def windows(self) -> tuple[int, int]:
@@ -79,12 +79,13 @@ class Progress:
         self._clock = clock
         self._lock = threading.Lock()
         self._streams: dict[str, _Stream] = {}
+        self._started = clock()  # a stream's first line is due ``interval`` after this
 
     def _stream(self, name: str) -> _Stream:
         stream = self._streams.get(name)
         if stream is None:
             now = self._clock()
-            stream = self._streams[name] = _Stream(first=now, last=now, shown=now)
+            stream = self._streams[name] = _Stream(first=now, last=now, shown=self._started)
         return stream
 
     def listing(self, name: str, account: str | None, scan: FamilyScan) -> None:
