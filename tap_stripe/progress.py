@@ -47,10 +47,13 @@ class _Stream:
     records: int = 0
     ends: dict[str | None, list[int]] = field(default_factory=dict)  # window ends by account
     marks: dict[str | None, int] = field(default_factory=dict)  # last checkpoint by account
-    first: float | None = None
+    first: float = 0.0  # when it began (its first hook)
     last: float = 0.0
     shown: float = 0.0  # when its last line went out (at first: when the run started)
     requests_shown: int = 0  # the run's requests then
+    # When its first window was done, and how many were done then: the pace is measured from
+    # there (the first may wait long for its pass, which runs ahead for other streams).
+    paced: tuple[float, int] | None = None
 
     def windows(self) -> tuple[int, int]:
         """(done, total) over the accounts read."""
@@ -105,6 +108,8 @@ class Progress:
         with self._lock:
             stream = self._stream(name)
             stream.marks[account] = max(value, stream.marks.get(account, 0))
+            if stream.paced is None and stream.ends:
+                stream.paced = (self._clock(), stream.windows()[0])
             self._touch(name, stream)
 
     def _touch(self, name: str, stream: _Stream) -> None:
@@ -124,8 +129,8 @@ class Progress:
             parts.append(f"windows {done}/{total}")
         parts += [f"{rate:.1f} requests/s", f"{traffic.limited} x 429"]
         if total and done < total:
-            spent = now - (stream.first or now)
-            left = spent * (total - done) / done if done else None
+            since, then = stream.paced or (now, done)
+            left = (now - since) * (total - done) / (done - then) if done > then else None
             parts.append(f"backfill about {_duration(left)} left" if left is not None
                          else "backfill time left not known yet")
         elif total:
@@ -144,7 +149,7 @@ class Progress:
                     owner = owner if owner in self._streams else endpoint
                     into[owner] = into.get(owner, 0) + count
             rows = [(name, f"{s.records:,}", f"{requests.pop(name, 0):,}",
-                     f"{retries.pop(name, 0):,}", f"{s.last - (s.first or s.last):.1f}")
+                     f"{retries.pop(name, 0):,}", f"{s.last - s.first:.1f}")
                     for name, s in self._streams.items()]
         rows += [(endpoint, "", f"{count:,}", f"{retries.pop(endpoint, 0):,}", "")
                  for endpoint, count in sorted(requests.items())]
