@@ -24,11 +24,22 @@ if TYPE_CHECKING:
     from tap_stripe.fetch import FamilyScan
 
 LOGGER = logging.getLogger("tap-stripe.progress")
-# The longest wait between two progress lines of a stream, in seconds.
+# A stream writes at most one progress line this often (seconds).
 PROGRESS_SECONDS = 30.0
-# Endpoint (ids as {id}, see api.endpoint_of) -> the stream it reads: its list, and by id.
-OWNER = {**{s.path.replace("{parent_id}", "{id}"): s.name for s in STREAMS},
-         **{s.path.replace("{parent_id}", "{id}") + "/{id}": s.name for s in STREAMS}}
+
+
+def _owners() -> dict[str, list[str]]:
+    """Endpoint (ids as {id}, see api.endpoint_of) -> the streams that read it (their list, and
+    by id), in registry order: its requests are counted on the first of them the run reads."""
+    owners: dict[str, list[str]] = {}
+    for sdef in STREAMS:
+        path = sdef.path.replace("{parent_id}", "{id}")
+        for endpoint in (path, path + "/{id}"):
+            owners.setdefault(endpoint, []).append(sdef.name)
+    return owners
+
+
+OWNERS = _owners()
 
 
 @dataclass(frozen=True)
@@ -145,8 +156,8 @@ class Progress:
         with self._lock:
             for counts, into in ((traffic.sent, requests), (traffic.retried, retries)):
                 for endpoint, count in counts.items():
-                    owner = OWNER.get(endpoint, endpoint)
-                    owner = owner if owner in self._streams else endpoint
+                    owner = next((name for name in OWNERS.get(endpoint, ())
+                                  if name in self._streams), endpoint)
                     into[owner] = into.get(owner, 0) + count
             rows = [(name, f"{s.records:,}", f"{requests.pop(name, 0):,}",
                      f"{retries.pop(name, 0):,}", f"{s.last - s.first:.1f}")
@@ -156,7 +167,7 @@ class Progress:
         head = ("stream", "records", "requests", "retries", "seconds")
         widths = [max(len(row[n]) for row in [head, *rows]) for n in range(len(head))]
         return ["  ".join(cell.ljust(w) if n == 0 else cell.rjust(w)
-                          for n, (cell, w) in enumerate(zip(row, widths, strict=True)))
+                          for n, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
                 for row in [head, *rows]]
 
     def log_summary(self) -> None:

@@ -52,7 +52,7 @@ class Run:
     """
 
     concurrency = Concurrency()
-    progress_seconds = PROGRESS_SECONDS  # the longest wait between two progress lines
+    progress_seconds = PROGRESS_SECONDS  # at most one progress line per stream this often
 
 
     def __init__(self, config: Mapping[str, Any],
