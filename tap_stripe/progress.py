@@ -60,7 +60,7 @@ class _Stream:
     marks: dict[str | None, int] = field(default_factory=dict)  # last checkpoint by account
     first: float = 0.0  # when it began (its first hook)
     last: float = 0.0
-    shown: float = 0.0  # when its last line went out (at first: when the run started)
+    shown: float = 0.0  # when its last line went out (at first: when it began)
     requests_shown: int = 0  # the run's requests then
     # When its first window was done, and how many were done then: the pace is measured from
     # there (the first may wait long for its pass, which runs ahead for other streams).
@@ -93,13 +93,13 @@ class Progress:
         self._clock = clock
         self._lock = threading.Lock()
         self._streams: dict[str, _Stream] = {}
-        self._started = clock()  # a stream's first line is due ``interval`` after this
 
     def _stream(self, name: str) -> _Stream:
         stream = self._streams.get(name)
         if stream is None:
             now = self._clock()
-            stream = self._streams[name] = _Stream(first=now, last=now, shown=self._started)
+            stream = self._streams[name] = _Stream(
+                first=now, last=now, shown=now, requests_shown=sum(self._traffic().sent.values()))
         return stream
 
     def listing(self, name: str, account: str | None, scan: FamilyScan) -> None:

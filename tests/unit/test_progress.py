@@ -31,8 +31,10 @@ def test_lines_are_due_every_interval_and_tell_the_pace(
     progress.checkpoint("customers", None, 100)
     now[0], sent["/v1/customers"] = 45.0, 90
     progress.record("customers")  # not due: 14 s after the last line
+    progress.record("charges")  # a stream that begins now: its first line is due at 75 s
     now[0], sent["/v1/customers"], sent["/v1/events"] = 61.0, 120, 30
     progress.checkpoint("customers", None, 300)
+    progress.record("charges")
     now[0] = 95.0
     progress.checkpoint("customers", None, 400)
     assert [r.getMessage() for r in caplog.records] == [
@@ -47,5 +49,6 @@ def test_lines_are_due_every_interval_and_tell_the_pace(
     assert [r.getMessage().split() for r in caplog.records] == [
         ["stream", "records", "requests", "retries", "seconds"],
         ["customers", "2", "120", "1", "95.0"],
+        ["charges", "2", "0", "0", "16.0"],
         ["/v1/events", "30", "0"],
     ]
