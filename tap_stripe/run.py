@@ -54,7 +54,6 @@ class Run:
     concurrency = Concurrency()
     progress_seconds = PROGRESS_SECONDS  # at most one progress line per stream this often
 
-
     def __init__(self, config: Mapping[str, Any],
                  streams: Callable[[], Mapping[str, StripeStream]]) -> None:
         self._config = dict(config)
