@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from tap_stripe import client_log  # noqa: F401  (before stripe is imported: see client_log)
 
-try:
-    __version__ = metadata.version("tap-stripe")
-except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+# The one place the version is written: pyproject.toml reads it (hatch's dynamic version).
+__version__ = "0.1.0"

@@ -22,6 +22,7 @@ from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
 from tap_stripe.http import DeadlineClient, take_body
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
 from tap_stripe.pages import Cursors, objects_of
+from tap_stripe.progress import Traffic
 from tap_stripe.settings import Settings
 
 LOGGER = logging.getLogger("tap-stripe.api")
@@ -85,12 +86,20 @@ class StripeApi:
         self._lock = threading.Lock()
         self.requests = 0
         self.retry_reasons: Counter[str] = Counter()
+        self._sent: Counter[str] = Counter()  # by endpoint
+        self._retried: Counter[str] = Counter()
         self._clock_offset: float | None = None
 
     @property
     def retries(self) -> int:
         """Requests retried so far."""
         return sum(self.retry_reasons.values())
+
+    def traffic(self) -> Traffic:
+        """Requests sent and retried so far by endpoint, and the retried 429s."""
+        with self._lock:
+            limited = sum(n for kind, n in self.retry_reasons.items() if kind.startswith("429"))
+            return Traffic(dict(self._sent), dict(self._retried), limited)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None,
             account: str | None = None) -> dict[str, Any]:
@@ -103,6 +112,7 @@ class StripeApi:
             self.limiter.acquire(endpoint)
             with self._lock:
                 self.requests += 1
+                self._sent[endpoint] += 1
             try:
                 headers, data = self._send(path, params, stripe_account)
             except stripe.StripeError as exc:
@@ -118,6 +128,7 @@ class StripeApi:
                                attempt + 1, self.settings.max_retries, reason)
                 with self._lock:
                     self.retry_reasons[kind] += 1
+                    self._retried[endpoint] += 1
                 self._sleep(delay)
                 attempt += 1
                 continue

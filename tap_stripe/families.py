@@ -163,7 +163,6 @@ class FamilyScan(SharedPass):
         if self.only is not None:
             units = self._one(params, start)
         else:
-            size = self.slice_seconds if parent.created_filter else max(self.end - start, 1)
             nested = (*(c.embedded for c in children_of(parent.name) if c.embedded),
                       *expanded(parent.path))
             extra = [*parent.variants, *self._hidden_variants()]
@@ -171,7 +170,7 @@ class FamilyScan(SharedPass):
                 self.api,
                 Listing(parent.path, {**params, **variant}, parent.created_filter,
                         self.account, nested, sparse=bool(variant)),
-                windows(start, self.end, size), submit=self.pool.submit,
+                self._grid(), submit=self.pool.submit,
                 in_flight=limits.listing_requests, ahead=limits.pages_ahead,
                 budget=self.budget, stop=self.stop) for variant in [{}, *extra]]
             units = (unit for entry in interleaved(listers)
@@ -194,6 +193,18 @@ class FamilyScan(SharedPass):
                 for name in stripped:
                     unit.pop(name, None)
                 yield parent.name, self.stamp(parent, unit, None)
+
+    def _grid(self) -> list[tuple[int, int]]:
+        """The `created` windows of the listing (one over the whole range when the list
+        takes no ``created`` filter)."""
+        start = min(self.starts.values())
+        size = self.slice_seconds if self.parent.created_filter else max(self.end - start, 1)
+        return windows(start, self.end, size)
+
+    def window_ends(self, name: str) -> list[int]:
+        """Ends of the windows after which member ``name`` gets a checkpoint."""
+        return [] if self.only is not None else [
+            lt for _, lt in self._grid() if lt > self.starts[name]]
 
     def _hidden_variants(self) -> list[dict[str, str]]:
         """The run's extra parameter sets for this list (test clocks), asked on a worker like

@@ -20,6 +20,7 @@ from tap_stripe.families import FamilyScan
 from tap_stripe.found import Found
 from tap_stripe.plan import RunPlan, plan_run
 from tap_stripe.pool import Concurrency
+from tap_stripe.progress import PROGRESS_SECONDS, Progress
 from tap_stripe.registry import BY_NAME, StreamDef, children_of
 from tap_stripe.scheduler import Scheduler
 from tap_stripe.settings import Settings
@@ -55,6 +56,7 @@ class Run:
     """
 
     concurrency = Concurrency()
+    progress_seconds = PROGRESS_SECONDS  # at most one progress line per stream this often
 
     def __init__(self, config: Mapping[str, Any],
                  inputs: Callable[[], Sequence[StreamInput]]) -> None:
@@ -77,6 +79,11 @@ class Run:
     def api(self) -> StripeApi:
         """The one StripeApi of this run."""
         return StripeApi(self.settings)
+
+    @cached_property
+    def progress(self) -> Progress:
+        """Progress lines for people, and the table at the end of the run."""
+        return Progress(self.api.traffic, self.progress_seconds)
 
     @cached_property
     def clocks(self) -> TestClocks:
@@ -198,7 +205,9 @@ class Run:
     def listed(self, stream: str, account: str | None) -> Iterator[Item]:
         """``stream``'s listed records and checkpoints in ``account``, from its family's scan
         (started now if the scheduler has not started it yet)."""
-        return self.shared(self.family_of(BY_NAME[stream], account)).items(stream)
+        scan = self.family_of(BY_NAME[stream], account)
+        self.progress.listing(stream, account, scan)
+        return self.shared(scan).items(stream)
 
     def changes(self, stream: str, account: str | None) -> Iterator[Item]:
         """``stream``'s changes and checkpoints in ``account``, from the account's Events hub

@@ -205,6 +205,8 @@ def _secret_key(config: Mapping[str, Any]) -> str:
 def _connected_accounts(config: Mapping[str, Any]) -> tuple[str, ...] | str | None:
     """``"all"``, a tuple of account ids, or None (only the key's own account)."""
     value = config.get("connected_accounts")
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]  # TAP_STRIPE_CONNECTED_ACCOUNTS=all: singer-sdk parses it as ["all"]
     if isinstance(value, str):
         if value.strip().lower() == "all":
             return "all"

@@ -204,14 +204,16 @@ class StripeStream(Stream):
 
     def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,
               account: str | None) -> Iterator[dict[str, Any]]:
-        found = self.run.found
+        found, progress = self.run.found, self.run.progress
         for item in items:
             shutdown.check()  # a safe point: between two records or checkpoints
             if isinstance(item, Checkpoint):
                 self._update_state(context, **{bookmark: item.value})
+                progress.checkpoint(self.name, account, item.value)
             else:
                 item["stripe_account"] = account
                 found.note(self.name, item, account)
+                progress.record(self.name)
                 yield item
 
     def sync_context(self, context: Context | None) -> None:

@@ -48,7 +48,7 @@ class TapStripe(Tap):
     """Singer tap for Stripe: every object of an account, incrementally, with deletes."""
 
     name = "tap-stripe"
-    package_name = "tap-stripe"
+    package_name = "tap-stripe-complete"  # the distribution name (see pyproject.toml)
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = BufferedWriter
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
@@ -207,9 +207,11 @@ class TapStripe(Tap):
         shutdown.note(signum, frame)
 
     def log_run_end(self) -> None:
-        """The end-of-run summary: requests and retries, and the skipped streams again."""
+        """The end-of-run summary: a table per stream, requests and retries, and the skipped
+        streams again."""
         self._stripe_streams()  # the run exists once the streams do
         api = self._run.api
+        self._run.progress.log_summary()
         if api.requests:
             reasons = ", ".join(f"{k}: {n}" for k, n in sorted(api.retry_reasons.items()))
             LOGGER.info("Stripe requests: %d, retried: %d%s.", api.requests, api.retries,

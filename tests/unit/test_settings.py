@@ -19,7 +19,8 @@ def settings(**extra: Any) -> Settings:
 
 
 @pytest.mark.parametrize(("value", "expected"), [
-    (None, None), ("", None), ([], None), ("all", "all"), (" ALL ", "all"),
+    (None, None), ("", None), ([], None), ("all", "all"), (" ALL ", "all"), (["all"], "all"),
+    (["acct_1Abc"], ("acct_1Abc",)),
     ("acct_1Abc, acct_2Def,", ("acct_1Abc", "acct_2Def")),
     (["acct_1Abc", "acct_2Def", "acct_1Abc"], ("acct_1Abc", "acct_2Def")),
 ])
