@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MODES = ("off", "test", "live", "auto")
@@ -26,9 +27,11 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Token buckets keyed by (account, limiter)."""
+    """Token buckets keyed by (account, limiter); ``clock`` tells the seconds that refill
+    them (tests freeze it to see the limits without depending on how fast requests go)."""
 
     def __init__(self, mode: str = "off") -> None:
+        self.clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self.mode = "off"
@@ -48,7 +51,7 @@ class RateLimiter:
             if self.mode == "off":
                 return None
             mode = self.mode if self.mode != "auto" else ("live" if livemode else "test")
-            now = time.monotonic()
+            now = self.clock()
             endpoint_rate = FILES_RATE if files else ENDPOINT_RATE
             wanted = ((("global", GLOBAL_RATE[mode]), "global-rate"),
                       ((endpoint, endpoint_rate), "endpoint-rate"))
