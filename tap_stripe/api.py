@@ -97,6 +97,14 @@ class StripeApi:
         """Requests retried so far."""
         return sum(self.retry_reasons.values())
 
+    def summary(self) -> str:
+        """The end-of-run count, worded so that no number reads as an HTTP status:
+        ``Made 429 requests to Stripe (3 retried: 429 lock_timeout: 2, reset: 1).``"""
+        reasons = ", ".join(f"{k}: {n}" for k, n in sorted(self.retry_reasons.items()))
+        retried = f"{self.retries} retried: {reasons}" if reasons else "none retried"
+        noun = "request" if self.requests == 1 else "requests"
+        return f"Made {self.requests} {noun} to Stripe ({retried})."
+
     def get(self, path: str, params: Mapping[str, Any] | None = None,
             account: str | None = None) -> dict[str, Any]:
         """One GET with the limiter and retries; returns the parsed JSON body."""

@@ -200,9 +200,7 @@ class TapStripe(Tap):
         self._stripe_streams()  # the run exists once the streams do
         api = self._run.api
         if api.requests:
-            reasons = ", ".join(f"{k}: {n}" for k, n in sorted(api.retry_reasons.items()))
-            LOGGER.info("Stripe requests: %d, retried: %d%s.", api.requests, api.retries,
-                        f" ({reasons})" if reasons else "")
+            LOGGER.info("%s", api.summary())
         if self.skipped:
             LOGGER.warning("%s", skipped_summary(self.skipped))
         partly = self._run.read_in_part()

@@ -214,6 +214,16 @@ def test_rate_limit_429_slows_the_named_bucket_and_lock_timeout_does_not(
     assert api.limiter.bucket("/v1/customers").rate == pytest.approx(15.0)
     assert api.limiter.global_bucket.rate == 25.0
     assert dict(api.retry_reasons) == {"429 rate_limit": 1, "429 lock_timeout": 1}
+    # the end-of-run line: no bare number that reads like an HTTP status
+    assert api.summary() == \
+        "Made 3 requests to Stripe (2 retried: 429 lock_timeout: 1, 429 rate_limit: 1)."
+
+
+def test_the_request_summary_of_a_run_without_retries(rsps: responses.RequestsMock) -> None:
+    rsps.add(responses.GET, URL, json=PAGE)
+    api, _ = make_api()
+    api.get("/v1/customers")
+    assert api.summary() == "Made 1 request to Stripe (none retried)."
 
 
 def test_max_requests_per_second_overrides_the_global_rate() -> None:
