@@ -46,6 +46,11 @@ def _routes() -> dict[str, list[StreamDef]]:
 ROUTES = _routes()
 
 
+def _iso(seconds: int) -> str:
+    """``seconds`` as an ISO 8601 UTC time, for log lines."""
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class _Change:
     """The newest event of one object in a window."""
@@ -134,14 +139,11 @@ class EventsHub(SharedPass):
         """One line when events younger than the lag were left for the next run."""
         if not self.held:
             return
-        def iso(seconds: int) -> str:
-            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ")
         LOGGER.info("Held back %d event(s) created %s to %s%s, younger than event_lag_seconds "
                     "(%d): their changes are read by a run from %s on.", len(self.held),
-                    iso(self.end), iso(max(self.held)),
+                    _iso(self.end), _iso(max(self.held)),
                     f" on {self.account}" if self.account else "", self.lag,
-                    iso(max(self.held) + self.lag + 1))
+                    _iso(max(self.held) + self.lag + 1))
 
     def _changes(self, lister: WindowLister) -> Iterator[_Change | WindowEnd]:
         """Each window's newest change per (stream, object), oldest first, then its end."""
