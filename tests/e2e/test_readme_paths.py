@@ -31,13 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.postgres import free_port
+from tests.e2e.meltano_project import Meltano
+from tests.postgres import PostgresServer, find_bin_dir, free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from tests.e2e.meltano_project import Meltano
-    from tests.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -109,9 +107,25 @@ class Walk:
 
 
 @pytest.fixture(scope="module")
-def walk(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer,
-         meltano: Meltano) -> Iterator[Walk]:
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this module's own: the session's is shared with tests that load
+    the same schema."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed; .ci/run installs it")
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) -> Iterator[Walk]:
     folder = tmp_path_factory.mktemp("readme")
+    # a system database of its own: no state left by other tests' runs of the same pipeline
+    meltano = Meltano.create(tmp_path_factory.mktemp("readme-meltano"))
     (folder / "walk.sh").write_text(script(readme_blocks(), free_port(), postgres.port))
     started = time.monotonic()
     # Its own session: whatever the script leaves behind (the emulator, if a block fails
