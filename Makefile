@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint unit demo schemas bench clean
+.PHONY: test lint unit demo demo-postgres schemas bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ unit: $(STAMP)
 ## demo: a realistic Stripe account on the emulator, loaded by Meltano into DuckDB and queried
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
+
+## demo-postgres: the same account loaded by Meltano into a throwaway local PostgreSQL
+## (needs PostgreSQL installed; started as the postgres user when run as root)
+demo-postgres: $(STAMP)
+	$(BIN)/python -m scripts.demo_postgres
 
 ## schemas: regenerate tap_stripe/schemas from the installed stripe package
 schemas: $(STAMP)

@@ -35,7 +35,7 @@ DAY = 86_400
 HISTORY_DAYS = 731
 STALL_SECONDS = 3.0
 REQUEST_TIMEOUT = 0.5
-_SUMMARY = re.compile(r"Stripe requests: (\d+), retried: (\d+)")
+_SUMMARY = re.compile(r"Made (\d+) requests? to Stripe \((\d+|none) retried")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ class TapRun:
     def requests_and_retries(self) -> tuple[int, int]:
         """The tap's own count of requests and retries (its end-of-run summary)."""
         found = _SUMMARY.search(self.stderr.decode())
-        return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+        if found is None:
+            return 0, 0
+        return int(found.group(1)), 0 if found.group(2) == "none" else int(found.group(2))
 
 
 def start_date(emulator: Emulator) -> str:

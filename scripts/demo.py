@@ -181,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     with emulator(args.seed, args.scale) as stripe:
         print(f"Stripe emulator at {stripe['base_url']}: {stripe['objects']:,} objects "
               f"(seed {args.seed}, scale {args.scale}, rate limits off)")
-        meltano = Meltano({"STRIPE_SECRET_KEY": stripe["secret_key"],
-                           "STRIPE_API_BASE": stripe["base_url"],
+        meltano = Meltano({"TAP_STRIPE_CLIENT_SECRET": stripe["secret_key"],
+                           "TAP_STRIPE_API_BASE": stripe["base_url"],
                            "TARGET_DUCKDB_FILEPATH": str(database),
                            "MELTANO_CLI_DISABLE_VERSION_CHECK": "true"}, log)
         print("meltano install (plugins are reused once installed) ...", flush=True)

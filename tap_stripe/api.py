@@ -10,6 +10,7 @@ import random
 import re
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -35,6 +36,16 @@ _NETWORK_ERROR = re.compile(r"\(Network error: (\w+): (.*)\)\s*$", re.S)
 # The OS's words in "[Errno 111] Connection refused" or "ConnectionResetError(104, '...')".
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)|Error\(-?\d+, '([^']+)'\)")
 _PERMISSION = re.compile(r"'(rak_[a-z0-9_]+)'")
+# The resolver's answer for a host name that does not exist (glibc EAI_NONAME, EAI_NODATA;
+# macOS; Windows): no retry changes it, so the run ends at once.
+_NO_SUCH_HOST = re.compile(r"Name or service not known|No address associated with hostname|"
+                           r"nodename nor servname provided|getaddrinfo failed")
+# A refused connection before anything has answered is most likely a wrong api_base (nothing
+# listens there), not a hiccup: a couple of quick retries (about 1.5 s, room for a server that
+# is still starting) instead of max_retries backing off for a minute. Once the server has
+# answered, a refused connection (a restart behind a proxy) gets max_retries as before.
+FIRST_CONTACT_RETRIES = 2
+STRIPE_API_BASE = "https://api.stripe.com"
 
 
 def endpoint_of(path: str) -> str:
@@ -101,6 +112,14 @@ class StripeApi:
             limited = sum(n for kind, n in self.retry_reasons.items() if kind.startswith("429"))
             return Traffic(dict(self._sent), dict(self._retried), limited)
 
+    def summary(self) -> str:
+        """The end-of-run count, worded so that no number reads as an HTTP status:
+        ``Made 429 requests to Stripe (3 retried: 429 lock_timeout: 2, reset: 1).``"""
+        reasons = ", ".join(f"{k}: {n}" for k, n in sorted(self.retry_reasons.items()))
+        retried = f"{self.retries} retried: {reasons}" if reasons else "none retried"
+        noun = "request" if self.requests == 1 else "requests"
+        return f"Made {self.requests} {noun} to Stripe ({retried})."
+
     def get(self, path: str, params: Mapping[str, Any] | None = None,
             account: str | None = None) -> dict[str, Any]:
         """One GET with the limiter and retries; returns the parsed JSON body."""
@@ -121,11 +140,14 @@ class StripeApi:
                 if kind is None:
                     raise self._fatal(exc, path) from None
                 reason = kind + (f" ({detail})" if detail else "")
-                if attempt >= self.settings.max_retries:
-                    raise self._exhausted(path, attempt, reason, exc) from None
+                first = self._first_contact(kind, detail)
+                retries = min(self.settings.max_retries, FIRST_CONTACT_RETRIES) if first \
+                    else self.settings.max_retries
+                if attempt >= retries:
+                    raise self._exhausted(path, attempt, reason, exc, first) from None
                 delay = backoff(attempt)
                 LOGGER.warning("Retrying GET %s in %.1fs (retry %d of %d): %s", path, delay,
-                               attempt + 1, self.settings.max_retries, reason)
+                               attempt + 1, retries, reason)
                 with self._lock:
                     self.retry_reasons[kind] += 1
                     self._retried[endpoint] += 1
@@ -228,7 +250,7 @@ class StripeApi:
         """A timeout, reset or refused connection (retried); a TLS failure is not."""
         match = _NETWORK_ERROR.search(str(exc))
         name, detail = (match.group(1), match.group(2)) if match else ("network error", str(exc))
-        if name == "SSLError":
+        if name == "SSLError" or _NO_SUCH_HOST.search(detail):
             return None, None
         if "Timeout" in name:
             return "timeout", f"{name}, no answer within {self.settings.request_timeout:g}s"
@@ -238,10 +260,21 @@ class StripeApi:
         words = (errno.group(1) or errno.group(2)) if errno else detail
         return "connection", f"{name}: {words.strip()[:100]}"
 
-    def _exhausted(self, path: str, attempt: int, reason: str,
-                   exc: stripe.StripeError) -> StripeUnavailableError:
+    def _first_contact(self, kind: str, detail: str | None) -> bool:
+        """A refused connection (or a resolver that cannot answer) before any response."""
+        words = (detail or "").lower()
+        return kind == "connection" and not self.knows_time and (
+            "refused" in words or "name resolution" in words)
+
+    def _exhausted(self, path: str, attempt: int, reason: str, exc: stripe.StripeError,
+                   first_contact: bool) -> StripeUnavailableError:
         msg = f"Stripe request GET {path} still failed after {attempt} retries: {reason}."
-        if isinstance(exc, stripe.APIConnectionError):
+        if first_contact:
+            times = "once" if attempt == 0 else f"{attempt + 1} times"
+            msg = (f"Nothing answers at api_base {self.settings.api_base}: GET {path} "
+                   f"failed {times} ({reason}). Check api_base (Stripe's is "
+                   f"{STRIPE_API_BASE}; for the emulator, the base_url it printed).")
+        elif isinstance(exc, stripe.APIConnectionError):
             msg += (f" Check that api_base {self.settings.api_base} is reachable, or raise "
                     "request_timeout/max_retries.")
         return StripeUnavailableError(redact(msg, self.settings.client_secret))
@@ -259,6 +292,12 @@ class StripeApi:
         elif isinstance(exc, stripe.PermissionError) or status == 403:
             permission = ", ".join(permissions_named(message)) or None
             text = f"The API key may not read GET {path} (403): {message}"
+        elif isinstance(exc, stripe.APIConnectionError) and (
+                unknown := _NO_SUCH_HOST.search(str(exc))):
+            host = urllib.parse.urlsplit(base).hostname
+            text = (f"The host name {host} of api_base {base} does not resolve "
+                    f"({unknown.group(0)}). Check api_base (Stripe's is "
+                    f"{STRIPE_API_BASE}; for the emulator, the base_url it printed).")
         elif isinstance(exc, stripe.APIConnectionError):
             text = (f"GET {path} failed: {message} Check the TLS setup between this machine "
                     f"and api_base {base}.")

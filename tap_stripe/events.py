@@ -9,6 +9,7 @@ lists and from events have one shape.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator
@@ -46,6 +47,11 @@ def _routes() -> dict[str, list[StreamDef]]:
 ROUTES = _routes()
 
 
+def _iso(seconds: int) -> str:
+    """``seconds`` as an ISO 8601 UTC time, for log lines."""
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class _Change:
     """The newest event of one object in a window."""
@@ -75,7 +81,7 @@ class EventsHub(SharedPass):
     def __init__(self, api: StripeApi, starts: dict[str, int], end: int, mode: str,
                  account: str | None = None, *, scheduler: Workers,
                  changes_from: dict[str, int] | None = None,
-                 skip_refused: bool = False) -> None:
+                 skip_refused: bool = False, lag: int = 0) -> None:
         super().__init__(list(starts), scheduler)
         self.api = api
         # ``on_permission_error=skip``: a re-read or child list the key may not read (403) does
@@ -90,6 +96,11 @@ class EventsHub(SharedPass):
         # re-read from its list, which holds every other change already.
         self.changes_from = changes_from or {}
         self.end = end
+        # ``event_lag_seconds``: events from ``end`` on wait for the next run. The newest window
+        # is asked up to the run's start, so the events it holds back are counted from pages
+        # it reads anyway (and logged), never passed on.
+        self.lag = lag
+        self.held: list[int] = []  # ``created`` of each event held back
         self.mode = mode
         self.account = account
 
@@ -98,33 +109,58 @@ class EventsHub(SharedPass):
         if not self.starts:
             return
         limits = self.concurrency
+        first = min(self.starts.values())
+        spans = windows(first, self.end, EVENT_WINDOW)
+        tail = self.end + self.lag + 1  # the run's start, included
+        if self.lag > 0 and first < tail:  # the newest window (or one of its own) goes on
+            spans = [*spans[:-1], (spans[-1][0] if spans else first, tail)]
         lister = WindowLister(
             self.api, Listing("/v1/events", {}, account=self.account),
-            windows(min(self.starts.values()), self.end, EVENT_WINDOW), submit=self.pool.submit,
+            spans, submit=self.pool.submit,
             in_flight=limits.listing_requests, ahead=limits.pages_ahead, budget=self.budget,
             stop=self.stop)
+        changes = 0
         for unit, kids in ordered(self.pool.submit, self._resolve, self._changes(lister),
                                   ahead=limits.objects_ahead, remote=self._remote,
                                   stop=self.stop):
             if isinstance(unit, WindowEnd):
+                lt = min(unit.lt, self.end)
                 for member, start in self.starts.items():
-                    if unit.lt > max(start, self.changes_from.get(member, 0)):
-                        yield member, Checkpoint(unit.lt)
+                    if lt > max(start, self.changes_from.get(member, 0)):
+                        yield member, Checkpoint(lt)
             else:
+                changes += 1
                 yield from self._fan_out(unit, kids)
+        if first < self.end:
+            LOGGER.info("Read events created in [%d, %d)%s: %d changed object(s).", first,
+                        self.end, f" on {self.account}" if self.account else "", changes)
+        self._log_held()
+
+    def _log_held(self) -> None:
+        """One line when events younger than the lag were left for the next run."""
+        if not self.held:
+            return
+        LOGGER.info("Held back %d event(s) created %s to %s%s, younger than event_lag_seconds "
+                    "(%d): their changes are read by a run from %s on.", len(self.held),
+                    _iso(self.end), _iso(max(self.held)),
+                    f" on {self.account}" if self.account else "", self.lag,
+                    _iso(max(self.held) + self.lag + 1))
 
     def _changes(self, lister: WindowLister) -> Iterator[_Change | WindowEnd]:
         """Each window's newest change per (stream, object), oldest first, then its end."""
         newest: dict[tuple[str, str], _Change] = {}
         for entry in lister:
             if isinstance(entry, WindowEnd):
-                LOGGER.info("Events in [%d, %d): %d changed objects", entry.gte, entry.lt,
-                            len(newest))
+                LOGGER.debug("Events in [%d, %d): %d changed objects", entry.gte,
+                             min(entry.lt, self.end), len(newest))
                 yield from sorted(newest.values(), key=lambda c: c.created)
                 yield entry
                 newest = {}
                 continue
             for event in entry:  # newest first: the first event seen for an object wins
+                if int(event.get("created", 0)) >= self.end:
+                    self.held.append(int(event["created"]))
+                    continue
                 obj = (event.get("data") or {}).get("object") or {}
                 routes = ROUTES.get(event.get("type", ""), ())
                 if routes and not (isinstance(obj, dict) and isinstance(obj.get("id"), str)):

@@ -177,11 +177,13 @@ class FamilyScan(SharedPass):
                      for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
         parent_start = self.starts.get(parent.name)
         stripped = [c.embedded for c in self.children if c.parent_expand and c.embedded]
+        read = done = 0  # parents listed, windows finished: the summary at the end
         for unit, kids in ordered(self.pool.submit, self._child_lists, units,
                                   ahead=limits.objects_ahead, remote=self._remote,
                                   stop=self.stop):
             if isinstance(unit, WindowEnd):
-                LOGGER.info("Read %s created in [%d, %d)", parent.name, unit.gte, unit.lt)
+                done += 1
+                LOGGER.debug("Read %s created in [%d, %d)", parent.name, unit.gte, unit.lt)
                 for member, member_start in self.starts.items():
                     if unit.lt > member_start:
                         yield member, Checkpoint(unit.lt)
@@ -189,10 +191,13 @@ class FamilyScan(SharedPass):
             for child, kid_list in kids:
                 for rec in kid_list.records(self.api, child, self.account):
                     yield child.name, self.stamp(child, rec, unit)
+            read += 1
             if parent_start is not None and created_of(unit) >= parent_start:
                 for name in stripped:
                     unit.pop(name, None)
                 yield parent.name, self.stamp(parent, unit, None)
+        LOGGER.info("Listed %d %s created in [%d, %d) in %d window(s)%s.", read, parent.name,
+                    start, self.end, done, f" on {self.account}" if self.account else "")
 
     def _grid(self) -> list[tuple[int, int]]:
         """The `created` windows of the listing (one over the whole range when the list

@@ -51,6 +51,33 @@ def config_file(path: str) -> dict[str, Any]:
     return json_object(text, "config", path)
 
 
+_MISSING_FIX = {
+    "state": "on a first run leave out --state; save the last STATE message a run writes and "
+             "pass that file to the next run",
+    "catalog": "write one with tap-stripe --config CONFIG --discover > catalog.json, or leave "
+               "out --catalog to read every stream",
+}
+
+
+def named_file(path: str | None, what: str) -> dict[str, Any] | None:
+    """The JSON object in the state or catalog file at ``path`` (None when not given)."""
+    if path is None:
+        return None
+    file = Path(path)
+    if not file.exists():
+        msg = f"The {what} file {path} does not exist; {_MISSING_FIX[what]}."
+        raise SettingsError(msg)
+    if file.is_dir():
+        msg = f"The {what} file {path} is a directory, not a file; {_fix(what)}."
+        raise SettingsError(msg)
+    try:
+        with file.open(encoding="utf-8") as opened:
+            return json_file(opened, what)
+    except OSError as exc:
+        msg = f"The {what} file {path} cannot be read ({exc.strerror}); {_fix(what)}."
+        raise SettingsError(msg) from None
+
+
 def json_file(file: IO[str] | None, what: str) -> dict[str, Any] | None:
     """The JSON object in an open state or catalog file (None when not given)."""
     if file is None:

@@ -100,6 +100,12 @@ class Run:
         """When this run started, by Stripe's clock (see ``StripeApi.now``)."""
         return self.api.now()
 
+    @property
+    def events_end(self) -> int:
+        """Where this run's events end: ``event_lag_seconds`` before its start. The events hub
+        and the ``events`` stream both stop there, so a run's tables agree with each other."""
+        return self.started - self.settings.event_lag
+
     def clock_set(self) -> None:
         """The permission probe has told Stripe's time: the run starts by Stripe's clock."""
         self.__dict__.pop("started", None)
@@ -231,8 +237,9 @@ class Run:
                       if name in family and p.list_from is not None}
             only = account if root.connect_only and self.header(account) else None
             header = None if only else self.header(account)
+            end = self.events_end if root.name == "events" else self.started
             scan = self._families[(root.name, account)] = FamilyScan(
-                self.api, root, starts, self.started, self.settings.slice_seconds,
+                self.api, root, starts, end, self.settings.slice_seconds,
                 Stamper(self.started), header, scheduler=self.scheduler, only=only,
                 hidden=partial(self.clocks.variants, root, header)
                 if root.clock_param and self.clocks.enabled else None)
@@ -247,11 +254,11 @@ class Run:
             starts = {name: min(p.events_from or 0, p.deletes_from or p.events_from or 0)
                       for name, p in plans.items()}
             changes_from = {name: p.events_from or 0 for name, p in plans.items()}
-            end = self.api.now() - self.settings.event_lag
             hub = self._hubs[account] = EventsHub(
-                self.api, starts, end, self.settings.event_payload, self.header(account),
-                scheduler=self.scheduler, changes_from=changes_from,
-                skip_refused=self.settings.on_permission_error == "skip")
+                self.api, starts, self.events_end, self.settings.event_payload,
+                self.header(account), scheduler=self.scheduler, changes_from=changes_from,
+                skip_refused=self.settings.on_permission_error == "skip",
+                lag=self.settings.event_lag)
         return hub
 
     def read_in_part(self) -> dict[str, str]:

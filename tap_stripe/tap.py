@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import click
 from singer_sdk import Tap
@@ -17,7 +17,7 @@ from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_stripe import bookmarks, shutdown
 from tap_stripe.errors import SettingsError, TapStripeError, redact
-from tap_stripe.inputs import ConfigInput, config_file, json_file
+from tap_stripe.inputs import ConfigInput, config_file, named_file
 from tap_stripe.permissions import (
     PermissionCheck,
     Probe,
@@ -213,9 +213,7 @@ class TapStripe(Tap):
         api = self._run.api
         self._run.progress.log_summary()
         if api.requests:
-            reasons = ", ".join(f"{k}: {n}" for k, n in sorted(api.retry_reasons.items()))
-            LOGGER.info("Stripe requests: %d, retried: %d%s.", api.requests, api.retries,
-                        f" ({reasons})" if reasons else "")
+            LOGGER.info("%s", api.summary())
         if self.skipped:
             LOGGER.warning("%s", skipped_summary(self.skipped))
         partly = self._run.read_in_part()
@@ -233,8 +231,8 @@ class TapStripe(Tap):
         about: bool = False,
         about_format: str | None = None,
         config: ConfigInput | None = None,
-        state: IO[str] | None = None,
-        catalog: IO[str] | None = None,
+        state: str | None = None,
+        catalog: str | None = None,
     ) -> None:
         """A sync from the command line: singer-sdk's, except that a state or catalog file
         that is not what it should be gets one line, and the run ends with ``log_run_end``
@@ -243,11 +241,21 @@ class TapStripe(Tap):
         cls.print_version(print_fn=cls.logger.info)
         config = config or ConfigInput()
         tap = cls(config=config.config, parse_env_config=config.parse_env,
-                  state=json_file(state, "state"), catalog=json_file(catalog, "catalog"))
+                  state=named_file(state, "state"), catalog=named_file(catalog, "catalog"))
         try:
             tap.sync_all()
         finally:
             tap.log_run_end()
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's command, with ``--state`` and ``--catalog`` taken as paths: a file
+        that is missing gets one line from ``invoke`` (click's own check exits 2)."""
+        command = super().get_singer_command()
+        for param in command.params:
+            if param.name in ("state", "catalog"):
+                param.type = click.Path()
+        return command
 
     @classmethod
     def cb_config(cls, ctx: click.Context, param: click.Option,  # type: ignore[override]

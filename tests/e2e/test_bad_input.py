@@ -113,6 +113,21 @@ def test_stripe_log_debug_shows_the_clients_log_without_the_key(tmp_path: Path) 
     assert wrong[-4:] not in result.stderr
 
 
+@pytest.mark.parametrize(("option", "expected"), [
+    ("--state", "The state file state.json does not exist; on a first run leave out --state; "
+                "save the last STATE message a run writes and pass that file to the next run."),
+    ("--catalog", "The catalog file state.json does not exist; write one with tap-stripe "
+                  "--config CONFIG --discover > catalog.json, or leave out --catalog"),
+])
+def test_a_missing_state_or_catalog_file_gets_one_line(
+        tmp_path: Path, option: str, expected: str) -> None:
+    config = write(tmp_path / "config.json", {"client_secret": "sk_test_x",
+                                              "api_base": "http://127.0.0.1:9"})
+    result = tap("--config", str(config), option, "state.json", cwd=tmp_path)
+    assert expected in one_error(result)
+    assert result.stdout == ""
+
+
 def test_a_state_bookmark_in_the_future_or_not_a_time_gets_one_line(tmp_path: Path) -> None:
     with Emulator(seed=3, scale=1, clock=CLOCK) as emulator:
         config = write(tmp_path / "config.json", tap_config(emulator))

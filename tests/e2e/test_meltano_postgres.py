@@ -111,7 +111,8 @@ def pipeline(postgres: PostgresServer, meltano: Meltano) -> Iterator[Pipeline]:
     with Emulator(seed=23, scale=20) as emulator:
         config = tap_config(emulator)
         env = {**postgres.target_env(), "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": SCHEMA,
-               "STRIPE_SECRET_KEY": config["client_secret"], "STRIPE_API_BASE": config["api_base"],
+               "TAP_STRIPE_CLIENT_SECRET": config["client_secret"],
+               "TAP_STRIPE_API_BASE": config["api_base"],
                "TAP_STRIPE_START_DATE": config["start_date"],
                # the second run follows right after the changes: read even the newest events
                "TAP_STRIPE_EVENT_LAG_SECONDS": "0"}

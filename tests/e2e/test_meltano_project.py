@@ -55,6 +55,16 @@ def test_extractor_definition_matches_the_tap() -> None:
     assert TAP["settings_group_validation"] == [["client_secret"]]
 
 
+def test_the_key_has_one_name_everywhere() -> None:
+    """singer-sdk and Meltano both read the key from TAP_STRIPE_CLIENT_SECRET: meltano.yml
+    maps no other variable onto a setting, and no document names another."""
+    assert "config" not in TAP, "settings come from TAP_STRIPE_* variables, not a mapping"
+    root = Path(__file__).parents[2]
+    for doc in ("README.md", "meltano.yml", "tests/emulator/README.md", "scripts/demo.py"):
+        assert "STRIPE_SECRET_KEY" not in (root / doc).read_text(), doc
+    assert "export TAP_STRIPE_CLIENT_SECRET=" in (root / "README.md").read_text()
+
+
 def test_selection_is_every_stream_the_tap_selects_by_default() -> None:
     chosen = {s.name for s in STREAMS if _selected(s.name, TAP["select"])}
     assert chosen == {s.name for s in STREAMS if s.selected_by_default}

@@ -111,5 +111,8 @@ class Control:
 
     def _objects(self, kind: str, account: str | None) -> dict[str, Any]:
         emu = self.emulator
+        if kind == "events":  # a stream name like the others (README): events are never
+            # deleted and have no parent
+            return {"objects": emu.objects(kind, account), "deleted": [], "parents": {}}
         return {"objects": emu.objects(kind, account), "deleted": emu.deleted(kind, account),
                 "parents": emu.parents(kind, account)}

@@ -61,6 +61,17 @@ def test_objects_are_created_changed_and_deleted_over_http(fresh: Emulator) -> N
                                                "customer.created"]
 
 
+def test_objects_of_kind_events_are_the_visible_events(fresh: Emulator) -> None:
+    customer = _control(fresh, "POST", "objects", {"kind": "customer"}).json()
+    answer = _control(fresh, "GET", "objects", params={"kind": "events"})
+    assert answer.status_code == 200, answer.text
+    truth = answer.json()
+    assert truth["objects"][0]["type"] == "customer.created"
+    assert truth["objects"][0]["data"]["object"]["id"] == customer["id"]
+    assert [e["id"] for e in truth["objects"]] == [e["id"] for e in fresh.events()]
+    assert (truth["deleted"], truth["parents"]) == ([], {})
+
+
 def test_children_are_created_under_their_parent(fresh: Emulator) -> None:
     invoice = fresh.objects("invoices")[0]
     line = _control(fresh, "POST", "objects", {"kind": "line_item", "parent": invoice["id"],

@@ -181,11 +181,16 @@ def test_exhausted_retries_fail_with_the_reason_and_the_backoff_grows(
     assert [0.25 <= slept[0] <= 0.5, 0.5 <= slept[1] <= 1.0, 1.0 <= slept[2] <= 2.0] == [True] * 3
 
 
+REFUSED = ("HTTPSConnectionPool: Failed to establish a new connection: [Errno 111] Connection "
+           "refused")
+
+
 def test_unreachable_api_base_says_so(rsps: responses.RequestsMock) -> None:
-    rsps.add(responses.GET, URL, body=requests.exceptions.ConnectionError(
-        "HTTPSConnectionPool: Failed to establish a new connection: [Errno 111] Connection "
-        "refused"))
+    # Stripe answered once (with its Date): a later refused connection is retried as usual
+    rsps.add(responses.GET, URL, json=PAGE, headers={"Date": "Sun, 06 Dec 2026 16:00:00 GMT"})
+    rsps.add(responses.GET, URL, body=requests.exceptions.ConnectionError(REFUSED))
     api, _ = make_api(max_retries=0)
+    api.get("/v1/customers")
     with pytest.raises(StripeUnavailableError) as info:
         api.get("/v1/customers")
     assert str(info.value) == (
@@ -214,6 +219,59 @@ def test_rate_limit_429_slows_the_named_bucket_and_lock_timeout_does_not(
     assert api.limiter.bucket("/v1/customers").rate == pytest.approx(15.0)
     assert api.limiter.global_bucket.rate == 25.0
     assert dict(api.retry_reasons) == {"429 rate_limit": 1, "429 lock_timeout": 1}
+    # the end-of-run line: no bare number that reads like an HTTP status
+    assert api.summary() == \
+        "Made 3 requests to Stripe (2 retried: 429 lock_timeout: 1, 429 rate_limit: 1)."
+
+
+def test_a_refused_connection_after_stripe_answered_gets_every_retry(
+        rsps: responses.RequestsMock) -> None:
+    rsps.add(responses.GET, URL, json=PAGE, headers={"Date": "Sun, 06 Dec 2026 16:00:00 GMT"})
+    for _ in range(4):
+        rsps.add(responses.GET, URL, body=requests.exceptions.ConnectionError(REFUSED))
+    rsps.add(responses.GET, URL, json=PAGE)
+    api, slept = make_api(max_retries=4)
+    api.get("/v1/customers")
+    assert api.get("/v1/customers") == PAGE
+    assert (len(rsps.calls), len(slept)) == (6, 4)
+
+
+def test_a_refused_first_connection_fails_after_two_quick_retries(
+        rsps: responses.RequestsMock) -> None:
+    for _ in range(3):
+        rsps.add(responses.GET, URL, body=requests.exceptions.ConnectionError(REFUSED))
+    api, slept = make_api()  # max_retries 8 by default
+    with pytest.raises(StripeUnavailableError) as info:
+        api.get("/v1/customers")
+    assert str(info.value) == (
+        "Nothing answers at api_base https://api.stripe.test: GET /v1/customers failed 3 times "
+        "(connection (ConnectionError: Connection refused)). Check api_base (Stripe's is "
+        "https://api.stripe.com; for the emulator, the base_url it printed).")
+    assert len(rsps.calls) == 3
+    assert [0.25 <= slept[0] <= 0.5, 0.5 <= slept[1] <= 1.0] == [True, True]
+
+
+def test_an_api_base_whose_name_does_not_resolve_fails_at_once(
+        rsps: responses.RequestsMock) -> None:
+    rsps.add(responses.GET, URL, body=requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool(host='api.stripe.test', port=443): Max retries exceeded with url: "
+        "/v1/customers (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection>: "
+        "Failed to resolve 'api.stripe.test' ([Errno -2] Name or service not known)\"))"))
+    api, slept = make_api()
+    with pytest.raises(StripeAccessError) as info:
+        api.get("/v1/customers")
+    assert str(info.value) == (
+        "The host name api.stripe.test of api_base https://api.stripe.test does not resolve "
+        "(Name or service not known). Check api_base (Stripe's is https://api.stripe.com; for "
+        "the emulator, the base_url it printed).")
+    assert (len(rsps.calls), slept) == (1, [])
+
+
+def test_the_request_summary_of_a_run_without_retries(rsps: responses.RequestsMock) -> None:
+    rsps.add(responses.GET, URL, json=PAGE)
+    api, _ = make_api()
+    api.get("/v1/customers")
+    assert api.summary() == "Made 1 request to Stripe (none retried)."
 
 
 def test_max_requests_per_second_overrides_the_global_rate() -> None:

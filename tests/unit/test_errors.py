@@ -140,10 +140,11 @@ def test_an_unknown_stream_in_the_catalog_gets_one_line(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_api_base_gets_one_line(tmp_path: Path) -> None:
+    # nothing has answered yet: a wrong api_base, said at once (see test_api for the retries)
     assert one_error(tap(tmp_path, GOOD)) == (
-        "Stripe request GET /v1/events still failed after 0 retries: connection "
-        "(ConnectionError: Connection refused). Check that api_base http://127.0.0.1:9 is "
-        "reachable, or raise request_timeout/max_retries.")
+        "Nothing answers at api_base http://127.0.0.1:9: GET /v1/events failed once "
+        "(connection (ConnectionError: Connection refused)). Check api_base (Stripe's is "
+        "https://api.stripe.com; for the emulator, the base_url it printed).")
 
 
 def test_a_wrong_key_gets_one_line_without_the_key(tmp_path: Path, server: str) -> None:

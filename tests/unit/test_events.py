@@ -61,12 +61,57 @@ def test_events_only_run_emits_newest_version_per_object_oldest_first(fake: Fake
     assert "/v1/products" not in fake.paths()  # no listing: the bookmark is recent
     query = fake.queries("/v1/events")[0]
     assert query["created[gte]"] == str(bookmark)
-    assert NOW - 120 <= int(query["created[lt]"]) <= int(time.time()) - 60  # 60 s lag
+    end = out.state["bookmarks"]["products"]["replication_key_value"]
+    assert NOW - 120 <= end <= int(time.time()) - 60  # 60 s lag
+    # the newest window is asked up to the run's start (end + lag + 1), so that the events the
+    # lag holds back are counted from the page read anyway
+    assert int(query["created[lt]"]) == end + 61
     got = [(r["id"], r["name"], r["updated"], r["is_deleted"]) for r in out.records["products"]]
     assert got == [("prod_b", "b", bookmark + 15, False), ("prod_a", "v2", bookmark + 20, False),
                    ("prod_c", "c", bookmark + 30, True)]
-    assert out.state["bookmarks"]["products"]["replication_key_value"] == int(
-        query["created[lt]"])
+
+
+def test_events_younger_than_the_lag_are_held_back_with_one_line(
+        fake: FakeStripe, caplog: pytest.LogCaptureFixture) -> None:
+    now = int(time.time())  # not NOW: this module may be imported minutes before this runs
+    bookmark = now - 3600
+    fake.add("/v1/events", [
+        event("evt_old", "product.updated", bookmark + 10, {"id": "prod_a", "name": "old"}),
+        event("evt_new", "product.updated", now - 5, {"id": "prod_a", "name": "new"}),
+        event("evt_b", "product.created", now - 20, {"id": "prod_b", "name": "b"}),
+    ])
+    with caplog.at_level(logging.INFO, logger="tap-stripe"):
+        out = run_tap(config(), ["products"], state_at(bookmark, "products"))
+    end = out.state["bookmarks"]["products"]["replication_key_value"]
+    assert now - 120 <= end <= now - 20  # before both young events: they wait
+    assert [(r["id"], r["name"]) for r in out.records["products"]] == [("prod_a", "old")]
+    assert len(fake.queries("/v1/events")) == 1  # counted from the page read anyway
+
+    def iso(t: int) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+    held = [m for m in caplog.messages if m.startswith("Held back")]
+    assert held == [f"Held back 2 event(s) created {iso(end)} to {iso(now - 5)}, younger than "
+                    f"event_lag_seconds (60): their changes are read by a run from "
+                    f"{iso(now - 5 + 61)} on."]
+    # the next run, past the lag, reads them
+    out = run_tap(config(event_lag_seconds=0), ["products"], out.state)
+    assert sorted((r["id"], r["name"]) for r in out.records["products"]) == [
+        ("prod_a", "new"), ("prod_b", "b")]
+
+
+def test_no_held_back_line_when_nothing_is_younger_than_the_lag(
+        fake: FakeStripe, caplog: pytest.LogCaptureFixture) -> None:
+    bookmark = NOW - 3600
+    fake.add("/v1/events", [
+        event("evt_old", "product.updated", bookmark + 10, {"id": "prod_a", "name": "old"})])
+    with caplog.at_level(logging.INFO, logger="tap-stripe"):
+        out = run_tap(config(), ["products"], state_at(bookmark, "products"))
+    assert [r["id"] for r in out.records["products"]] == ["prod_a"]
+    assert not [m for m in caplog.messages if "Held back" in m]
+    assert [m for m in caplog.messages if m.startswith("Read events created in")] == [
+        f"Read events created in [{bookmark}, "
+        f"{out.state['bookmarks']['products']['replication_key_value']}): 1 changed object(s)."]
 
 
 def test_events_of_objects_with_includable_fields_are_re_read_with_them(

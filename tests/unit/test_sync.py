@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -60,6 +61,24 @@ def test_windows_cover_start_to_run_start_oldest_first(fake: FakeStripe) -> None
     marks = [s["bookmarks"]["files"].get("replication_key_value") for s in out.states
              if "files" in s.get("bookmarks", {})]
     assert [start + DAY, start + 2 * DAY, end] == [m for m in dict.fromkeys(marks) if m]
+
+
+def test_windows_are_logged_at_debug_and_each_listing_once_at_info(
+        fake: FakeStripe, caplog: pytest.LogCaptureFixture) -> None:
+    start = int(time.time()) - int(2.5 * DAY)
+    fake.add("/v1/files", objs("file", 3, start + 10))
+    with caplog.at_level(logging.DEBUG, logger="tap-stripe"):
+        out = run_tap(config(start, slice_range=1), ["files"])
+    end = out.state["bookmarks"]["files"]["replication_key_value"]
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO
+            and r.name.startswith("tap-stripe.")]
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG
+             and r.getMessage().startswith("Read files created in")]
+    assert debug == [f"Read files created in [{start}, {start + DAY})",
+                     f"Read files created in [{start + DAY}, {start + 2 * DAY})",
+                     f"Read files created in [{start + 2 * DAY}, {end})"]
+    assert [m for m in info if m.startswith(("Listed", "Read"))] == [
+        f"Listed 3 files created in [{start}, {end}) in 3 window(s)."]
 
 
 def test_a_small_account_is_read_in_one_request_over_all_its_windows(fake: FakeStripe) -> None:
