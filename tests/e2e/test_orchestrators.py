@@ -119,10 +119,12 @@ def test_meltano_inherited_shards(emulator: Emulator, tmp_path: Path) -> None:
     project["include_paths"] = ["./shards.meltano.yml"]
     (tmp_path / "meltano.yml").write_text(yaml.safe_dump(project))
     shutil.copy(MELTANO_SHARDS, tmp_path / "shards.meltano.yml")
-    env = {**os.environ, "STRIPE_SECRET_KEY": emulator.secret_key,
-           "STRIPE_API_BASE": emulator.base_url, "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
-           "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}"}
-    env = {k: v for k, v in env.items() if not k.startswith("TAP_STRIPE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_STRIPE_")}
+    # the key and address as the README tells users to set them: the tap's own variables,
+    # which every plugin inheriting from tap-stripe reads too (they share its namespace)
+    env |= {"TAP_STRIPE_CLIENT_SECRET": emulator.secret_key,
+            "TAP_STRIPE_API_BASE": emulator.base_url, "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
+            "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}"}
     shards = []
     for index, plugin in enumerate(plugins):
         assert plugin["inherit_from"] == "tap-stripe"
