@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "output"
@@ -166,6 +166,14 @@ def print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
             print("  " + "  ".join("-" * w for w in widths))
 
 
+def print_counts(counts: dict[str, int], truth: dict[str, int]) -> bool:
+    """Print the rows loaded per table beside the emulator's count; whether all agree."""
+    print_table(("table", "rows", "emulator", ""),
+                [(t, f"{n:,}", f"{truth[t]:,}", "" if n == truth[t] else "<- differs")
+                 for t, n in sorted(counts.items())])
+    return all(n == truth[t] for t, n in counts.items())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; return the process exit code."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -196,9 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         truth = emulator_counts(stripe["base_url"], sorted(counts))
     print(f"\nLoaded {sum(counts.values()):,} rows into {len(counts)} tables of "
           f"{database.relative_to(ROOT)} in {run_seconds:.0f} s:\n")
-    print_table(("table", "rows", "emulator", ""),
-                [(t, f"{n:,}", f"{truth[t]:,}", "" if n == truth[t] else "<- differs")
-                 for t, n in sorted(counts.items())])
+    print_counts(counts, truth)
     currencies, revenue = revenue_by_month(meltano)
     print(f"\nNet revenue from succeeded charges (refunds deducted), last {MONTHS} months:\n")
     print_table(("month", *currencies), revenue)
@@ -213,13 +219,17 @@ def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-if __name__ == "__main__":
-    # Ctrl-C and SIGTERM both unwind through the cleanup above (even where the caller had
-    # SIGINT ignored, as for background jobs)
+def run_main(entry: Callable[[], int]) -> None:
+    """Run ``entry`` and exit with its code. Ctrl-C and SIGTERM both unwind through its
+    cleanup (even where the caller had SIGINT ignored, as for background jobs)."""
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        sys.exit(main())
+        sys.exit(entry())
     except KeyboardInterrupt:
         print("\ninterrupted: everything the demo started is stopped", file=sys.stderr)
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -12,11 +12,10 @@ Run it with ``make demo-postgres`` (or ``.venv/bin/python -m scripts.demo_postgr
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 
-from scripts.demo import OUTPUT, ROOT, Meltano, emulator, emulator_counts, print_table
+from scripts.demo import OUTPUT, ROOT, Meltano, emulator, emulator_counts, print_counts, run_main
 from tests.postgres import PostgresServer, find_bin_dir
 
 TARGET = "target-postgres"
@@ -75,25 +74,13 @@ def main(argv: list[str] | None = None) -> int:
             truth = emulator_counts(stripe["base_url"], sorted(counts))
         print(f"\nLoaded {sum(counts.values()):,} rows into {len(counts)} tables of schema "
               f"{SCHEMA} in {run_seconds:.0f} s:\n")
-        print_table(("table", "rows", "emulator", ""),
-                    [(t, f"{n:,}", f"{truth[t]:,}", "" if n == truth[t] else "<- differs")
-                     for t, n in sorted(counts.items())])
+        agree = print_counts(counts, truth)
         print(f"\nDone in {time.monotonic() - started:.0f} s; the server is stopped now. Your "
               "own PostgreSQL: README.md, \"Meltano into PostgreSQL\".")
-        return 0 if all(n == truth[t] for t, n in counts.items()) else 1
+        return 0 if agree else 1
     finally:
         server.stop()
 
 
-def _interrupt(number: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: everything the demo started is stopped", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

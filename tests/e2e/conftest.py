@@ -12,9 +12,9 @@ from tests.e2e.meltano_project import Meltano
 from tests.postgres import PostgresServer, find_bin_dir
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A running PostgreSQL server on a free loopback port, stopped after the session."""
+def serve_postgres() -> Iterator[PostgresServer]:
+    """A running PostgreSQL server on a free loopback port, stopped when the fixture ends;
+    the test is skipped where PostgreSQL is not installed."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         pytest.skip("PostgreSQL is not installed (no initdb on PATH or under "
@@ -25,6 +25,12 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server shared by the session."""
+    yield from serve_postgres()
 
 
 @pytest.fixture(scope="session")

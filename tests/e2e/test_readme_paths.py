@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.e2e.conftest import serve_postgres
 from tests.e2e.meltano_project import Meltano
-from tests.postgres import PostgresServer, find_bin_dir, free_port
+from tests.postgres import PostgresServer, free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -110,15 +111,7 @@ class Walk:
 def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server of this module's own: the session's is shared with tests that load
     the same schema."""
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed; .ci/run installs it")
-    server = PostgresServer(bin_dir)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from serve_postgres()
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,15 @@ def make_api(**config: Any) -> tuple[StripeApi, list[float]]:
     return StripeApi(settings, sleep=slept.append), slept
 
 
+def fails_at_once(rsps: responses.RequestsMock) -> StripeAccessError:
+    """The error of one GET of customers, asserting it came from one request, not retried."""
+    api, slept = make_api()
+    with pytest.raises(StripeAccessError) as info:
+        api.get("/v1/customers")
+    assert (len(rsps.calls), slept) == (1, [])
+    return info.value
+
+
 def stripe_error(status: int, message: str, code: str | None = None,
                  headers: dict[str, str] | None = None) -> dict[str, Any]:
     error = {"type": "invalid_request_error", "message": message}
@@ -108,26 +117,21 @@ def test_transient_failures_are_retried_with_backoff_and_logged(
 def test_client_errors_are_not_retried(rsps: responses.RequestsMock, status: int,
                                        expected: str) -> None:
     rsps.add(responses.GET, URL, **stripe_error(status, "Received unknown parameter: foo"))
-    api, slept = make_api()
-    with pytest.raises(StripeAccessError) as info:
-        api.get("/v1/customers")
-    assert str(info.value) == expected
-    assert info.value.status == status
-    assert (len(rsps.calls), slept) == (1, [])
+    error = fails_at_once(rsps)
+    assert str(error) == expected
+    assert error.status == status
 
 
 def test_a_401_says_the_key_is_wrong_without_showing_it(rsps: responses.RequestsMock) -> None:
     masked = KEY[:8] + "*" * (len(KEY) - 12) + KEY[-4:]
     rsps.add(responses.GET, URL, **stripe_error(401, f"Invalid API Key provided: {masked}"))
-    api, slept = make_api()
-    with pytest.raises(StripeAccessError) as info:
-        api.get("/v1/customers")
-    text = str(info.value)
+    error = fails_at_once(rsps)
+    text = str(error)
     assert text.startswith("Stripe rejected the API key (401): Invalid API Key provided: "
                            "[redacted key] Check client_secret")
     assert KEY[-4:] not in text
     assert KEY[:12] not in text
-    assert (len(rsps.calls), slept, info.value.status) == (1, [], 401)
+    assert error.status == 401
 
 
 def test_a_403_names_the_permission_and_hides_the_masked_key(
@@ -136,14 +140,11 @@ def test_a_403_names_the_permission_and_hides_the_masked_key(
                "permissions for this endpoint on account 'acct_1'. Having the "
                "'rak_customer_read' permission would allow this request to continue.")
     rsps.add(responses.GET, URL, **stripe_error(403, message))
-    api, slept = make_api()
-    with pytest.raises(StripeAccessError) as info:
-        api.get("/v1/customers")
-    assert info.value.status == 403
-    assert info.value.permission == "rak_customer_read"
-    assert "The provided key '[redacted key]' does not have" in str(info.value)
-    assert KEY[-6:] not in str(info.value)
-    assert (len(rsps.calls), slept) == (1, [])
+    error = fails_at_once(rsps)
+    assert error.status == 403
+    assert error.permission == "rak_customer_read"
+    assert "The provided key '[redacted key]' does not have" in str(error)
+    assert KEY[-6:] not in str(error)
 
 
 def test_should_retry_false_is_honoured_even_for_a_5xx(rsps: responses.RequestsMock) -> None:
@@ -158,14 +159,11 @@ def test_should_retry_false_is_honoured_even_for_a_5xx(rsps: responses.RequestsM
 def test_an_html_page_with_200_fails_at_once_with_a_clear_message(
         rsps: responses.RequestsMock) -> None:
     rsps.add(responses.GET, URL, body="<!DOCTYPE html><html><title>Sign in</title></html>")
-    api, slept = make_api()
-    with pytest.raises(StripeAccessError) as info:
-        api.get("/v1/customers")
-    assert str(info.value) == (
+    error = fails_at_once(rsps)
+    assert str(error) == (
         "GET /v1/customers answered HTTP 200 with a body that is not JSON (starting "
         "'<!DOCTYPE html><html><title>Sign in</tit'); check that api_base "
         "https://api.stripe.test is Stripe's API and not a proxy or login page.")
-    assert (len(rsps.calls), slept) == (1, [])
 
 
 def test_exhausted_retries_fail_with_the_reason_and_the_backoff_grows(
@@ -257,14 +255,11 @@ def test_an_api_base_whose_name_does_not_resolve_fails_at_once(
         "HTTPSConnectionPool(host='api.stripe.test', port=443): Max retries exceeded with url: "
         "/v1/customers (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection>: "
         "Failed to resolve 'api.stripe.test' ([Errno -2] Name or service not known)\"))"))
-    api, slept = make_api()
-    with pytest.raises(StripeAccessError) as info:
-        api.get("/v1/customers")
-    assert str(info.value) == (
+    error = fails_at_once(rsps)
+    assert str(error) == (
         "The host name api.stripe.test of api_base https://api.stripe.test does not resolve "
         "(Name or service not known). Check api_base (Stripe's is https://api.stripe.com; for "
         "the emulator, the base_url it printed).")
-    assert (len(rsps.calls), slept) == (1, [])
 
 
 def test_the_request_summary_of_a_run_without_retries(rsps: responses.RequestsMock) -> None:

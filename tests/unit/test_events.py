@@ -175,14 +175,21 @@ def test_children_of_a_deleted_parent_are_flagged_deleted(fake: FakeStripe) -> N
     assert (item["id"], item["subscription_id"], item["is_deleted"]) == ("si_1", "sub_1", True)
 
 
-def test_a_canceled_subscription_flags_its_items_past_the_10_its_payload_embeds(
-        fake: FakeStripe) -> None:
-    bookmark = NOW - 3600
+def canceled_subscription_of_13_items(fake: FakeStripe, bookmark: int) -> list[dict[str, Any]]:
+    """A ``customer.subscription.deleted`` event after ``bookmark`` whose subscription embeds
+    10 of its 13 items; the 13 items."""
     items = [{"id": f"si_{i:02d}", "object": "subscription_item", "created": 99 - i,
               "subscription": "sub_1"} for i in range(13)]
     sub = {"id": "sub_1", "object": "subscription", "status": "canceled", "items": {
         "object": "list", "has_more": True, "data": items[:10]}}
     fake.add("/v1/events", [event("evt_9", "customer.subscription.deleted", bookmark + 1, sub)])
+    return items
+
+
+def test_a_canceled_subscription_flags_its_items_past_the_10_its_payload_embeds(
+        fake: FakeStripe) -> None:
+    bookmark = NOW - 3600
+    items = canceled_subscription_of_13_items(fake, bookmark)
     fake.add("/v1/subscription_items", items)  # Stripe still lists a canceled one's items
     out = run_tap(config(), ["subscriptions", "subscription_items"],
                   state_at(bookmark, "subscriptions", "subscription_items"))
@@ -196,11 +203,7 @@ def test_a_canceled_subscription_flags_its_items_past_the_10_its_payload_embeds(
 def test_a_removed_parent_whose_filter_answers_no_such_object_ends_its_children(
         fake: FakeStripe) -> None:
     bookmark = NOW - 3600
-    items = [{"id": f"si_{i:02d}", "object": "subscription_item", "created": 99 - i,
-              "subscription": "sub_1"} for i in range(13)]
-    sub = {"id": "sub_1", "object": "subscription", "status": "canceled", "items": {
-        "object": "list", "has_more": True, "data": items[:10]}}
-    fake.add("/v1/events", [event("evt_9", "customer.subscription.deleted", bookmark + 1, sub)])
+    items = canceled_subscription_of_13_items(fake, bookmark)
     error = {"error": {"type": "invalid_request_error", "code": "resource_missing",
                        "param": "subscription", "message": "No such subscription: 'sub_1'"}}
     fake.fail("/v1/subscription_items", "", 400, error)  # type: ignore[arg-type]
