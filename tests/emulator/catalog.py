@@ -268,6 +268,8 @@ _OBJECT_NAMES: dict[str, str] = {
     "treasury.Transaction": "treasury.transaction",
     "treasury.TransactionEntry": "treasury.transaction_entry",
     "WebhookEndpoint": "webhook_endpoint",
+    "CustomerCashBalanceTransaction": "customer_cash_balance_transaction",
+    "ProductFeature": "product_feature",
 }
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -752,6 +754,25 @@ COLLECTIONS: tuple[Collection, ...] = (
              events=events("treasury.debit_reversal", updated=None)),
     endpoint("webhook_endpoints", "WebhookEndpoint", "/v1/webhook_endpoints",
              created_filter=False, deletion="stub"),
+    # Lists under a parent (the parent's list_<path> method; no filters, no `created`).
+    endpoint("customer_cash_balance_transactions", "CustomerCashBalanceTransaction",
+             "cash_balance_transactions", parent="customers", per_parent=0.3,
+             created_filter=False,
+             links=(parent("customer"), pick("balance_transaction", "balance_transactions"),
+                    pick("payment_intent", "payment_intents"), pick("refund", "refunds"),
+                    pick("linked_transaction", "customer_cash_balance_transactions")),
+             events=events("customer_cash_balance_transaction", updated=None),
+             permission="rak_customer_read"),
+    endpoint("product_features", "ProductFeature", "features", parent="products",
+             per_parent=1.5, created_filter=False, deletion="stub",
+             links=(parent("product"),), permission="rak_product_read"),
+    # PaymentLink.line_items: "The line items representing what is being sold." (includable:
+    # left out of Stripe's example payment link, like checkout sessions' and quotes').
+    Collection("payment_link_line_items", ("item",), "line_items", parent="payment_links",
+               per_parent=2.0, embedded="line_items", includable=True, retrieve=False,
+               links=(parent("payment_link"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, permission="rak_payment_link_read"),
 )
 
 BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}
@@ -948,6 +969,7 @@ INCLUDABLE: dict[str, dict[str, str]] = {
     "charge": {"refunds": ""},
     "invoice": {"confirmation_secret": "", "payments": ""},
     "quote": {"line_items": "quote_line_items"},
+    "payment_link": {"line_items": "payment_link_line_items"},
     "issuing.card": {"cvc": "", "number": ""},
     "item": {"discounts": "", "taxes": ""},
 }

@@ -20,9 +20,17 @@ GENERIC = [c for c in catalog.COLLECTIONS if c.stripe_class]
 _PAGING = {"limit", "starting_after", "ending_before", "expand"}
 
 
-def list_params(dotted: str) -> Any:
-    """The stripe-python ``*ListParams`` TypedDict of the resource ``dotted``."""
-    *package, name = dotted.split(".")
+# The stripe-python classes of the parents of lists served under their parent's path.
+PARENT_CLASSES = {"customers": "Customer", "products": "Product"}
+
+
+def list_params(coll: catalog.Collection) -> Any:
+    """The stripe-python TypedDict of a row's list parameters: ``<Resource>ListParams``, or
+    ``<Parent>List<Path>Params`` for a list under its parent (``CustomerListCashBalance...``)."""
+    if coll.is_child and not coll.parent_param:
+        camel = "".join(part.title() for part in coll.path.split("_"))
+        return getattr(stripe.params, f"{PARENT_CLASSES[coll.parent]}List{camel}Params")
+    *package, name = coll.stripe_class.split(".")
     return functools.reduce(getattr, [*package, f"{name}ListParams"], stripe.params)
 
 
@@ -41,8 +49,12 @@ def test_there_is_a_row_for_most_list_endpoints() -> None:
 def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
     cls = generic.stripe_class(coll.stripe_class)
     assert coll.kinds == (cls.OBJECT_NAME,)
-    assert coll.path == cls.class_url()
-    params = list_params(coll.stripe_class)
+    if coll.is_child and not coll.parent_param:  # the parent's list_<path> method
+        parent = generic.stripe_class(PARENT_CLASSES[coll.parent])
+        assert callable(getattr(parent, f"list_{coll.path}"))
+    else:
+        assert coll.path == cls.class_url()
+    params = list_params(coll)
     options = set(stripe.RequestOptions.__annotations__)
     accepted = set(params.__annotations__) - options - _PAGING
     served = set(coll.filters) | ({"created"} if coll.created_filter else set())
@@ -52,7 +64,9 @@ def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
     assert coll.parent_param in ("", *required)
     named = {e for e in (coll.events.created, coll.events.updated, coll.events.deleted) if e}
     assert named <= event_names()
-    assert coll.permission == f"rak_{cls.OBJECT_NAME.replace('.', '_')}_read"
+    owner = catalog.BY_NAME[coll.parent] if coll.is_child and not coll.parent_param else coll
+    assert owner.permission == coll.permission or \
+        coll.permission == f"rak_{cls.OBJECT_NAME.replace('.', '_')}_read"
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +191,21 @@ def test_tax_ids_list_the_accounts_own_by_default(emu: Emulator) -> None:
     found = client.walk("/v1/tax_ids", {"owner[type]": "customer", "owner[customer]": customer})
     assert theirs["id"] in {t["id"] for t in found}
     assert {t["owner"]["customer"] for t in found} == {customer}
+
+
+def test_lists_under_a_parent(emu: Emulator) -> None:
+    client = Client(emu)
+    truth = emu.objects("product_features")
+    product = emu.parents("product_features")[truth[0]["id"]]
+    found = client.walk(f"/v1/products/{product}/features")
+    assert truth[0] in found
+    assert {o["object"] for o in found} == {"product_feature"}
+    link = emu.objects("payment_link_line_items")[0]
+    owner = emu.parents("payment_link_line_items")[link["id"]]
+    items = client.walk(f"/v1/payment_links/{owner}/line_items")
+    assert link in items
+    expanded = client.data(f"/v1/payment_links/{owner}", {"expand[]": "line_items"})
+    assert expanded["line_items"]["data"] == items[:10]
+    assert "line_items" not in client.data(f"/v1/payment_links/{owner}")
+    missing = client.get("/v1/customers/cus_missing/cash_balance_transactions")
+    assert missing.status_code == 404
