@@ -205,6 +205,9 @@ class Api:
         query.reject_unknown(params, {"expand"})
         expansions = self._expansions(params, coll.kinds, listing=False)
         object_id = path_params["id"]
+        holder = store.locate(object_id)
+        if holder in routes.SAME_RETRIEVE.get(name, ()):
+            name = str(holder)
         parent = path_params.get("parent")
         if parent is not None:
             self._require(store, coll.parent, parent, "id", 404)

@@ -769,6 +769,18 @@ COLLECTIONS: tuple[Collection, ...] = (
              events=events("treasury.debit_reversal", updated=None)),
     endpoint("webhook_endpoints", "WebhookEndpoint", "/v1/webhook_endpoints",
              created_filter=False, deletion="stub", permission="rak_webhook_read"),
+    # PaymentMethod.list: "Returns a list of PaymentMethods for Treasury flows. If you want to
+    # list the PaymentMethods attached to a Customer for payments, you should use the List a
+    # Customer's PaymentMethods API instead." (API reference): methods of no customer here.
+    Collection("treasury_payment_methods", ("payment_method",), "/v1/payment_methods",
+               per_scale=0.05, minimum=2, retrieve=False, retrieve_path="/v1/payment_methods",
+               created_filter=False,
+               filters={"allow_redisplay": eq(), "customer": UNSUPPORTED,
+                        "customer_account": UNSUPPORTED, "type": eq()},
+               hidden=(Hidden("type", ("custom",), ("type",),
+                              "PaymentMethodListParams.type: \"Unfiltered, the list returns all "
+                              "payment method types except `custom`.\""),),
+               permission="rak_payment_method_read"),
     # Lists under a parent (the parent's list_<path> method; no filters, no `created`).
     endpoint("customer_cash_balance_transactions", "CustomerCashBalanceTransaction",
              "cash_balance_transactions", parent="customers", per_parent=0.3,

@@ -242,8 +242,8 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
     if origin is list:
         member = _resolve(args[0], module)
         if typing.get_origin(member) is Union:  # ids: the link, or none (an empty list)
-            inner = [_resolve(a, module) for a in typing.get_args(member)]
-            item = _union(inner, name, doc, module, depth, optional=True)
+            choices = [_resolve(a, module) for a in typing.get_args(member)]
+            item = _union(choices, name, doc, module, depth, optional=True)
         elif _object_name(member):  # objects of the account: none made up
             return lambda ctx: []
         else:
@@ -358,9 +358,13 @@ def _filled(cls: type[StripeObject], name: str, depth: int) -> Gen:
     return _field(tp, name, doc, module, depth) or (lambda ctx: {})
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, tuple[Any, str, str]]] = {}
+
+
 def _hints(cls: type[StripeObject]) -> dict[str, tuple[Any, str, str]]:
-    """Field name (as Stripe spells it) -> (annotation, its module, its docstring)."""
+    """Field name (as Stripe spells it) -> (annotation, its module, its docstring); cached."""
+    if cls in _HINTS:
+        return _HINTS[cls]
     remap: dict[str, str] = getattr(cls, "_field_remappings", {})
     found: dict[str, tuple[Any, str, str]] = {}
     for owner in cls.__mro__:
@@ -372,6 +376,7 @@ def _hints(cls: type[StripeObject]) -> dict[str, tuple[Any, str, str]]:
             if name.startswith("_") or key in found or typing.get_origin(hint) is ClassVar:
                 continue
             found[key] = (hint, owner.__module__, docs.get((owner.__qualname__, name), ""))
+    _HINTS[cls] = found
     return found
 
 

@@ -224,3 +224,19 @@ def test_lists_under_a_parent(emu: Emulator) -> None:
     assert "line_items" not in client.data(f"/v1/payment_links/{owner}")
     missing = client.get("/v1/customers/cus_missing/cash_balance_transactions")
     assert missing.status_code == 404
+
+
+def test_treasury_payment_methods_hide_custom_ones_unless_asked(emu: Emulator) -> None:
+    client = Client(emu)
+    custom = emu.create("treasury_payment_methods", {"type": "custom"})
+    plain = client.walk("/v1/payment_methods")
+    assert custom["id"] not in {p["id"] for p in plain}
+    assert plain == [p for p in emu.objects("treasury_payment_methods") if p["type"] != "custom"]
+    assert all(p["customer"] is None for p in plain)
+    asked = client.walk("/v1/payment_methods", {"type": "custom"})
+    assert [p["id"] for p in asked] == [custom["id"]]
+    assert client.data(f"/v1/payment_methods/{custom['id']}")["type"] == "custom"
+    attached = emu.objects("payment_methods")[0]
+    assert client.data(f"/v1/payment_methods/{attached['id']}") == attached
+    refused = client.get("/v1/payment_methods", {"customer": attached["customer"]})
+    assert refused.status_code == 400
