@@ -127,7 +127,7 @@ class Api:
                 if spec.kind == "parent" and spec.choices:  # one of them is required
                     if not any(name in params for name in spec.choices):
                         raise errors.missing_one_of((param, *spec.choices))
-                elif spec.kind == "parent":
+                elif spec.kind in ("parent", "required"):
                     raise errors.missing_parameter(param)
                 continue
             if spec.kind in ("parent", "payout"):
