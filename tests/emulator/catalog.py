@@ -816,7 +816,7 @@ COLLECTIONS: tuple[Collection, ...] = (
              permission="rak_customer_read"),
     endpoint("payment_intent_amount_details_line_items", "PaymentIntentAmountDetailsLineItem",
              "amount_details_line_items", parent="payment_intents", per_parent=0.2,
-             created_filter=False, links=(parent("payment_intent"),),
+             retrieve=False, created_filter=False, links=(parent("payment_intent"),),
              permission="rak_payment_intent_read"),
     Collection("quote_computed_upfront_line_items", ("item",), "computed_upfront_line_items",
                parent="quotes", per_parent=1.0, retrieve=False,
