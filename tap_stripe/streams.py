@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.singerlib import RecordMessage
 
 from tap_stripe import shutdown
 from tap_stripe.channels import Checkpoint, Item, PassCancelledError
@@ -257,17 +256,18 @@ class StripeStream(Stream):
                 and all(self.mask.values()) and len(maps) == 1
                 and type(maps[0]) is SameRecordTransform and not maps[0].flattening_enabled)
 
-    def _generate_record_messages(
-            self, record: dict[str, Any]) -> Generator[RecordMessage, None, None]:
-        """The RECORD message of ``record``. When records pass through unchanged this skips
-        singer-sdk's per-record selection walk (a copy of every nested object), conformance
-        and mapping calls; otherwise singer-sdk does its usual work."""
-        if not self._passes_through:
-            yield from super()._generate_record_messages(record)
+    def _write_record_message(self, record: dict[str, Any]) -> None:
+        """The RECORD of ``record``. When records pass through unchanged the writer encodes
+        it at once (``BufferedWriter.write_record``), skipping singer-sdk's per-record
+        selection walk (a copy of every nested object), conformance and mapping calls;
+        otherwise singer-sdk does its usual work."""
+        writer = self._tap.message_writer
+        if not self._passes_through or not isinstance(writer, BufferedWriter):
+            super()._write_record_message(record)
             return
-        yield RecordMessage(stream=self.stream_maps[0].stream_alias, record=record,
-                            version=self._stream_version,
-                            time_extracted=dt.datetime.now(dt.timezone.utc))
+        writer.write_record(self.stream_maps[0].stream_alias, record, self._stream_version,
+                            dt.datetime.now(dt.timezone.utc))
+        self.state_manager.is_flushed = False
 
     def _process_record(self, record: dict[str, Any], child_context: Context | None = None,
                         partition_context: Context | None = None) -> None:

@@ -16,7 +16,7 @@ from tap_stripe.tap import TapStripe
 # (class, private member, the parameters the tap's override or call relies on)
 STREAM_HOOKS = [
     ("_write_state_message", []),
-    ("_generate_record_messages", ["record"]),
+    ("_write_record_message", ["record"]),
     ("_process_record", ["record", "child_context", "partition_context"]),
     ("_increment_stream_state", ["latest_record", "context"]),
     ("_sync_records", ["context", "write_messages"]),
