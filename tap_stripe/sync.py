@@ -76,6 +76,18 @@ def pop_deselected(record: dict[str, Any], mask: SelectionMask,
             pop_deselected(record[name], mask, crumb)
 
 
+def set_bookmarks(state: dict[str, Any], replication_key: str | None,
+                  fields: dict[str, int | None]) -> None:
+    """Set bookmark ``fields`` of a context's ``state`` in order (None removes one), with the
+    stream's replication key."""
+    state["replication_key"] = replication_key
+    for key, value in fields.items():
+        if value is None:
+            state.pop(key, None)
+        else:
+            state[key] = value
+
+
 class SyncLoop:
     """One sync of ``tap``'s streams over ``run``."""
 
@@ -345,13 +357,8 @@ class SyncLoop:
 
     def move(self, stream: StripeStream, state: dict[str, Any],
              fields: dict[str, int | None]) -> None:
-        """Set bookmark fields (None removes one) and write a STATE message when due."""
-        state["replication_key"] = stream.replication_key
-        for key, value in fields.items():
-            if value is None:
-                state.pop(key, None)
-            else:
-                state[key] = value
+        """Set bookmark fields and write a STATE message when due."""
+        set_bookmarks(state, stream.replication_key, fields)
         self._dirty.add(stream.name)
         self.write_state(stream)
 
@@ -396,12 +403,7 @@ class SyncLoop:
         for item in self.items(stream, account):
             shutdown.check()
             if isinstance(item, Bookmark):
-                state["replication_key"] = stream.replication_key
-                for key, value in item.fields.items():
-                    if value is None:
-                        state.pop(key, None)
-                    else:
-                        state[key] = value
+                set_bookmarks(state, stream.replication_key, item.fields)
                 continue
             item["stripe_account"] = account
             run.found.note(stream.name, item, account)
