@@ -57,7 +57,7 @@ class StripeStream(Stream):
         self._states: dict[str | None, dict[str, Any]] = {}
         super().__init__(tap, schema=load_schema(sdef.name), name=sdef.name)
         self.primary_keys = ["id"]
-        self.replication_key = sdef.key
+        self.replication_key = sdef.key or None  # none: read whole on every run (FULL_TABLE)
         self.selected_by_default = sdef.selected_by_default
 
     # -- accounts: one singer-sdk partition per account when connected accounts are read --
@@ -176,7 +176,8 @@ class StripeStream(Stream):
                            "30-day event retention: re-reading it from its list endpoint.",
                            self.name, EVENT_HORIZON // DAY)
         if plan.list_from is not None:
-            bookmark = "replication_key_value"
+            # A stream read in full keeps no bookmark: its next run reads it whole again.
+            bookmark = "replication_key_value" if self.replication_key else None
             if plan.events_from is not None:  # filling an event-driven stream
                 bookmark = "created_cursor"
                 self._update_state(context, backfill_started=plan.backfill_started,
@@ -202,13 +203,14 @@ class StripeStream(Stream):
                               run.started, at_once=BY_ID_AT_ONCE):
             yield stamp(self.sdef, obj, None)
 
-    def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,
+    def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str | None,
               account: str | None) -> Iterator[dict[str, Any]]:
         found, progress = self.run.found, self.run.progress
         for item in items:
             shutdown.check()  # a safe point: between two records or checkpoints
             if isinstance(item, Checkpoint):
-                self._update_state(context, **{bookmark: item.value})
+                if bookmark is not None:
+                    self._update_state(context, **{bookmark: item.value})
                 progress.checkpoint(self.name, account, item.value)
             else:
                 item["stripe_account"] = account
