@@ -125,6 +125,20 @@ INCLUDABLE: dict[str, tuple[Includable, ...]] = {
                                              "number")),
         Includable("cvc", "dropped", _ref("The Card object (Issuing)", "issuing.card", "cvc")),
     ),
+    "/v1/payment_links": (
+        Includable("line_items", "stream:payment_link_line_items",
+                   "stripe-python `PaymentLink.list_line_items`: \"When retrieving a payment link, "
+                   "there is an includable line_items property containing the first handful of "
+                   "those items.\"; left out of Stripe's example payment_link (openapi "
+                   "fixtures3.json)"),
+    ),
+    "/v1/treasury/transactions": (
+        Includable("entries", "stream:treasury_transaction_entries",
+                   "stripe-python `treasury.Transaction.entries`: \"A list of "
+                   "TransactionEntries that are part of this Transaction. This cannot be "
+                   "expanded in any list endpoints.\"; left out of Stripe's example "
+                   "treasury.transaction (openapi fixtures3.json)"),
+    ),
     "/v1/checkout/sessions/{parent_id}/line_items": (
         Includable("discounts", "dropped", _ref("The Line Item object", "item", "discounts")
                    + "; on the embedded first page it would be a 4-level expansion"),

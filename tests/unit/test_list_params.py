@@ -1,0 +1,81 @@
+"""The list parameters the tap relies on agree with stripe-python's own ``*ListParams``
+TypedDicts (the installed package is a source of the facts): each required parameter of the
+behaviour table is required there, each parameter a stream sends is one its list takes, and a
+stream asks for ``created`` windows only where its list takes ``created``."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import stripe
+
+from tap_stripe.behaviour import BEHAVIOUR
+from tap_stripe.registry import STREAMS
+
+_LIST = re.compile(r'def list\(\s*self,[^)]*?params: (?:Optional\[)?\s*"(\w+)"\s*\]?'
+                   r'.*?"(/v1/[^"]+)"', re.S)
+
+
+def _template(path: str) -> str:
+    """``path`` with every path parameter written ``{}``."""
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+@cache
+def _list_params() -> dict[str, Any]:
+    """List path (path parameters as ``{}``) -> the TypedDict of its parameters, read from the
+    ``list`` method of every v1 service of the installed stripe package."""
+    root = Path(stripe.__file__).parent
+    found: dict[str, Any] = {}
+    for file in root.rglob("_*_service.py"):
+        if "v2" in file.relative_to(root).parts:
+            continue
+        text = file.read_text()
+        for name, path in _LIST.findall(text):
+            module = re.search(rf"from (stripe\.params[\w.]*) import \(?\s*{name}\b", text)
+            assert module, (file.name, name)
+            found[_template(path)] = getattr(importlib.import_module(module[1]), name)
+    return found
+
+
+def _accepted(path: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The required and the optional parameters of the list at ``path``."""
+    params = _list_params()[_template(path)]
+    return params.__required_keys__, params.__optional_keys__
+
+
+def test_the_walk_finds_stripes_list_endpoints() -> None:
+    params = _list_params()
+    assert len(params) > 100
+    assert params["/v1/customers"].__name__ == "CustomerListParams"
+    assert params["/v1/treasury/transactions"].__module__.endswith(".treasury."
+                                                                  "_transaction_list_params")
+    assert params["/v1/setup_attempts"].__required_keys__ == {"setup_intent"}
+
+
+def test_each_required_parameter_of_the_behaviour_table_is_required_in_stripe_python() -> None:
+    for row in BEHAVIOUR.values():
+        required, _ = _accepted(row.path)
+        for rule in row.required:
+            assert rule.param in required, (row.path, rule.param)
+            assert f"`{rule.param}`" in rule.source or f".{rule.param}`" in rule.source
+
+
+def test_every_parameter_a_stream_sends_is_one_its_list_takes() -> None:
+    for stream in STREAMS:
+        required, optional = _accepted(stream.path)
+        sent = {*stream.params, *(k for v in stream.variants for k in v)}
+        sent |= {stream.parent_filter} if stream.parent_filter else set()
+        sent |= {stream.clock_param} if stream.clock_param else set()
+        assert sent <= required | optional, (stream.name, sent - required - optional)
+
+
+def test_created_windows_only_where_the_list_takes_created() -> None:
+    for stream in STREAMS:
+        required, optional = _accepted(stream.path)
+        if stream.created_filter:
+            assert "created" in required | optional, stream.name
