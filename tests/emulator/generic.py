@@ -1,0 +1,376 @@
+"""Stripe objects of any kind, shaped by the installed stripe package's type annotations.
+
+``template(cls)`` reads a stripe-python resource class once (its annotations and, where they
+decide a value, its field docstrings) into a function that builds the object's fields from a
+``kinds_common.Ctx``; building is then only drawing values. Every field Stripe sends is present:
+
+* scalars of the annotated type; ``Literal`` values from the annotation; timestamps (fields whose
+  docstring says "Time at which", "Unix timestamp" or "Measured in seconds since the Unix
+  epoch") after ``created``; amounts, currencies, countries, emails and names from
+  ``kinds_common``; ``metadata`` 0-3 entries;
+* ``ExpandableField`` ids: the object's link of that name where the catalog gives one (an object
+  of the account), else a fresh id with the target kind's prefix (``PREFIXES``);
+* nested objects filled; optional fields and optional nested objects present and null about
+  half of the time (Stripe's example objects fill some and null others);
+* a nested object with a ``type`` field whose values name sibling fields carries only the
+  sibling its ``type`` names: Stripe's example objects (``charge.payment_method_details`` holds
+  ``card`` and ``type`` only) and stripe-python's docstring of such a ``type`` ("An additional
+  hash is included on ``payment_method_details`` with a name matching this value");
+* optional embedded lists (``Optional[ListObject[...]]``) are left out: Stripe's OpenAPI marks
+  them not required and Stripe's reference says such fields are "not included by default"
+  (``customer.sources``, ``checkout.session.line_items``); Stripe's example objects leave every
+  one of them out.
+
+This module imports ``stripe`` (its annotations are the shape), the one exception to the
+emulator's standard-library-only rule; it never imports the tap.
+"""
+
+from __future__ import annotations
+
+import ast
+import decimal
+import functools
+import importlib
+import inspect
+import sys
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, ForwardRef, Literal, Union
+
+import stripe
+from stripe import ListObject, StripeObject
+
+from tests.emulator import kinds_common as kc
+
+if TYPE_CHECKING:
+    from tests.emulator.kinds_common import Ctx, Obj
+
+Gen = Callable[["Ctx"], Any]
+"""Draws one value in a build context."""
+
+_NONE = type(None)
+_TIME_WORDS = ("time at which", "unix timestamp", "seconds since the unix epoch",
+               "measured in seconds since")
+_MAX_DEPTH = 5
+_OPTIONAL_CHANCE = 0.5
+
+
+PREFIXES: dict[str, str] = {
+    # Stripe object name -> id prefix, as the ids of Stripe's example objects (openapi
+    # fixtures3.json) and of the API reference's example objects spell them.
+    "account": "acct", "apple_pay_domain": "apwc", "application_fee": "fee",
+    "apps.secret": "appsecret", "balance_transaction": "txn", "bank_account": "ba",
+    "billing.alert": "alrt", "billing.credit_balance_transaction": "cbtxn",
+    "billing.credit_grant": "credgr", "billing.meter": "meter",
+    "billing_portal.configuration": "bpc", "card": "card", "charge": "ch",
+    "checkout.session": "cs", "climate.order": "climorder", "climate.product": "climsku",
+    "climate.supplier": "climsup", "credit_note": "cn", "credit_note_line_item": "cnli",
+    "customer": "cus", "customer_balance_transaction": "cbtxn",
+    "customer_cash_balance_transaction": "ccsbtxn", "discount": "di", "dispute": "dp",
+    "entitlements.active_entitlement": "ent", "entitlements.feature": "feat", "event": "evt",
+    "fee_refund": "fr", "file": "file", "file_link": "link",
+    "financial_connections.account": "fca", "financial_connections.account_owner": "fcaown",
+    "financial_connections.session": "fcsess", "financial_connections.transaction": "fctxn",
+    "forwarding.request": "fwdreq", "identity.verification_report": "vr",
+    "identity.verification_session": "vs", "invoice": "in", "invoice_payment": "inpay",
+    "invoice_rendering_template": "inrtem", "invoiceitem": "ii",
+    "issuing.authorization": "iauth", "issuing.card": "ic", "issuing.cardholder": "ich",
+    "issuing.dispute": "idp", "issuing.personalization_design": "ipcd",
+    "issuing.physical_bundle": "ics", "issuing.settlement": "ise", "issuing.token": "intok",
+    "issuing.transaction": "ipi", "item": "li", "line_item": "il", "mandate": "mandate",
+    "payment_intent": "pi", "payment_link": "plink", "payment_method": "pm",
+    "payment_method_configuration": "pmc", "payment_method_domain": "pmd", "payout": "po",
+    "person": "person", "plan": "price", "price": "price", "product": "prod",
+    "product_feature": "prodft", "promotion_code": "promo", "quote": "qt",
+    "radar.early_fraud_warning": "issfr", "radar.value_list": "rsl",
+    "radar.value_list_item": "rsli", "refund": "re", "reporting.report_run": "frr",
+    "review": "prv", "scheduled_query_run": "sqr", "setup_attempt": "setatt",
+    "setup_intent": "seti", "shipping_rate": "shr", "source": "src", "subscription": "sub",
+    "subscription_item": "si", "subscription_schedule": "sub_sched", "tax.registration": "taxreg",
+    "tax.transaction": "tax", "tax_code": "txcd", "tax_id": "txi", "tax_rate": "txr",
+    "terminal.configuration": "tmc", "terminal.location": "tml", "terminal.reader": "tmr",
+    "test_helpers.test_clock": "clock", "topup": "tu", "transfer": "tr",
+    "transfer_reversal": "trr", "treasury.credit_reversal": "credrev",
+    "treasury.debit_reversal": "debrev", "treasury.financial_account": "fa",
+    "treasury.inbound_transfer": "ibt", "treasury.outbound_payment": "obp",
+    "treasury.outbound_transfer": "obt", "treasury.received_credit": "rc",
+    "treasury.received_debit": "rd", "treasury.transaction": "trxn",
+    "treasury.transaction_entry": "trxne", "webhook_endpoint": "we",
+}
+"""Object kind -> id prefix (kinds missing here get ``obj``, as in some of Stripe's examples)."""
+
+
+def stripe_class(dotted: str) -> type[StripeObject]:
+    """The stripe-python class named ``dotted`` under the ``stripe`` package (``billing.Meter``)."""
+    return typing.cast("type[StripeObject]", functools.reduce(getattr, dotted.split("."), stripe))
+
+
+@functools.cache
+def _docstrings(module: str) -> dict[tuple[str, str], str]:
+    """(class qualname, field) -> the field's docstring, for every class of ``module``."""
+    found: dict[tuple[str, str], str] = {}
+
+    def walk(body: list[ast.stmt], prefix: str) -> None:
+        for i, node in enumerate(body):
+            if isinstance(node, ast.ClassDef):
+                walk(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                nxt = body[i + 1] if i + 1 < len(body) else None
+                if isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+                    found[(prefix.rstrip("."), node.target.id)] = str(nxt.value.value)
+
+    walk(ast.parse(inspect.getsource(sys.modules[module])).body, "")
+    return found
+
+
+def _resolve(annotation: Any, module: str) -> Any:
+    """A forward reference replaced by the class it names (module, its package, ``stripe``)."""
+    if isinstance(annotation, str):
+        annotation = ForwardRef(annotation)
+    if not isinstance(annotation, ForwardRef):
+        return annotation
+    name = annotation.__forward_arg__
+    package = module.rsplit(".", 1)[0]
+    for place in (module, package, "stripe"):
+        found = getattr(importlib.import_module(place), name, None)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_object(tp: Any) -> bool:
+    return inspect.isclass(tp) and issubclass(tp, StripeObject)
+
+
+def _object_name(tp: Any) -> str | None:
+    name = getattr(tp, "OBJECT_NAME", None) if _is_object(tp) else None
+    return name if isinstance(name, str) else None
+
+
+def _id_of(kind: str | None) -> Gen:
+    prefix = PREFIXES.get(kind or "", "obj")
+    return lambda ctx: kc.child_id(ctx.rng, prefix)
+
+
+def _string(name: str) -> Gen:
+    if name == "currency" or name.endswith("_currency"):
+        return lambda ctx: kc.currency(ctx.rng)
+    if name == "country" or name.endswith("_country"):
+        return lambda ctx: kc.country(ctx.rng)
+    if "email" in name:
+        return lambda ctx: kc.email(ctx.rng)
+    if name in ("name", "display_name", "nickname") or name.endswith("_name"):
+        return lambda ctx: kc.full_name(ctx.rng)
+    if name == "phone":
+        return lambda ctx: kc.phone(ctx.rng)
+    if name.endswith("url"):
+        return lambda ctx: f"https://example.com/{kc.token(ctx.rng, 12)}"
+    return lambda ctx: kc.token(ctx.rng, 12)
+
+
+def _integer(name: str, doc: str) -> Gen:
+    lowered = doc.lower()
+    if name == "created":
+        return lambda ctx: ctx.created
+    if any(word in lowered for word in _TIME_WORDS) or name.endswith("_at"):
+        return lambda ctx: ctx.later()
+    if "amount" in name or "balance" in name or name in ("total", "subtotal", "value"):
+        return lambda ctx: kc.amount(ctx.rng)
+    return lambda ctx: ctx.rng.randrange(1, 13)
+
+
+def _scalar(tp: Any, name: str, doc: str) -> Gen | None:
+    if tp is str:
+        return _string(name)
+    if tp is bool:
+        return lambda ctx: ctx.rng.random() < 0.5
+    if tp is int:
+        return _integer(name, doc)
+    if tp is float:
+        return lambda ctx: round(ctx.rng.random() * 100, 2)
+    if tp is decimal.Decimal:
+        return lambda ctx: f"{ctx.rng.randrange(1, 10_000) / 100:.2f}"
+    return None
+
+
+def _optional(gen: Gen, chance: float) -> Gen:
+    return lambda ctx: gen(ctx) if ctx.rng.random() < chance else None
+
+
+def _field(tp: Any, name: str, doc: str, module: str, depth: int,
+           chance: float = _OPTIONAL_CHANCE) -> Gen | None:
+    """The value generator of one annotation, or None when the field is left out."""
+    tp = _resolve(tp, module)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Union:
+        members = [_resolve(a, module) for a in args if a is not _NONE]
+        if _NONE not in args:
+            return _union(members, name, doc, module, depth)
+        if len(members) == 1 and inspect.isclass(typing.get_origin(members[0])) and \
+                issubclass(typing.get_origin(members[0]), ListObject):
+            return None  # includable: see the module docstring
+        inner = _union(members, name, doc, module, depth)
+        nested = len(members) == 1 and _is_object(members[0])
+        return _optional(inner, chance if nested else _OPTIONAL_CHANCE) if inner else None
+    if origin is Literal:
+        return lambda ctx: kc.pick(ctx.rng, args)
+    if (scalar := _scalar(tp, name, doc)) is not None:
+        return scalar
+    if origin is list:
+        item = _field(args[0], name, doc, module, depth)
+        return (lambda ctx: [item(ctx)]) if item else (lambda ctx: [])
+    if inspect.isclass(origin) and issubclass(origin, ListObject):
+        return lambda ctx: kc.list_stub(f"/v1/{name}?parent={ctx.id}")
+    if inspect.isclass(origin) and issubclass(origin, StripeObject):
+        if name == "metadata":
+            return lambda ctx: kc.metadata(ctx.rng)
+        return lambda ctx: {}
+    if _is_object(tp):
+        if depth >= _MAX_DEPTH:
+            return lambda ctx: {}
+        return _object(tp, depth + 1)
+    return None
+
+
+def _union(members: list[Any], name: str, doc: str, module: str, depth: int) -> Gen | None:
+    """The generator of a value that may be any of ``members`` (none of them None)."""
+    if len(members) == 1:
+        return _field(members[0], name, doc, module, depth)
+    literals = [m for m in members if typing.get_origin(m) is Literal]
+    if literals:  # an open enum: Union[Literal[...], str]
+        return _field(literals[0], name, doc, module, depth)
+    if str in members:  # ExpandableField: an id of the (first) kind it can expand to
+        kind = next((_object_name(m) for m in members if _object_name(m)), None)
+        return lambda ctx: ctx.link(name) or _id_of(kind)(ctx)
+    return _field(members[0], name, doc, module, depth)
+
+
+def _object(cls: type[StripeObject], depth: int) -> Gen:
+    """The generator of a nested object: its fields, one variant at most (see ``_variants``);
+    optional nested objects left unfilled are absent rather than null (Stripe's examples:
+    ``tax.registration.country_options``, ``issuing.dispute.evidence``)."""
+    fields = _fields(cls, depth)
+    kind = _object_name(cls)
+    hints = _hints(cls)
+    absent = frozenset(k for k in fields if _optional_object(*hints[k][:2]))
+    selector, variants = ("", ()) if kind else _variants(cls, fields)
+    if not variants:
+        head: dict[str, Gen] = {"id": _id_of(kind), "object": lambda ctx: kind} if kind else {}
+        rest = {k: g for k, g in fields.items() if k not in head}
+
+        def build(ctx: Ctx) -> Obj:
+            out = {key: gen(ctx) for key, gen in head.items()}
+            for key, gen in rest.items():
+                value = gen(ctx)
+                if value is not None or key not in absent:
+                    out[key] = value
+            return out
+        return build
+    common = {k: g for k, g in fields.items() if k not in variants and k != selector
+              and k not in absent}  # the variant is the one optional object it holds
+    filled = {v: _filled(cls, v, depth) for v in variants}
+
+    def build_typed(ctx: Ctx) -> Obj:
+        chosen = kc.pick(ctx.rng, variants)
+        out = {selector: chosen, chosen: filled[chosen](ctx)}
+        out.update((key, gen(ctx)) for key, gen in common.items())
+        return dict(sorted(out.items()))
+    return build_typed
+
+
+def _variants(cls: type[StripeObject], fields: dict[str, Gen]) -> tuple[str, tuple[str, ...]]:
+    """The field that selects a variant and the sibling fields it can name (none: no variants).
+
+    A field whose ``Literal`` values name two or more siblings (``type``, ``issuing.dispute``
+    ``evidence.reason``); or a plain string ``type`` whose docstring says "An additional hash is
+    included on ... with a name matching this value" and points at PaymentMethod.type, whose
+    values then name the variants (``charge.payment_method_details``).
+    """
+    for name, (hint, _, doc) in _hints(cls).items():
+        if hint is str and "with a name matching this value" in doc:
+            values = _literal_values(_hints(stripe.PaymentMethod)["type"][0])
+        else:
+            values = _literal_values(hint)
+        named = tuple(v for v in values if v in fields and v != name)
+        if len(named) >= 2:
+            return name, named
+    return "", ()
+
+
+def _literal_values(hint: Any) -> tuple[Any, ...]:
+    """The values of a ``Literal`` annotation (also inside an open enum ``Union[Literal, str]``)."""
+    if typing.get_origin(hint) is Union:
+        hint = next((a for a in typing.get_args(hint) if typing.get_origin(a) is Literal), None)
+    return typing.get_args(hint) if typing.get_origin(hint) is Literal else ()
+
+
+def _filled(cls: type[StripeObject], name: str, depth: int) -> Gen:
+    """The never-null generator of field ``name`` of ``cls`` (the variant its type names)."""
+    hint, module, doc = _hints(cls)[name]
+    tp = _resolve(hint, module)
+    if typing.get_origin(tp) is Union:
+        tp = next(_resolve(a, module) for a in typing.get_args(tp) if a is not _NONE)
+    return _field(tp, name, doc, module, depth) or (lambda ctx: {})
+
+
+def _hints(cls: type[StripeObject]) -> dict[str, tuple[Any, str, str]]:
+    """Field name (as Stripe spells it) -> (annotation, its module, its docstring)."""
+    remap: dict[str, str] = getattr(cls, "_field_remappings", {})
+    found: dict[str, tuple[Any, str, str]] = {}
+    for owner in cls.__mro__:
+        if not _is_object(owner) or owner is StripeObject:
+            continue
+        docs = _docstrings(owner.__module__)
+        for name, hint in inspect.get_annotations(owner).items():
+            key = remap.get(name, name)
+            if name.startswith("_") or key in found or typing.get_origin(hint) is ClassVar:
+                continue
+            found[key] = (hint, owner.__module__, docs.get((owner.__qualname__, name), ""))
+    return found
+
+
+def _optional_object(hint: Any, module: str) -> bool:
+    tp = _resolve(hint, module)
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is Union and _NONE in args and len(args) == 2 and \
+        _is_object(_resolve(args[0], module))
+
+
+def _fields(cls: type[StripeObject], depth: int, fill: float | None = None) -> dict[str, Gen]:
+    """Field name -> generator, for every annotated field Stripe sends, in name order.
+
+    Inside a nested object, optional nested objects are filled about once per object between
+    them (``payment_method_options`` holds the options of the methods in use, not of all), at
+    the top level about twice (at most half of the time each) unless ``fill`` gives the chance.
+    """
+    hints = {k: v for k, v in _hints(cls).items() if k != "deleted"}
+    optional_objects = sum(_optional_object(hint, module) for hint, module, _ in hints.values())
+    chance = min(_OPTIONAL_CHANCE, (2 if depth == 0 else 1) / max(optional_objects, 1)) \
+        if fill is None else fill
+    found: dict[str, Gen] = {}
+    for key, (hint, module, doc) in sorted(hints.items()):
+        gen = _field(hint, key, doc, module, depth, chance)
+        if gen is not None:
+            found[key] = gen
+    return found
+
+
+@functools.cache
+def template(dotted: str, leave_out: frozenset[str] = frozenset(),
+             fill: float | None = None) -> Callable[[Ctx], Obj]:
+    """The builder of the fields of the stripe-python resource ``dotted`` (``billing.Meter``),
+    without ``id``, ``object``, ``created`` and ``livemode`` (the kind's head fields) and the
+    top-level fields ``leave_out`` (includable ones the catalog names); ``fill`` is the chance
+    that each optional top-level object is filled (default: about two of them per object)."""
+    skip = leave_out | {"id", "object", "created", "livemode"}
+    fields = {k: g for k, g in _fields(stripe_class(dotted), 0, fill).items() if k not in skip}
+
+    def build(ctx: Ctx) -> Obj:
+        return {key: gen(ctx) for key, gen in fields.items()}
+    return build
+
+
+def head_fields(dotted: str) -> tuple[bool, bool]:
+    """Whether the resource ``dotted`` has ``created`` and ``livemode`` fields."""
+    hints = _hints(stripe_class(dotted))
+    return "created" in hints, "livemode" in hints
