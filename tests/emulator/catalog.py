@@ -133,8 +133,10 @@ class Hidden:
     source: str = ""
 
     def hides(self, obj: Mapping[str, Any]) -> bool:
-        """Whether a plain list leaves ``obj`` out."""
-        value = obj.get(self.field)
+        """Whether a plain list leaves ``obj`` out (``field`` may be dotted: ``owner.type``)."""
+        value: Any = obj
+        for part in self.field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
         return value in self.values if self.values else value is not None
 
 
@@ -193,6 +195,8 @@ class Collection:
     platform_only: bool = False
     hidden: tuple[Hidden, ...] = ()
     test_mode_only: bool = False
+    stripe_class: str = ""
+    fill: float | None = None
 
     @property
     def is_child(self) -> bool:
@@ -201,6 +205,70 @@ class Collection:
 
 
 _PI_CUSTOMER = {"customer": eq(), "customer_account": eq()}
+
+
+def endpoint(name: str, stripe_class: str, path: str, **row: Any) -> Collection:
+    """A collection whose objects the generic builder makes from ``stripe_class``: one per
+    account data set for every 50 customers (at least 2), permission ``rak_<object>_read``."""
+    kind = _OBJECT_NAMES[stripe_class]
+    row.setdefault("per_scale", 0.02)
+    row.setdefault("minimum", 2)
+    row.setdefault("permission", f"rak_{kind.replace('.', '_')}_read")
+    return Collection(name, (kind,), path, stripe_class=stripe_class, **row)
+
+
+def treasury(name: str, stripe_class: str, path: str, **row: Any) -> Collection:
+    """A Treasury list: the objects of one financial account (``financial_account``, required:
+    every Treasury *ListParams TypedDict requires it), linked to its transactions."""
+    links = (parent("financial_account"),
+             child("transaction", "treasury_transactions", "financial_account"),
+             *row.pop("links", ()))
+    filters = {"financial_account": Filter("parent"), **row.pop("filters", {})}
+    row.setdefault("per_parent", 2.0)
+    return endpoint(name, stripe_class, path, parent="treasury_financial_accounts",
+                    parent_param="financial_account", links=links, filters=filters, **row)
+
+
+_OBJECT_NAMES: dict[str, str] = {
+    # stripe-python class (dotted under ``stripe``) -> its OBJECT_NAME, for the generic
+    # endpoints (the catalog imports no stripe class; a test checks the names).
+    "ApplePayDomain": "apple_pay_domain", "billing.Alert": "billing.alert",
+    "billing.CreditBalanceTransaction": "billing.credit_balance_transaction",
+    "billing.CreditGrant": "billing.credit_grant", "billing.Meter": "billing.meter",
+    "billing_portal.Configuration": "billing_portal.configuration",
+    "climate.Order": "climate.order", "entitlements.ActiveEntitlement":
+    "entitlements.active_entitlement", "entitlements.Feature": "entitlements.feature",
+    "financial_connections.Account": "financial_connections.account",
+    "financial_connections.Transaction": "financial_connections.transaction",
+    "forwarding.Request": "forwarding.request",
+    "identity.VerificationReport": "identity.verification_report",
+    "identity.VerificationSession": "identity.verification_session",
+    "InvoiceRenderingTemplate": "invoice_rendering_template",
+    "issuing.Dispute": "issuing.dispute",
+    "issuing.PersonalizationDesign": "issuing.personalization_design",
+    "issuing.PhysicalBundle": "issuing.physical_bundle", "issuing.Token": "issuing.token",
+    "PaymentLink": "payment_link",
+    "PaymentMethodConfiguration": "payment_method_configuration",
+    "PaymentMethodDomain": "payment_method_domain",
+    "product_catalog.TrialOffer": "product_catalog.trial_offer",
+    "radar.ValueList": "radar.value_list", "radar.ValueListItem": "radar.value_list_item",
+    "reporting.ReportRun": "reporting.report_run",
+    "sigma.ScheduledQueryRun": "scheduled_query_run", "TaxCode": "tax_code",
+    "TaxId": "tax_id", "tax.Registration": "tax.registration",
+    "terminal.Configuration": "terminal.configuration",
+    "terminal.Location": "terminal.location", "terminal.Reader": "terminal.reader",
+    "treasury.CreditReversal": "treasury.credit_reversal",
+    "treasury.DebitReversal": "treasury.debit_reversal",
+    "treasury.FinancialAccount": "treasury.financial_account",
+    "treasury.InboundTransfer": "treasury.inbound_transfer",
+    "treasury.OutboundPayment": "treasury.outbound_payment",
+    "treasury.OutboundTransfer": "treasury.outbound_transfer",
+    "treasury.ReceivedCredit": "treasury.received_credit",
+    "treasury.ReceivedDebit": "treasury.received_debit",
+    "treasury.Transaction": "treasury.transaction",
+    "treasury.TransactionEntry": "treasury.transaction_entry",
+    "WebhookEndpoint": "webhook_endpoint",
+}
 
 COLLECTIONS: tuple[Collection, ...] = (
     # Catalog.
@@ -529,6 +597,161 @@ COLLECTIONS: tuple[Collection, ...] = (
                links=(parent("quote"), pick("price", "prices"),
                       via("product", "price", "product")),
                created_filter=False, permission="rak_quote_read"),
+    # Every other list endpoint of stripe-python 16.1.0 that holds account data, built by the
+    # generic builder from the class named (``endpoint``). Filters: the class's *ListParams
+    # TypedDict (``tests/emulator_tests/test_endpoints.py`` checks each row against it);
+    # events: the names in WebhookEndpointCreateParams.enabled_events (checked likewise).
+    endpoint("apple_pay_domains", "ApplePayDomain", "/v1/apple_pay/domains",
+             created_filter=False, filters={"domain_name": eq()}, deletion="stub"),
+    endpoint("billing_meters", "billing.Meter", "/v1/billing/meters", created_filter=False,
+             filters={"status": eq()}, events=events("billing.meter")),
+    endpoint("billing_alerts", "billing.Alert", "/v1/billing/alerts", created_filter=False,
+             links=(pick("meter", "billing_meters"), pick("customer", "customers", 0.7)),
+             filters={"alert_type": eq(), "meter": eq("usage_threshold.meter")}),
+    endpoint("billing_credit_grants", "billing.CreditGrant", "/v1/billing/credit_grants",
+             created_filter=False, links=(pick("customer", "customers"),),
+             filters=dict(_PI_CUSTOMER), events=events("billing.credit_grant")),
+    endpoint("billing_credit_balance_transactions", "billing.CreditBalanceTransaction",
+             "/v1/billing/credit_balance_transactions", per_scale=0.05, created_filter=False,
+             links=(pick("credit_grant", "billing_credit_grants"), pick("invoice", "invoices")),
+             filters={"credit_grant": eq(), "customer": UNSUPPORTED,
+                      "customer_account": UNSUPPORTED},
+             events=events("billing.credit_balance_transaction", updated=None)),
+    endpoint("billing_portal_configurations", "billing_portal.Configuration",
+             "/v1/billing_portal/configurations", created_filter=False,
+             filters={"active": flag(), "is_default": flag()},
+             events=events("billing_portal.configuration")),
+    endpoint("climate_orders", "climate.Order", "/v1/climate/orders", created_filter=False,
+             events=events("climate.order", updated=None)),
+    endpoint("entitlements_features", "entitlements.Feature", "/v1/entitlements/features",
+             created_filter=False, filters={"archived": UNSUPPORTED, "lookup_key": eq()}),
+    endpoint("entitlements_active_entitlements", "entitlements.ActiveEntitlement",
+             "/v1/entitlements/active_entitlements", parent="customers", per_parent=0.3,
+             parent_param="customer", created_filter=False,
+             links=(parent("customer"), pick("feature", "entitlements_features")),
+             filters={"customer": Filter("parent")}),
+    endpoint("financial_connections_accounts", "financial_connections.Account",
+             "/v1/financial_connections/accounts", created_filter=False,
+             links=(pick("customer", "customers", 0.5),),
+             filters={"account_holder": Filter("dict", "account_holder"), "session": eq()},
+             events=events("financial_connections.account", updated=None)),
+    endpoint("financial_connections_transactions", "financial_connections.Transaction",
+             "/v1/financial_connections/transactions", parent="financial_connections_accounts",
+             per_parent=3.0, parent_param="account", created_filter=False,
+             links=(parent("account"),),
+             filters={"account": Filter("parent"), "transacted_at": when(),
+                      "transaction_refresh": UNSUPPORTED}),
+    endpoint("forwarding_requests", "forwarding.Request", "/v1/forwarding/requests"),
+    endpoint("identity_verification_sessions", "identity.VerificationSession",
+             "/v1/identity/verification_sessions",
+             links=(pick("related_customer", "customers", 0.5),),
+             filters={"client_reference_id": eq(), "related_customer": eq(),
+                      "related_customer_account": eq(), "status": eq()},
+             events=events("identity.verification_session", updated=None)),
+    endpoint("identity_verification_reports", "identity.VerificationReport",
+             "/v1/identity/verification_reports",
+             links=(pick("verification_session", "identity_verification_sessions"),),
+             filters={"client_reference_id": eq(), "type": eq(), "verification_session": eq()}),
+    endpoint("invoice_rendering_templates", "InvoiceRenderingTemplate",
+             "/v1/invoice_rendering_templates", created_filter=False, filters={"status": eq()}),
+    endpoint("issuing_disputes", "issuing.Dispute", "/v1/issuing/disputes",
+             links=(pick("transaction", "issuing_transactions"),),
+             filters={"status": eq(), "transaction": eq()}, events=events("issuing_dispute")),
+    endpoint("issuing_physical_bundles", "issuing.PhysicalBundle", "/v1/issuing/physical_bundles",
+             created_filter=False, filters={"status": eq(), "type": eq()}),
+    endpoint("issuing_personalization_designs", "issuing.PersonalizationDesign",
+             "/v1/issuing/personalization_designs", created_filter=False,
+             links=(pick("physical_bundle", "issuing_physical_bundles"),),
+             filters={"lookup_keys": Filter("in", "lookup_key"),
+                      "preferences": Filter("dict", "preferences"), "status": eq()},
+             events=events("issuing_personalization_design", created=None)),
+    endpoint("issuing_tokens", "issuing.Token", "/v1/issuing/tokens", parent="issuing_cards",
+             per_parent=0.5, parent_param="card", links=(parent("card"),),
+             filters={"card": Filter("parent"), "status": eq()}, events=events("issuing_token")),
+    endpoint("payment_links", "PaymentLink", "/v1/payment_links", created_filter=False,
+             links=(pick("shipping_rate", "shipping_rates"), pick("destination", "accounts")),
+             filters={"active": flag()}, events=events("payment_link")),
+    # Stripe's example configuration holds the settings of 27 of its payment methods.
+    endpoint("payment_method_configurations", "PaymentMethodConfiguration",
+             "/v1/payment_method_configurations", created_filter=False, fill=0.5,
+             filters={"active": flag(), "application": eq()}),
+    endpoint("payment_method_domains", "PaymentMethodDomain", "/v1/payment_method_domains",
+             created_filter=False, filters={"domain_name": eq(), "enabled": flag()}),
+    endpoint("product_catalog_trial_offers", "product_catalog.TrialOffer",
+             "/v1/product_catalog/trial_offers", links=(pick("price", "prices"),),
+             filters={"active": flag(), "prices": Filter("in", "price")}),
+    endpoint("radar_value_lists", "radar.ValueList", "/v1/radar/value_lists",
+             filters={"alias": eq(), "contains": UNSUPPORTED}, deletion="stub"),
+    endpoint("radar_value_list_items", "radar.ValueListItem", "/v1/radar/value_list_items",
+             parent="radar_value_lists", per_parent=3.0, parent_param="value_list",
+             links=(parent("value_list"),),
+             filters={"value_list": Filter("parent"), "value": eq()}, deletion="stub"),
+    endpoint("reporting_report_runs", "reporting.ReportRun", "/v1/reporting/report_runs",
+             events=Events(created="reporting.report_run.succeeded")),
+    endpoint("sigma_scheduled_query_runs", "sigma.ScheduledQueryRun",
+             "/v1/sigma/scheduled_query_runs", created_filter=False,
+             events=Events(created="sigma.scheduled_query_run.created")),
+    endpoint("tax_codes", "TaxCode", "/v1/tax_codes", created_filter=False),
+    # TaxIdListParams.owner: "The account or customer the tax ID belongs to. Defaults to
+    # `owner[type]=self`."
+    endpoint("tax_ids", "TaxId", "/v1/tax_ids", created_filter=False,
+             links=(pick("customer", "customers", 0.5),),
+             filters={"owner": Filter("dict", "owner")},
+             hidden=(Hidden("owner.type", ("account", "application", "customer"), ("owner",),
+                            "TaxIdListParams.owner: \"The account or customer the tax ID "
+                            "belongs to. Defaults to `owner[type]=self`.\""),),
+             events=events("customer.tax_id", deleted="deleted"), deletion="stub"),
+    endpoint("tax_registrations", "tax.Registration", "/v1/tax/registrations",
+             created_filter=False,
+             filters={"status": Filter("subscription_status", "status",
+                                       ("active", "all", "expired", "scheduled"))}),
+    endpoint("terminal_configurations", "terminal.Configuration", "/v1/terminal/configurations",
+             created_filter=False, filters={"is_account_default": flag()}, deletion="stub"),
+    endpoint("terminal_locations", "terminal.Location", "/v1/terminal/locations",
+             created_filter=False, deletion="stub"),
+    endpoint("terminal_readers", "terminal.Reader", "/v1/terminal/readers", created_filter=False,
+             links=(pick("location", "terminal_locations"),
+                    pick("payment_intent", "payment_intents"),
+                    pick("setup_intent", "setup_intents")),
+             filters={"device_type": eq(), "location": eq(), "serial_number": eq(),
+                      "status": eq()}, deletion="stub"),
+    endpoint("treasury_financial_accounts", "treasury.FinancialAccount",
+             "/v1/treasury/financial_accounts", filters={"status": eq()},
+             events=events("treasury.financial_account", updated=None)),
+    treasury("treasury_transactions", "treasury.Transaction", "/v1/treasury/transactions",
+             per_parent=6.0, filters={"order_by": UNSUPPORTED, "status": eq(),
+                                      "status_transitions": UNSUPPORTED}),
+    treasury("treasury_transaction_entries", "treasury.TransactionEntry",
+             "/v1/treasury/transaction_entries", per_parent=6.0,
+             filters={"effective_at": when(), "order_by": UNSUPPORTED, "transaction": eq()}),
+    treasury("treasury_inbound_transfers", "treasury.InboundTransfer",
+             "/v1/treasury/inbound_transfers", created_filter=False, filters={"status": eq()},
+             events=events("treasury.inbound_transfer", updated=None)),
+    treasury("treasury_outbound_payments", "treasury.OutboundPayment",
+             "/v1/treasury/outbound_payments", filters={"customer": eq(), "status": eq()},
+             events=events("treasury.outbound_payment", updated=None)),
+    treasury("treasury_outbound_transfers", "treasury.OutboundTransfer",
+             "/v1/treasury/outbound_transfers", created_filter=False, filters={"status": eq()},
+             events=events("treasury.outbound_transfer", updated=None)),
+    treasury("treasury_received_credits", "treasury.ReceivedCredit",
+             "/v1/treasury/received_credits", created_filter=False,
+             filters={"linked_flows": Filter("dict", "linked_flows"), "status": eq()},
+             events=events("treasury.received_credit", updated=None)),
+    treasury("treasury_received_debits", "treasury.ReceivedDebit",
+             "/v1/treasury/received_debits", created_filter=False, filters={"status": eq()},
+             events=events("treasury.received_debit", updated=None)),
+    treasury("treasury_credit_reversals", "treasury.CreditReversal",
+             "/v1/treasury/credit_reversals", created_filter=False,
+             links=(child("received_credit", "treasury_received_credits", "financial_account"),),
+             filters={"received_credit": eq(), "status": eq()},
+             events=events("treasury.credit_reversal", updated=None)),
+    treasury("treasury_debit_reversals", "treasury.DebitReversal",
+             "/v1/treasury/debit_reversals", created_filter=False,
+             links=(child("received_debit", "treasury_received_debits", "financial_account"),),
+             filters={"received_debit": eq(), "resolution": eq(), "status": eq()},
+             events=events("treasury.debit_reversal", updated=None)),
+    endpoint("webhook_endpoints", "WebhookEndpoint", "/v1/webhook_endpoints",
+             created_filter=False, deletion="stub"),
 )
 
 BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from tests.emulator.store import AccountStore
 
 RETENTION = 30 * 86_400
-_RANKS = 64
+_RANKS = 128
+"""More than there are collections: a generated event's number is ``index * _RANKS + rank``."""
+if len(catalog.COLLECTIONS) > _RANKS:
+    raise RuntimeError("eventlog._RANKS must exceed the number of catalog collections")
 _RECORD_RANK = 1_000
 _RECORD_BASE = 1 << 60
 

@@ -9,7 +9,8 @@ decide a value, its field docstrings) into a function that builds the object's f
   epoch") after ``created``; amounts, currencies, countries, emails and names from
   ``kinds_common``; ``metadata`` 0-3 entries;
 * ``ExpandableField`` ids: the object's link of that name where the catalog gives one (an object
-  of the account), else a fresh id with the target kind's prefix (``PREFIXES``);
+  of the account; at any depth, e.g. ``usage_threshold.meter``), else null where optional and a
+  fresh id with the target kind's prefix (``PREFIXES``) where not;
 * nested objects filled; optional fields and optional nested objects present and null about
   half of the time (Stripe's example objects fill some and null others);
 * a nested object with a ``type`` field whose values name sibling fields carries only the
@@ -81,7 +82,7 @@ PREFIXES: dict[str, str] = {
     "payment_intent": "pi", "payment_link": "plink", "payment_method": "pm",
     "payment_method_configuration": "pmc", "payment_method_domain": "pmd", "payout": "po",
     "person": "person", "plan": "price", "price": "price", "product": "prod",
-    "product_feature": "prodft", "promotion_code": "promo", "quote": "qt",
+    "product_catalog.trial_offer": "to", "product_feature": "prodft", "promotion_code": "promo", "quote": "qt",
     "radar.early_fraud_warning": "issfr", "radar.value_list": "rsl",
     "radar.value_list_item": "rsli", "refund": "re", "reporting.report_run": "frr",
     "review": "prv", "scheduled_query_run": "sqr", "setup_attempt": "setatt",
@@ -153,13 +154,21 @@ def _id_of(kind: str | None) -> Gen:
 
 
 def _string(name: str) -> Gen:
+    """A string field: the object's link of that name (an id such as a treasury object's
+    ``financial_account``) where the catalog gives one, else a value fitting the name."""
+    plain = _plain_string(name)
+    return lambda ctx: ctx.links.get(name) or plain(ctx)
+
+
+def _plain_string(name: str) -> Gen:
     if name == "currency" or name.endswith("_currency"):
         return lambda ctx: kc.currency(ctx.rng)
     if name == "country" or name.endswith("_country"):
         return lambda ctx: kc.country(ctx.rng)
     if "email" in name:
         return lambda ctx: kc.email(ctx.rng)
-    if name in ("name", "display_name", "nickname") or name.endswith("_name"):
+    if name in ("name", "display_name", "nickname") or name.endswith(("first_name", "last_name",
+                                                                        "holder_name")):
         return lambda ctx: kc.full_name(ctx.rng)
     if name == "phone":
         return lambda ctx: kc.phone(ctx.rng)
@@ -205,11 +214,11 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
     if origin is Union:
         members = [_resolve(a, module) for a in args if a is not _NONE]
         if _NONE not in args:
-            return _union(members, name, doc, module, depth)
+            return _union(members, name, doc, module, depth, optional=False)
         if len(members) == 1 and inspect.isclass(typing.get_origin(members[0])) and \
                 issubclass(typing.get_origin(members[0]), ListObject):
             return None  # includable: see the module docstring
-        inner = _union(members, name, doc, module, depth)
+        inner = _union(members, name, doc, module, depth, optional=True)
         nested = len(members) == 1 and _is_object(members[0])
         return _optional(inner, chance if nested else _OPTIONAL_CHANCE) if inner else None
     if origin is Literal:
@@ -217,8 +226,14 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
     if (scalar := _scalar(tp, name, doc)) is not None:
         return scalar
     if origin is list:
-        item = _field(args[0], name, doc, module, depth)
-        return (lambda ctx: [item(ctx)]) if item else (lambda ctx: [])
+        member = _resolve(args[0], module)
+        if typing.get_origin(member) is Union:  # ids: the link, or none (an empty list)
+            inner = [_resolve(a, module) for a in typing.get_args(member)]
+            item = _union(inner, name, doc, module, depth, optional=True)
+        else:
+            item = _field(member, name, doc, module, depth)
+        return (lambda ctx: [v] if (v := item(ctx)) is not None else []) if item else (
+            lambda ctx: [])
     if inspect.isclass(origin) and issubclass(origin, ListObject):
         return lambda ctx: kc.list_stub(f"/v1/{name}?parent={ctx.id}")
     if inspect.isclass(origin) and issubclass(origin, StripeObject):
@@ -232,7 +247,8 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
     return None
 
 
-def _union(members: list[Any], name: str, doc: str, module: str, depth: int) -> Gen | None:
+def _union(members: list[Any], name: str, doc: str, module: str, depth: int, *,
+           optional: bool) -> Gen | None:
     """The generator of a value that may be any of ``members`` (none of them None)."""
     if len(members) == 1:
         return _field(members[0], name, doc, module, depth)
@@ -241,8 +257,21 @@ def _union(members: list[Any], name: str, doc: str, module: str, depth: int) -> 
         return _field(literals[0], name, doc, module, depth)
     if str in members:  # ExpandableField: an id of the (first) kind it can expand to
         kind = next((_object_name(m) for m in members if _object_name(m)), None)
-        return lambda ctx: ctx.link(name) or _id_of(kind)(ctx)
+        return _expandable(name, kind, optional=optional)
     return _field(members[0], name, doc, module, depth)
+
+
+def _expandable(name: str, kind: str | None, *, optional: bool) -> Gen:
+    """An ``ExpandableField``: the object's link of that name (the catalog's ``links``: a link
+    that found nothing is null); without such a link, null where the field is optional, else a
+    fresh id of ``kind``."""
+    fresh = _id_of(kind)
+
+    def draw(ctx: Ctx) -> Any:
+        if name in ctx.links:
+            return ctx.links[name]
+        return None if optional else fresh(ctx)
+    return draw
 
 
 def _object(cls: type[StripeObject], depth: int) -> Gen:
@@ -313,6 +342,7 @@ def _filled(cls: type[StripeObject], name: str, depth: int) -> Gen:
     return _field(tp, name, doc, module, depth) or (lambda ctx: {})
 
 
+@functools.cache
 def _hints(cls: type[StripeObject]) -> dict[str, tuple[Any, str, str]]:
     """Field name (as Stripe spells it) -> (annotation, its module, its docstring)."""
     remap: dict[str, str] = getattr(cls, "_field_remappings", {})

@@ -256,11 +256,16 @@ class Kind:
     created: bool = True
     livemode: bool = True
 
+    def heads(self) -> tuple[bool, bool]:
+        """Whether objects of the kind have ``created`` and ``livemode``."""
+        return self.created, self.livemode
+
     def whole(self, name: str, ctx: Ctx, body: Obj) -> Obj:
         """The object of kind ``name`` made of ``body`` and its head fields."""
+        created, livemode = self.heads()
         head: Obj = {"id": ctx.id, "object": name}
-        if self.created:
+        if created:
             head["created"] = ctx.created
-        if self.livemode:
+        if livemode:
             head["livemode"] = ctx.livemode
         return head | body

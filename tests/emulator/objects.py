@@ -2,15 +2,15 @@
 
 Each kind is a row of a table (``kinds_common.Kind``: id prefix, the function of its own
 fields, whether it has ``created``/``livemode``): ``kinds_billing.TABLE`` (billing, catalog,
-customers, checkout) and ``kinds_payments.TABLE`` (payments, money movement, Connect,
-Issuing). Ids are ``f"{ID_PREFIX[kind]}_{...}"``; the caller picks them and passes them in.
+customers, checkout), ``kinds_payments.TABLE`` (payments, money movement, Connect, Issuing)
+and ``kinds_generic.TABLE`` (every other endpoint, from stripe-python's annotations). Ids are ``f"{ID_PREFIX[kind]}_{...}"``; the caller picks them and passes them in.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.emulator import kinds_billing, kinds_payments
+from tests.emulator import kinds_billing, kinds_generic, kinds_payments
 from tests.emulator.kinds_common import Ctx
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def _merge(*tables: Mapping[str, Kind]) -> dict[str, Kind]:
     return merged
 
 
-_TABLE = _merge(kinds_billing.TABLE, kinds_payments.TABLE)
+_TABLE = _merge(kinds_billing.TABLE, kinds_payments.TABLE, kinds_generic.TABLE)
 
 KINDS: tuple[str, ...] = tuple(sorted(_TABLE))
 """Every Stripe object name (``object`` field value) that ``build`` can produce."""

@@ -1,0 +1,46 @@
+"""The kinds the generic builder makes: one per catalog row that names a stripe-python class.
+
+Such a row (``catalog.Collection.stripe_class``) is all an endpoint needs: its objects come from
+``generic.template`` (the class's annotations), their head fields (``created``, ``livemode``)
+from whether the class has them, their id prefix from ``generic.PREFIXES``. Templates and head
+fields are read on first use, so importing the emulator reads no stripe class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tests.emulator import catalog, generic
+from tests.emulator.kinds_common import Kind
+
+if TYPE_CHECKING:
+    from tests.emulator.kinds_common import Ctx, Obj
+
+
+@dataclass(frozen=True)
+class GenericKind(Kind):
+    """A kind built from the stripe-python class ``dotted``."""
+
+    dotted: str = ""
+    leave_out: frozenset[str] = frozenset()
+    fill: float | None = None
+
+    def heads(self) -> tuple[bool, bool]:
+        """Whether the class has ``created`` and ``livemode`` fields."""
+        return generic.head_fields(self.dotted)
+
+
+def _kind(coll: catalog.Collection) -> GenericKind:
+    name = coll.kinds[0]
+    leave_out = frozenset(catalog.INCLUDABLE.get(name, {}))
+
+    def body(ctx: Ctx) -> Obj:
+        return generic.template(coll.stripe_class, leave_out, coll.fill)(ctx)
+
+    return GenericKind(generic.PREFIXES.get(name, "obj"), body, dotted=coll.stripe_class,
+                       leave_out=leave_out, fill=coll.fill)
+
+
+TABLE: dict[str, Kind] = {c.kinds[0]: _kind(c) for c in catalog.COLLECTIONS if c.stripe_class}
+"""Stripe object name -> its generic kind."""

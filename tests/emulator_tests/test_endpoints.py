@@ -1,0 +1,179 @@
+"""The endpoints served by the generic builder: each catalog row agrees with stripe-python
+(object name, path, list params, required params, event names), and lists, filters, retrieval,
+events and Connect work for them as for the hand-written kinds."""
+
+from __future__ import annotations
+
+import functools
+import re
+import typing
+from typing import Any
+
+import pytest
+import stripe
+import stripe.params
+
+from tests.emulator import Emulator, catalog, generic
+from tests.emulator_tests.conftest import CLOCK, DAY, Client
+
+GENERIC = [c for c in catalog.COLLECTIONS if c.stripe_class]
+_PAGING = {"limit", "starting_after", "ending_before", "expand"}
+
+
+def list_params(dotted: str) -> Any:
+    """The stripe-python ``*ListParams`` TypedDict of the resource ``dotted``."""
+    *package, name = dotted.split(".")
+    return functools.reduce(getattr, [*package, f"{name}ListParams"], stripe.params)
+
+
+def event_names() -> set[str]:
+    """Every event type Stripe lists (WebhookEndpointCreateParams.enabled_events)."""
+    hint = stripe.params.WebhookEndpointCreateParams.__annotations__["enabled_events"]
+    return set(re.findall(r"'([a-z_.]+)'", str(hint)))
+
+
+def test_there_is_a_row_for_most_list_endpoints() -> None:
+    assert len(GENERIC) >= 44
+    assert len(catalog.COLLECTIONS) >= 90
+
+
+@pytest.mark.parametrize("coll", GENERIC, ids=lambda c: c.name)
+def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
+    cls = generic.stripe_class(coll.stripe_class)
+    assert coll.kinds == (cls.OBJECT_NAME,)
+    assert coll.path == cls.class_url()
+    params = list_params(coll.stripe_class)
+    options = set(stripe.RequestOptions.__annotations__)
+    accepted = set(params.__annotations__) - options - _PAGING
+    served = set(coll.filters) | ({"created"} if coll.created_filter else set())
+    assert served == accepted
+    required = {name for name, spec in coll.filters.items() if spec.kind == "parent"}
+    assert required == set(params.__required_keys__) - options
+    assert coll.parent_param in ("", *required)
+    named = {e for e in (coll.events.created, coll.events.updated, coll.events.deleted) if e}
+    assert named <= event_names()
+    assert coll.permission == f"rak_{cls.OBJECT_NAME.replace('.', '_')}_read"
+
+
+@pytest.fixture(scope="module")
+def emu() -> typing.Iterator[Emulator]:
+    with Emulator(seed=3, scale=300, clock=CLOCK, connected_accounts=1) as emulator:
+        yield emulator
+
+
+def test_pages_walk_every_object_newest_first(emu: Emulator) -> None:
+    client = Client(emu)
+    truth = emu.objects("payment_links")
+    assert len(truth) == 6
+    pages = [client.data("/v1/payment_links", {"limit": 4})]
+    pages.append(client.data("/v1/payment_links",
+                             {"limit": 4, "starting_after": pages[0]["data"][-1]["id"]}))
+    assert [p["has_more"] for p in pages] == [True, False]
+    walked = [o for p in pages for o in p["data"]]
+    assert walked == truth
+    assert [o["object"] for o in walked] == ["payment_link"] * 6
+    assert all(o["id"].startswith("plink_") for o in walked)
+    assert client.data(f"/v1/payment_links/{walked[2]['id']}") == walked[2]
+
+
+def test_created_filter(emu: Emulator) -> None:
+    client = Client(emu)
+    truth = emu.objects("issuing_disputes")
+    middle = sorted(o["created"] for o in truth)[len(truth) // 2]
+    found = client.walk("/v1/issuing/disputes", {"created[gte]": middle})
+    assert [o["id"] for o in found] == [o["id"] for o in truth if o["created"] >= middle]
+    assert 0 < len(found) < len(truth)
+    # no `created` on ListParams: refused like any unknown parameter
+    answer = client.get("/v1/billing/meters", {"created[gte]": middle})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "parameter_unknown"
+
+
+def test_required_params_are_required(emu: Emulator) -> None:
+    client = Client(emu)
+    answer = client.get("/v1/treasury/transactions")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "Missing required param: financial_account."
+    assert client.get("/v1/radar/value_list_items").json()["error"]["param"] == "value_list"
+    account = emu.objects("treasury_financial_accounts")[0]
+    found = client.walk("/v1/treasury/transactions", {"financial_account": account["id"]})
+    truth = [t for t in emu.objects("treasury_transactions")
+             if t["financial_account"] == account["id"]]
+    assert found == truth
+    assert found
+    missing = client.get("/v1/treasury/transactions", {"financial_account": "fa_nope"})
+    assert missing.status_code == 404 or missing.json()["error"]["code"] == "resource_missing"
+
+
+def test_objects_link_to_objects_of_the_account(emu: Emulator) -> None:
+    meters = {m["id"] for m in emu.objects("billing_meters")}
+    assert {a["usage_threshold"]["meter"] for a in emu.objects("billing_alerts")
+            if a["usage_threshold"]} <= meters
+    grants = {g["id"]: g for g in emu.objects("billing_credit_grants")}
+    customers = {c["id"] for c in emu.objects("customers")}
+    assert {g["customer"] for g in grants.values()} <= customers
+    entries = emu.objects("treasury_transaction_entries")
+    transactions = {t["id"]: t for t in emu.objects("treasury_transactions")}
+    for entry in entries:
+        assert transactions[entry["transaction"]]["financial_account"] == \
+            entry["financial_account"]
+
+
+def test_events_on_create_update_delete(emu: Emulator) -> None:
+    client = Client(emu)
+    meter = emu.create("billing.meter", {"display_name": "API calls", "status": "active"})
+    emu.update(meter["id"], {"status": "inactive"})
+    endpoint = emu.create("webhook_endpoints", {"url": "https://example.com/hook"})
+    emu.delete(endpoint["id"])
+    mine = [e for e in client.walk("/v1/events", {"type": "billing.meter.*"})
+            if e["data"]["object"]["id"] == meter["id"]]
+    assert sorted(e["type"] for e in mine) == ["billing.meter.created", "billing.meter.updated"]
+    updated = client.data("/v1/events", {"type": "billing.meter.updated"})["data"][0]
+    assert updated["data"]["object"]["id"] == meter["id"]
+    assert updated["data"]["object"]["status"] == "inactive"
+    assert "status" in updated["data"]["previous_attributes"]
+    assert client.data(f"/v1/billing/meters/{meter['id']}")["status"] == "inactive"
+    gone = client.data(f"/v1/webhook_endpoints/{endpoint['id']}")
+    assert gone == {"id": endpoint["id"], "object": "webhook_endpoint", "deleted": True}
+    assert endpoint["id"] not in {o["id"] for o in client.walk("/v1/webhook_endpoints")}
+
+
+def test_generated_objects_of_the_last_30_days_have_their_creation_event(emu: Emulator) -> None:
+    client = Client(emu)
+    recent = [f for f in emu.objects("treasury_financial_accounts")
+              if f["created"] > CLOCK - 30 * DAY + 1]
+    found = client.walk("/v1/events", {"type": "treasury.financial_account.created"})
+    assert {e["data"]["object"]["id"] for e in found} >= {f["id"] for f in recent}
+
+
+def test_connected_accounts_have_their_own(emu: Emulator) -> None:
+    account = emu.accounts()[0]
+    client = Client(emu, account=account)
+    found = client.walk("/v1/terminal/locations")
+    assert found == emu.objects("terminal_locations", account)
+    assert found
+    assert not {o["id"] for o in found} & {o["id"] for o in emu.objects("terminal_locations")}
+
+
+def test_restricted_keys_need_the_rows_permission(emu: Emulator) -> None:
+    emu.add_key("rk_test_meters", ["rak_billing_meter_read"])
+    client = Client(emu, key="rk_test_meters")
+    assert client.get("/v1/billing/meters").status_code == 200
+    refused = client.get("/v1/payment_links")
+    assert refused.status_code == 403
+    assert "rak_payment_link_read" in refused.json()["error"]["message"]
+
+
+def test_tax_ids_list_the_accounts_own_by_default(emu: Emulator) -> None:
+    client = Client(emu)
+    customer = emu.objects("customers")[0]["id"]
+    mine = emu.create("tax_id", {"owner": {"type": "self", "account": None, "application": None,
+                                           "customer": None}})
+    theirs = emu.create("tax_id", {"owner": {"type": "customer", "account": None,
+                                             "application": None, "customer": customer}})
+    plain = {t["id"] for t in client.walk("/v1/tax_ids")}
+    assert mine["id"] in plain
+    assert theirs["id"] not in plain
+    found = client.walk("/v1/tax_ids", {"owner[type]": "customer", "owner[customer]": customer})
+    assert theirs["id"] in {t["id"] for t in found}
+    assert {t["owner"]["customer"] for t in found} == {customer}
