@@ -124,7 +124,10 @@ class Api:
         checks: list[Callable[[dict[str, Any]], bool]] = []
         for param, spec in coll.filters.items():
             if param not in params:
-                if spec.kind == "parent":
+                if spec.kind == "parent" and spec.choices:  # one of them is required
+                    if not any(name in params for name in spec.choices):
+                        raise errors.missing_one_of((param, *spec.choices))
+                elif spec.kind == "parent":
                     raise errors.missing_parameter(param)
                 continue
             if spec.kind in ("parent", "payout"):
