@@ -95,6 +95,7 @@ class Filter:
     (sub-keys compared with the sub-fields of ``field``), ``isnull`` (a boolean saying ``field``
     is null), ``choice`` (``eq`` restricted to ``choices``), and the special kinds ``parent``
     (names the parent, required; with ``choices``: it or one of those alternatives is required),
+    ``required`` (a required ``choice``), ``after`` and ``before`` (a timestamp bound, exclusive),
     ``payout``, ``subscription_status``, ``event_type``,
     ``event_types``, ``delivery_success``, ``unsupported`` (valid in Stripe, not emulated).
     """
@@ -275,7 +276,11 @@ _OBJECT_NAMES: dict[str, str] = {
     "treasury.TransactionEntry": "treasury.transaction_entry",
     "WebhookEndpoint": "webhook_endpoint",
     "CustomerCashBalanceTransaction": "customer_cash_balance_transaction",
-    "ProductFeature": "product_feature",
+    "ProductFeature": "product_feature", "PaymentRecord": "payment_record",
+    "PaymentAttemptRecord": "payment_attempt_record", "tax.Location": "tax.location",
+    "three_d_secure.Authentication": "three_d_secure.authentication",
+    "billing.FeedbackOption": "billing.feedback_option",
+    "PaymentIntentAmountDetailsLineItem": "payment_intent_amount_details_line_item",
 }
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -769,7 +774,50 @@ COLLECTIONS: tuple[Collection, ...] = (
              events=events("treasury.debit_reversal", updated=None)),
     endpoint("webhook_endpoints", "WebhookEndpoint", "/v1/webhook_endpoints",
              created_filter=False, deletion="stub", permission="rak_webhook_read"),
+    # PaymentMethod.list: "Returns a list of PaymentMethods for Treasury flows. If you want to
+    # list the PaymentMethods attached to a Customer for payments, you should use the List a
+    # Customer's PaymentMethods API instead." (API reference): methods of no customer here.
+    Collection("treasury_payment_methods", ("payment_method",), "/v1/payment_methods",
+               per_scale=0.05, minimum=2, retrieve=False, retrieve_path="/v1/payment_methods",
+               created_filter=False,
+               filters={"allow_redisplay": eq(), "customer": UNSUPPORTED,
+                        "customer_account": UNSUPPORTED, "type": eq()},
+               hidden=(Hidden("type", ("custom",), ("type",),
+                              "PaymentMethodListParams.type: \"Unfiltered, the list returns all "
+                              "payment method types except `custom`.\""),),
+               permission="rak_payment_method_read"),
+    # PaymentRecordListParams: created_after "Only return Payment Records that were created
+    # after this unix timestamp.", created_before likewise.
+    endpoint("payment_records", "PaymentRecord", "/v1/payment_records", created_filter=False,
+             filters={"created_after": Filter("after", "created"),
+                      "created_before": Filter("before", "created")}),
+    endpoint("payment_attempt_records", "PaymentAttemptRecord", "/v1/payment_attempt_records",
+             parent="payment_records", per_parent=1.5, parent_param="payment_record",
+             created_filter=False, links=(parent("payment_record"),),
+             filters={"payment_record": Filter("parent")}),
+    # LocationListParams.type (required): "Type of the tax location. Currently the only option
+    # is `performance`."
+    endpoint("tax_locations", "tax.Location", "/v1/tax/locations", created_filter=False,
+             filters={"type": Filter("required", "type", ("performance",))}),
+    endpoint("three_d_secure_authentications", "three_d_secure.Authentication",
+             "/v1/three_d_secure/authentications",
+             links=(pick("payment_method", "payment_methods"),), filters={"status": eq()}),
+    endpoint("billing_feedback_options", "billing.FeedbackOption", "/v1/billing/feedback_options",
+             created_filter=False, filters={"status": eq()}),
     # Lists under a parent (the parent's list_<path> method; no filters, no `created`).
+    endpoint("customer_tax_ids", "TaxId", "tax_ids", parent="customers", per_parent=0.3,
+             created_filter=False, links=(parent("customer"),),
+             events=events("customer.tax_id", deleted="deleted"), deletion="stub",
+             permission="rak_customer_read"),
+    endpoint("payment_intent_amount_details_line_items", "PaymentIntentAmountDetailsLineItem",
+             "amount_details_line_items", parent="payment_intents", per_parent=0.2,
+             created_filter=False, links=(parent("payment_intent"),),
+             permission="rak_payment_intent_read"),
+    Collection("quote_computed_upfront_line_items", ("item",), "computed_upfront_line_items",
+               parent="quotes", per_parent=1.0, retrieve=False,
+               links=(parent("quote"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, permission="rak_quote_read"),
     endpoint("customer_cash_balance_transactions", "CustomerCashBalanceTransaction",
              "cash_balance_transactions", parent="customers", per_parent=0.3,
              created_filter=False,

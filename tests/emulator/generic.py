@@ -100,6 +100,10 @@ PREFIXES: dict[str, str] = {
     "treasury.outbound_transfer": "obt", "treasury.received_credit": "rc",
     "treasury.received_debit": "rd", "treasury.transaction": "trxn",
     "treasury.transaction_entry": "trxne", "webhook_endpoint": "we",
+    # Not found in Stripe's examples (they show obj_123): made up, distinct from every other.
+    "payment_record": "payrec", "payment_attempt_record": "payatt", "tax.location": "taxloc",
+    "three_d_secure.authentication": "threeds", "billing.feedback_option": "bfbopt",
+    "payment_intent_amount_details_line_item": "pidli", "apps.install": "appinst",
 }
 """Object kind -> id prefix (kinds missing here get ``obj``, as in some of Stripe's examples)."""
 
@@ -216,8 +220,14 @@ def _scalar(tp: Any, name: str, doc: str) -> Gen | None:
     return None
 
 
-def _optional(gen: Gen, chance: float) -> Gen:
-    return lambda ctx: gen(ctx) if ctx.rng.random() < chance else None
+def _optional(name: str, gen: Gen, chance: float) -> Gen:
+    """An optional field: the object's link of that name where there is one (a linked id is
+    never dropped), else ``gen``'s value with probability ``chance``, else null."""
+    def draw(ctx: Ctx) -> Any:
+        if name in ctx.links:
+            return ctx.links[name]
+        return gen(ctx) if ctx.rng.random() < chance else None
+    return draw
 
 
 def _field(tp: Any, name: str, doc: str, module: str, depth: int,
@@ -234,7 +244,7 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
             return None  # includable: see the module docstring
         inner = _union(members, name, doc, module, depth, optional=True)
         nested = len(members) == 1 and _is_object(members[0])
-        return _optional(inner, chance if nested else _OPTIONAL_CHANCE) if inner else None
+        return _optional(name, inner, chance if nested else _OPTIONAL_CHANCE) if inner else None
     if origin is Literal:
         return lambda ctx: kc.pick(ctx.rng, args)
     if (scalar := _scalar(tp, name, doc)) is not None:
@@ -242,8 +252,8 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
     if origin is list:
         member = _resolve(args[0], module)
         if typing.get_origin(member) is Union:  # ids: the link, or none (an empty list)
-            inner = [_resolve(a, module) for a in typing.get_args(member)]
-            item = _union(inner, name, doc, module, depth, optional=True)
+            choices = [_resolve(a, module) for a in typing.get_args(member)]
+            item = _union(choices, name, doc, module, depth, optional=True)
         elif _object_name(member):  # objects of the account: none made up
             return lambda ctx: []
         else:
@@ -358,9 +368,13 @@ def _filled(cls: type[StripeObject], name: str, depth: int) -> Gen:
     return _field(tp, name, doc, module, depth) or (lambda ctx: {})
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, tuple[Any, str, str]]] = {}
+
+
 def _hints(cls: type[StripeObject]) -> dict[str, tuple[Any, str, str]]:
-    """Field name (as Stripe spells it) -> (annotation, its module, its docstring)."""
+    """Field name (as Stripe spells it) -> (annotation, its module, its docstring); cached."""
+    if cls in _HINTS:
+        return _HINTS[cls]
     remap: dict[str, str] = getattr(cls, "_field_remappings", {})
     found: dict[str, tuple[Any, str, str]] = {}
     for owner in cls.__mro__:
@@ -372,6 +386,7 @@ def _hints(cls: type[StripeObject]) -> dict[str, tuple[Any, str, str]]:
             if name.startswith("_") or key in found or typing.get_origin(hint) is ClassVar:
                 continue
             found[key] = (hint, owner.__module__, docs.get((owner.__qualname__, name), ""))
+    _HINTS[cls] = found
     return found
 
 

@@ -27,7 +27,8 @@ _PAGING = {"limit", "starting_after", "ending_before", "expand"}
 
 
 # The stripe-python classes of the parents of lists served under their parent's path.
-PARENT_CLASSES = {"customers": "Customer", "products": "Product"}
+PARENT_CLASSES = {"customers": "Customer", "products": "Product",
+                  "payment_intents": "PaymentIntent"}
 
 
 def list_params(coll: catalog.Collection) -> Any:
@@ -67,7 +68,7 @@ def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
     assert served == accepted
     # a parent filter with alternatives (choices) is required where Stripe's answers say so
     required = {name for name, spec in coll.filters.items()
-                if spec.kind == "parent" and not spec.choices}
+                if spec.kind == "required" or (spec.kind == "parent" and not spec.choices)}
     assert required == set(params.__required_keys__) - options
     assert coll.parent_param in ("", *(n for n, f in coll.filters.items() if f.kind == "parent"))
     named = {e for e in (coll.events.created, coll.events.updated, coll.events.deleted) if e}
@@ -196,9 +197,9 @@ def test_restricted_keys_need_the_rows_permission(emu: Emulator) -> None:
 def test_tax_ids_list_the_accounts_own_by_default(emu: Emulator) -> None:
     client = Client(emu)
     customer = emu.objects("customers")[0]["id"]
-    mine = emu.create("tax_id", {"owner": {"type": "self", "account": None, "application": None,
+    mine = emu.create("tax_ids", {"owner": {"type": "self", "account": None, "application": None,
                                            "customer": None}})
-    theirs = emu.create("tax_id", {"owner": {"type": "customer", "account": None,
+    theirs = emu.create("tax_ids", {"owner": {"type": "customer", "account": None,
                                              "application": None, "customer": customer}})
     plain = {t["id"] for t in client.walk("/v1/tax_ids")}
     assert mine["id"] in plain
@@ -224,3 +225,46 @@ def test_lists_under_a_parent(emu: Emulator) -> None:
     assert "line_items" not in client.data(f"/v1/payment_links/{owner}")
     missing = client.get("/v1/customers/cus_missing/cash_balance_transactions")
     assert missing.status_code == 404
+
+
+def test_treasury_payment_methods_hide_custom_ones_unless_asked(emu: Emulator) -> None:
+    client = Client(emu)
+    custom = emu.create("treasury_payment_methods", {"type": "custom"})
+    plain = client.walk("/v1/payment_methods")
+    assert custom["id"] not in {p["id"] for p in plain}
+    assert plain == [p for p in emu.objects("treasury_payment_methods") if p["type"] != "custom"]
+    assert all(p["customer"] is None for p in plain)
+    asked = client.walk("/v1/payment_methods", {"type": "custom"})
+    assert [p["id"] for p in asked] == [custom["id"]]
+    assert client.data(f"/v1/payment_methods/{custom['id']}")["type"] == "custom"
+    attached = emu.objects("payment_methods")[0]
+    assert client.data(f"/v1/payment_methods/{attached['id']}") == attached
+    refused = client.get("/v1/payment_methods", {"customer": attached["customer"]})
+    assert refused.status_code == 400
+
+
+def test_more_required_params_and_bounds(emu: Emulator) -> None:
+    client = Client(emu)
+    missing = client.get("/v1/tax/locations")
+    assert missing.status_code == 400
+    assert missing.json()["error"]["message"] == "Missing required param: type."
+    assert client.get("/v1/tax/locations", {"type": "venue"}).status_code == 400
+    assert client.walk("/v1/tax/locations", {"type": "performance"}) == \
+        emu.objects("tax_locations")
+    assert client.get("/v1/payment_attempt_records").json()["error"]["param"] == \
+        "payment_record"
+    records = emu.objects("payment_records")
+    after = records[-1]["created"]
+    found = client.walk("/v1/payment_records", {"created_after": after})
+    assert [r["id"] for r in found] == [r["id"] for r in records if r["created"] > after]
+    assert len(found) == len(records) - 1
+    before = client.walk("/v1/payment_records", {"created_before": records[0]["created"]})
+    assert [r["id"] for r in before] == [r["id"] for r in records[1:]]
+    quote = emu.parents("quote_computed_upfront_line_items")
+    first = emu.objects("quote_computed_upfront_line_items")[0]
+    items = client.walk(f"/v1/quotes/{quote[first['id']]}/computed_upfront_line_items")
+    assert first in items
+    intent_of = emu.parents("payment_intent_amount_details_line_items")
+    line = emu.objects("payment_intent_amount_details_line_items")[0]
+    lines = client.walk(f"/v1/payment_intents/{intent_of[line['id']]}/amount_details_line_items")
+    assert line in lines
