@@ -281,6 +281,7 @@ _OBJECT_NAMES: dict[str, str] = {
     "three_d_secure.Authentication": "three_d_secure.authentication",
     "billing.FeedbackOption": "billing.feedback_option",
     "PaymentIntentAmountDetailsLineItem": "payment_intent_amount_details_line_item",
+    "apps.Install": "apps.install",
 }
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -802,6 +803,10 @@ COLLECTIONS: tuple[Collection, ...] = (
     endpoint("three_d_secure_authentications", "three_d_secure.Authentication",
              "/v1/three_d_secure/authentications",
              links=(pick("payment_method", "payment_methods"),), filters={"status": eq()}),
+    endpoint("apps_installs", "apps.Install", "/v1/apps/installs",
+             filters={"account": eq(), "app": eq(), "approval_required": flag(),
+                      "channel": eq(), "created_by": eq(), "status": eq()},
+             events=events("apps.install", deleted="deleted"), deletion="stub"),
     endpoint("billing_feedback_options", "billing.FeedbackOption", "/v1/billing/feedback_options",
              created_filter=False, filters={"status": eq()}),
     # Lists under a parent (the parent's list_<path> method; no filters, no `created`).
@@ -811,7 +816,7 @@ COLLECTIONS: tuple[Collection, ...] = (
              permission="rak_customer_read"),
     endpoint("payment_intent_amount_details_line_items", "PaymentIntentAmountDetailsLineItem",
              "amount_details_line_items", parent="payment_intents", per_parent=0.2,
-             created_filter=False, links=(parent("payment_intent"),),
+             retrieve=False, created_filter=False, links=(parent("payment_intent"),),
              permission="rak_payment_intent_read"),
     Collection("quote_computed_upfront_line_items", ("item",), "computed_upfront_line_items",
                parent="quotes", per_parent=1.0, retrieve=False,

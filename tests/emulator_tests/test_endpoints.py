@@ -56,11 +56,13 @@ def test_there_is_a_row_for_most_list_endpoints() -> None:
 def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
     cls = generic.stripe_class(coll.stripe_class)
     assert coll.kinds == (cls.OBJECT_NAME,)
-    if coll.is_child and not coll.parent_param:  # the parent's list_<path> method
+    if coll.is_child and not coll.parent_param:  # the parent's list_<path>, retrieve_<one>
         parent = generic.stripe_class(PARENT_CLASSES[coll.parent])
         assert callable(getattr(parent, f"list_{coll.path}"))
+        assert coll.retrieve == hasattr(parent, f"retrieve_{coll.path.rstrip('s')}")
     else:
         assert coll.path == cls.class_url()
+        assert coll.retrieve == hasattr(cls, "retrieve")
     params = list_params(coll)
     options = set(stripe.RequestOptions.__annotations__)
     accepted = set(params.__annotations__) - options - _PAGING
