@@ -38,6 +38,8 @@ def serve_one_object_per_stream(fake: FakeStripe) -> None:
     for n, parent in enumerate(s for s in STREAMS if not s.is_child):
         obj = _build(parent, n, {})
         for child in children_of(parent.name):
+            for field in child.parent_params.values():  # the parent holds what the list takes
+                obj[field] = obj.get(field) or f"{field}_{n}"
             link_key = child.parent_field or (child.parent_filter or parent.object_names[0])
             kid = _build(child, n, {link_key: obj["id"], parent.object_names[0]: obj["id"]})
             path = child.path.format(parent_id=obj["id"])
