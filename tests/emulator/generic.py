@@ -12,7 +12,8 @@ decide a value, its field docstrings) into a function that builds the object's f
   of the account; at any depth, e.g. ``usage_threshold.meter``), else null where optional and a
   fresh id with the target kind's prefix (``PREFIXES``) where not;
 * nested objects filled; optional fields and optional nested objects present and null about
-  half of the time (Stripe's example objects fill some and null others);
+  half of the time (Stripe's example objects fill some and null others), but a map of options
+  (every field an optional object) holds only the options drawn;
 * a nested object with a ``type`` field whose values name sibling fields carries only the
   sibling its ``type`` names: Stripe's example objects (``charge.payment_method_details`` holds
   ``card`` and ``type`` only) and stripe-python's docstring of such a ``type`` ("An additional
@@ -301,13 +302,15 @@ def _expandable(name: str, kind: str | None, *, optional: bool) -> Gen:
 
 
 def _object(cls: type[StripeObject], depth: int) -> Gen:
-    """The generator of a nested object: its fields, one variant at most (see ``_variants``);
-    optional nested objects left unfilled are absent rather than null (Stripe's examples:
-    ``tax.registration.country_options``, ``issuing.dispute.evidence``)."""
+    """The generator of a nested object: every field, null where not drawn, one variant at most
+    (see ``_variants``). A map of options (every field an optional object: a country's
+    ``tax.registration.country_options``, ``payment_method_options``) holds only the options
+    drawn, as in Stripe's examples; so does a typed object besides its variant."""
     fields = _fields(cls, depth)
     kind = _object_name(cls)
     hints = _hints(cls)
-    absent = frozenset(k for k in fields if _optional_object(*hints[k][:2]))
+    optional = frozenset(k for k in fields if _optional_object(*hints[k][:2]))
+    absent = optional if optional and optional == fields.keys() else frozenset()
     selector, variants = ("", ()) if kind else _variants(cls, fields)
     if not variants:
         head: dict[str, Gen] = {"id": _id_of(kind), "object": lambda ctx: kind} if kind else {}
@@ -322,7 +325,7 @@ def _object(cls: type[StripeObject], depth: int) -> Gen:
             return out
         return build
     common = {k: g for k, g in fields.items() if k not in variants and k != selector
-              and k not in absent}  # the variant is the one optional object it holds
+              and k not in optional}  # the variant is the one optional object it holds
     filled = {v: _filled(cls, v, depth) for v in variants}
 
     def build_typed(ctx: Ctx) -> Obj:
@@ -451,6 +454,13 @@ def template(dotted: str, leave_out: frozenset[str] = frozenset(),
                 out[key] = gen(ctx)
         return out
     return build
+
+
+@functools.cache
+def field(dotted: str, name: str) -> Gen:
+    """The never-null builder of the field ``name`` of the resource ``dotted``, for what a
+    hand-written kind takes from the annotations (``PaymentMethod.custom``)."""
+    return _filled(stripe_class(dotted), name, 0)
 
 
 def head_fields(dotted: str) -> tuple[bool, bool]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 
+from tests.emulator import generic
 from tests.emulator.kinds_common import (
     DAY,
     Ctx,
@@ -487,14 +488,24 @@ _PAYMENT_METHOD_TYPES = {
 
 
 def _payment_method(ctx: Ctx) -> Obj:
-    """A payment method (card mostly; also us_bank_account, sepa_debit, link)."""
+    """A payment method (card mostly; also us_bank_account, sepa_debit, link). One of no
+    customer (``/v1/payment_methods``, "for Treasury flows") is a bank account or, one time in
+    four, ``custom`` (the list leaves those out: PaymentMethodListParams.type), whose details
+    come from the generic builder."""
     rng = ctx.rng
-    kind = pick(rng, ("card", "card", "card", "card", "us_bank_account", "sepa_debit", "link"))
+    customer = ctx.link("customer")
+    if customer is None:
+        kind = pick(rng, ("us_bank_account", "us_bank_account", "us_bank_account", "custom"))
+    else:
+        kind = pick(rng, ("card", "card", "card", "card", "us_bank_account", "sepa_debit",
+                          "link"))
+    details = generic.field("PaymentMethod", "custom")(ctx) if kind == "custom" else \
+        _PAYMENT_METHOD_TYPES[kind](rng)
     return {
         "allow_redisplay": pick(rng, ("unspecified", "always", "limited")),
         "billing_details": billing_details(rng),
-        "customer": ctx.link("customer"), "customer_account": None,
-        kind: _PAYMENT_METHOD_TYPES[kind](rng),
+        "customer": customer, "customer_account": None,
+        kind: details,
         "metadata": metadata(rng), "radar_options": None,
         "type": kind,
     }
