@@ -70,6 +70,7 @@ def streams_table() -> str:
         query = dict(sdef.params)
         if sdef.parent_filter:
             query[sdef.parent_filter] = "{id}"
+        query.update({param: f"{{{field}}}" for param, field in sdef.parent_params.items()})
         if query:
             endpoint += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         cursor = {"created": "created", "full": "none (full read)"}.get(sdef.cursor,
