@@ -129,6 +129,9 @@ class StripeStream(Stream):
             if account in self.run.refused:
                 return
             yield from self._records(context)
+            # Its records may follow its last STATE (a stream read whole keeps no bookmark,
+            # and singer-sdk skips an unchanged STATE): out before the next stream's.
+            self._flush()
         except (GeneratorExit, StopRequested):  # a record limit (others go on) or a signal
             raise
         except StripeAccessError as exc:
@@ -164,6 +167,10 @@ class StripeStream(Stream):
     def _stop_run(self) -> None:
         """Stop every pass and flush the records written so far (the run is failing)."""
         self.run.close()
+        self._flush()
+
+    def _flush(self) -> None:
+        """Write out the records the writer holds."""
         writer = self._tap.message_writer
         if isinstance(writer, BufferedWriter):
             writer.flush()
