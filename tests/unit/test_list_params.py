@@ -1,7 +1,8 @@
 """The list parameters the tap relies on agree with stripe-python's own ``*ListParams``
 TypedDicts (the installed package is a source of the facts): each required parameter of the
-behaviour table is required there, each parameter a stream sends is one its list takes, and a
-stream asks for ``created`` windows only where its list takes ``created``."""
+behaviour table is required there, each parameter a stream sends is one its list takes, every
+required one is sent, and a stream asks for ``created`` windows only where its list takes
+``created``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import stripe
 
 from tap_stripe.behaviour import BEHAVIOUR
-from tap_stripe.registry import STREAMS
+from tap_stripe.registry import STREAMS, StreamDef
 
 _LIST = re.compile(r'def list\(\s*self,[^)]*?params: (?:Optional\[)?\s*"(\w+)"\s*\]?'
                    r'.*?"(/v1/[^"]+)"', re.S)
@@ -65,13 +66,24 @@ def test_each_required_parameter_of_the_behaviour_table_is_required_in_stripe_py
             assert f"`{rule.param}`" in rule.source or f".{rule.param}`" in rule.source
 
 
+def _sent(stream: StreamDef) -> set[str]:
+    """The parameters every list request of ``stream`` carries."""
+    return {*stream.params, *stream.parent_params,
+            *((stream.parent_filter,) if stream.parent_filter else ())}
+
+
 def test_every_parameter_a_stream_sends_is_one_its_list_takes() -> None:
     for stream in STREAMS:
         required, optional = _accepted(stream.path)
-        sent = {*stream.params, *(k for v in stream.variants for k in v)}
-        sent |= {stream.parent_filter} if stream.parent_filter else set()
+        sent = _sent(stream) | {k for v in stream.variants for k in v}
         sent |= {stream.clock_param} if stream.clock_param else set()
         assert sent <= required | optional, (stream.name, sent - required - optional)
+
+
+def test_every_required_parameter_is_sent() -> None:
+    for stream in STREAMS:
+        required, _ = _accepted(stream.path)
+        assert required <= _sent(stream), (stream.name, required - _sent(stream))
 
 
 def test_created_windows_only_where_the_list_takes_created() -> None:
