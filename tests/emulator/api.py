@@ -124,7 +124,10 @@ class Api:
         checks: list[Callable[[dict[str, Any]], bool]] = []
         for param, spec in coll.filters.items():
             if param not in params:
-                if spec.kind == "parent":
+                if spec.kind == "parent" and spec.choices:  # one of them is required
+                    if not any(name in params for name in spec.choices):
+                        raise errors.missing_one_of((param, *spec.choices))
+                elif spec.kind in ("parent", "required"):
                     raise errors.missing_parameter(param)
                 continue
             if spec.kind in ("parent", "payout"):
@@ -202,6 +205,9 @@ class Api:
         query.reject_unknown(params, {"expand"})
         expansions = self._expansions(params, coll.kinds, listing=False)
         object_id = path_params["id"]
+        holder = store.locate(object_id)
+        if holder in routes.SAME_RETRIEVE.get(name, ()):
+            name = str(holder)
         parent = path_params.get("parent")
         if parent is not None:
             self._require(store, coll.parent, parent, "id", 404)

@@ -94,7 +94,9 @@ class Filter:
     ``{gt,gte,lt,lte}`` map on a timestamp/amount field), ``in`` (array of values), ``dict``
     (sub-keys compared with the sub-fields of ``field``), ``isnull`` (a boolean saying ``field``
     is null), ``choice`` (``eq`` restricted to ``choices``), and the special kinds ``parent``
-    (names the parent, required), ``payout``, ``subscription_status``, ``event_type``,
+    (names the parent, required; with ``choices``: it or one of those alternatives is required),
+    ``required`` (a required ``choice``), ``after`` and ``before`` (a timestamp bound, exclusive),
+    ``payout``, ``subscription_status``, ``event_type``,
     ``event_types``, ``delivery_success``, ``unsupported`` (valid in Stripe, not emulated).
     """
 
@@ -209,7 +211,12 @@ _PI_CUSTOMER = {"customer": eq(), "customer_account": eq()}
 
 def endpoint(name: str, stripe_class: str, path: str, **row: Any) -> Collection:
     """A collection whose objects the generic builder makes from ``stripe_class``: one per
-    account data set for every 50 customers (at least 2), permission ``rak_<object>_read``."""
+    account data set for every 50 customers (at least 2).
+
+    Permission: Stripe's name where its Stripe Apps permissions reference gives one (customer
+    portal, payment links, report runs, webhooks: the rows say so; apple pay domains, issuing
+    disputes, terminal and billing meters match the pattern), else ``rak_<object>_read``.
+    """
     kind = _OBJECT_NAMES[stripe_class]
     row.setdefault("per_scale", 0.02)
     row.setdefault("minimum", 2)
@@ -268,6 +275,12 @@ _OBJECT_NAMES: dict[str, str] = {
     "treasury.Transaction": "treasury.transaction",
     "treasury.TransactionEntry": "treasury.transaction_entry",
     "WebhookEndpoint": "webhook_endpoint",
+    "CustomerCashBalanceTransaction": "customer_cash_balance_transaction",
+    "ProductFeature": "product_feature", "PaymentRecord": "payment_record",
+    "PaymentAttemptRecord": "payment_attempt_record", "tax.Location": "tax.location",
+    "three_d_secure.Authentication": "three_d_secure.authentication",
+    "billing.FeedbackOption": "billing.feedback_option",
+    "PaymentIntentAmountDetailsLineItem": "payment_intent_amount_details_line_item",
 }
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -611,14 +624,21 @@ COLLECTIONS: tuple[Collection, ...] = (
     endpoint("billing_credit_grants", "billing.CreditGrant", "/v1/billing/credit_grants",
              created_filter=False, links=(pick("customer", "customers"),),
              filters=dict(_PI_CUSTOMER), events=events("billing.credit_grant")),
+    # A customer's credit balance transactions: Stripe refuses an unscoped list, "Must provide
+    # customer or customer_account." (PostHog/posthog PR #75723), although stripe-python marks
+    # both optional (either will do).
     endpoint("billing_credit_balance_transactions", "billing.CreditBalanceTransaction",
-             "/v1/billing/credit_balance_transactions", per_scale=0.05, created_filter=False,
-             links=(pick("credit_grant", "billing_credit_grants"), pick("invoice", "invoices")),
-             filters={"credit_grant": eq(), "customer": UNSUPPORTED,
+             "/v1/billing/credit_balance_transactions", parent="customers", per_parent=0.1,
+             parent_param="customer", created_filter=False,
+             links=(parent("customer"), pick("credit_grant", "billing_credit_grants"),
+                    pick("invoice", "invoices")),
+             filters={"credit_grant": eq(),
+                      "customer": Filter("parent", choices=("customer_account",)),
                       "customer_account": UNSUPPORTED},
              events=events("billing.credit_balance_transaction", updated=None)),
     endpoint("billing_portal_configurations", "billing_portal.Configuration",
              "/v1/billing_portal/configurations", created_filter=False,
+             permission="rak_customer_portal_read",
              filters={"active": flag(), "is_default": flag()},
              events=events("billing_portal.configuration")),
     endpoint("climate_orders", "climate.Order", "/v1/climate/orders", created_filter=False,
@@ -669,6 +689,7 @@ COLLECTIONS: tuple[Collection, ...] = (
              per_parent=0.5, parent_param="card", links=(parent("card"),),
              filters={"card": Filter("parent"), "status": eq()}, events=events("issuing_token")),
     endpoint("payment_links", "PaymentLink", "/v1/payment_links", created_filter=False,
+             permission="rak_payment_links_read",
              links=(pick("shipping_rate", "shipping_rates"), pick("destination", "accounts")),
              filters={"active": flag()}, events=events("payment_link")),
     # Stripe's example configuration holds the settings of 27 of its payment methods.
@@ -687,6 +708,7 @@ COLLECTIONS: tuple[Collection, ...] = (
              links=(parent("value_list"),),
              filters={"value_list": Filter("parent"), "value": eq()}, deletion="stub"),
     endpoint("reporting_report_runs", "reporting.ReportRun", "/v1/reporting/report_runs",
+             permission="rak_report_runs_and_report_types_read",
              events=Events(created="reporting.report_run.succeeded")),
     endpoint("sigma_scheduled_query_runs", "sigma.ScheduledQueryRun",
              "/v1/sigma/scheduled_query_runs", created_filter=False,
@@ -751,7 +773,69 @@ COLLECTIONS: tuple[Collection, ...] = (
              filters={"received_debit": eq(), "resolution": eq(), "status": eq()},
              events=events("treasury.debit_reversal", updated=None)),
     endpoint("webhook_endpoints", "WebhookEndpoint", "/v1/webhook_endpoints",
-             created_filter=False, deletion="stub"),
+             created_filter=False, deletion="stub", permission="rak_webhook_read"),
+    # PaymentMethod.list: "Returns a list of PaymentMethods for Treasury flows. If you want to
+    # list the PaymentMethods attached to a Customer for payments, you should use the List a
+    # Customer's PaymentMethods API instead." (API reference): methods of no customer here.
+    Collection("treasury_payment_methods", ("payment_method",), "/v1/payment_methods",
+               per_scale=0.05, minimum=2, retrieve=False, retrieve_path="/v1/payment_methods",
+               created_filter=False,
+               filters={"allow_redisplay": eq(), "customer": UNSUPPORTED,
+                        "customer_account": UNSUPPORTED, "type": eq()},
+               hidden=(Hidden("type", ("custom",), ("type",),
+                              "PaymentMethodListParams.type: \"Unfiltered, the list returns all "
+                              "payment method types except `custom`.\""),),
+               permission="rak_payment_method_read"),
+    # PaymentRecordListParams: created_after "Only return Payment Records that were created
+    # after this unix timestamp.", created_before likewise.
+    endpoint("payment_records", "PaymentRecord", "/v1/payment_records", created_filter=False,
+             filters={"created_after": Filter("after", "created"),
+                      "created_before": Filter("before", "created")}),
+    endpoint("payment_attempt_records", "PaymentAttemptRecord", "/v1/payment_attempt_records",
+             parent="payment_records", per_parent=1.5, parent_param="payment_record",
+             created_filter=False, links=(parent("payment_record"),),
+             filters={"payment_record": Filter("parent")}),
+    # LocationListParams.type (required): "Type of the tax location. Currently the only option
+    # is `performance`."
+    endpoint("tax_locations", "tax.Location", "/v1/tax/locations", created_filter=False,
+             filters={"type": Filter("required", "type", ("performance",))}),
+    endpoint("three_d_secure_authentications", "three_d_secure.Authentication",
+             "/v1/three_d_secure/authentications",
+             links=(pick("payment_method", "payment_methods"),), filters={"status": eq()}),
+    endpoint("billing_feedback_options", "billing.FeedbackOption", "/v1/billing/feedback_options",
+             created_filter=False, filters={"status": eq()}),
+    # Lists under a parent (the parent's list_<path> method; no filters, no `created`).
+    endpoint("customer_tax_ids", "TaxId", "tax_ids", parent="customers", per_parent=0.3,
+             created_filter=False, links=(parent("customer"),),
+             events=events("customer.tax_id", deleted="deleted"), deletion="stub",
+             permission="rak_customer_read"),
+    endpoint("payment_intent_amount_details_line_items", "PaymentIntentAmountDetailsLineItem",
+             "amount_details_line_items", parent="payment_intents", per_parent=0.2,
+             created_filter=False, links=(parent("payment_intent"),),
+             permission="rak_payment_intent_read"),
+    Collection("quote_computed_upfront_line_items", ("item",), "computed_upfront_line_items",
+               parent="quotes", per_parent=1.0, retrieve=False,
+               links=(parent("quote"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, permission="rak_quote_read"),
+    endpoint("customer_cash_balance_transactions", "CustomerCashBalanceTransaction",
+             "cash_balance_transactions", parent="customers", per_parent=0.3,
+             created_filter=False,
+             links=(parent("customer"), pick("balance_transaction", "balance_transactions"),
+                    pick("payment_intent", "payment_intents"), pick("refund", "refunds"),
+                    pick("linked_transaction", "customer_cash_balance_transactions")),
+             events=events("customer_cash_balance_transaction", updated=None),
+             permission="rak_customer_read"),
+    endpoint("product_features", "ProductFeature", "features", parent="products",
+             per_parent=1.5, created_filter=False, deletion="stub",
+             links=(parent("product"),), permission="rak_product_read"),
+    # PaymentLink.line_items: "The line items representing what is being sold." (includable:
+    # left out of Stripe's example payment link, like checkout sessions' and quotes').
+    Collection("payment_link_line_items", ("item",), "line_items", parent="payment_links",
+               per_parent=2.0, embedded="line_items", includable=True, retrieve=False,
+               links=(parent("payment_link"), pick("price", "prices"),
+                      via("product", "price", "product")),
+               created_filter=False, permission="rak_payment_links_read"),
 )
 
 BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}
@@ -948,6 +1032,7 @@ INCLUDABLE: dict[str, dict[str, str]] = {
     "charge": {"refunds": ""},
     "invoice": {"confirmation_secret": "", "payments": ""},
     "quote": {"line_items": "quote_line_items"},
+    "payment_link": {"line_items": "payment_link_line_items"},
     "issuing.card": {"cvc": "", "number": ""},
     "item": {"discounts": "", "taxes": ""},
 }

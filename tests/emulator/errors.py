@@ -119,6 +119,13 @@ def missing_parameter(name: str) -> StripeError:
                        param=name)
 
 
+def missing_one_of(names: tuple[str, ...]) -> StripeError:
+    """400: none of the parameters of which one is required was given. Wording: Stripe's answer
+    to an unscoped ``/v1/billing/credit_balance_transactions`` ("Must provide customer or
+    customer_account.", quoted in PostHog/posthog PR #75723)."""
+    return StripeError(400, f"Must provide {' or '.join(names)}.")
+
+
 def manual_payout_filter() -> StripeError:
     """400: ``payout=`` naming a manual payout (the project's Stripe notes, section 2.3.1;
     ``BalanceTransactionListParams.payout``: "For automatic Stripe payouts only")."""

@@ -17,6 +17,8 @@ decide a value, its field docstrings) into a function that builds the object's f
   sibling its ``type`` names: Stripe's example objects (``charge.payment_method_details`` holds
   ``card`` and ``type`` only) and stripe-python's docstring of such a ``type`` ("An additional
   hash is included on ``payment_method_details`` with a name matching this value");
+* arrays of whole resources (``issuing.authorization.transactions``) are empty: the builder
+  makes up no objects of the account;
 * optional embedded lists (``Optional[ListObject[...]]``) are left out: Stripe's OpenAPI marks
   them not required and Stripe's reference says such fields are "not included by default"
   (``customer.sources``, ``checkout.session.line_items``); Stripe's example objects leave every
@@ -82,7 +84,8 @@ PREFIXES: dict[str, str] = {
     "payment_intent": "pi", "payment_link": "plink", "payment_method": "pm",
     "payment_method_configuration": "pmc", "payment_method_domain": "pmd", "payout": "po",
     "person": "person", "plan": "price", "price": "price", "product": "prod",
-    "product_catalog.trial_offer": "to", "product_feature": "prodft", "promotion_code": "promo", "quote": "qt",
+    "product_catalog.trial_offer": "to", "product_feature": "prodft", "promotion_code": "promo",
+    "quote": "qt",
     "radar.early_fraud_warning": "issfr", "radar.value_list": "rsl",
     "radar.value_list_item": "rsli", "refund": "re", "reporting.report_run": "frr",
     "review": "prv", "scheduled_query_run": "sqr", "setup_attempt": "setatt",
@@ -97,6 +100,10 @@ PREFIXES: dict[str, str] = {
     "treasury.outbound_transfer": "obt", "treasury.received_credit": "rc",
     "treasury.received_debit": "rd", "treasury.transaction": "trxn",
     "treasury.transaction_entry": "trxne", "webhook_endpoint": "we",
+    # Not found in Stripe's examples (they show obj_123): made up, distinct from every other.
+    "payment_record": "payrec", "payment_attempt_record": "payatt", "tax.location": "taxloc",
+    "three_d_secure.authentication": "threeds", "billing.feedback_option": "bfbopt",
+    "payment_intent_amount_details_line_item": "pidli", "apps.install": "appinst",
 }
 """Object kind -> id prefix (kinds missing here get ``obj``, as in some of Stripe's examples)."""
 
@@ -107,9 +114,11 @@ def stripe_class(dotted: str) -> type[StripeObject]:
 
 
 @functools.cache
-def _docstrings(module: str) -> dict[tuple[str, str], str]:
-    """(class qualname, field) -> the field's docstring, for every class of ``module``."""
-    found: dict[tuple[str, str], str] = {}
+def _module_facts(module: str) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, str]]]:
+    """Of ``module``'s source: (class qualname, field) -> the field's docstring, and the names
+    it imports under ``if TYPE_CHECKING:`` (what its forward references name)."""
+    docs: dict[tuple[str, str], str] = {}
+    imports: dict[str, tuple[str, str]] = {}
 
     def walk(body: list[ast.stmt], prefix: str) -> None:
         for i, node in enumerate(body):
@@ -118,25 +127,34 @@ def _docstrings(module: str) -> dict[tuple[str, str], str]:
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 nxt = body[i + 1] if i + 1 < len(body) else None
                 if isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
-                    found[(prefix.rstrip("."), node.target.id)] = str(nxt.value.value)
+                    docs[(prefix.rstrip("."), node.target.id)] = str(nxt.value.value)
 
-    walk(ast.parse(inspect.getsource(sys.modules[module])).body, "")
-    return found
+    tree = ast.parse(inspect.getsource(sys.modules[module]))
+    walk(tree.body, "")
+    for node in tree.body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and \
+                node.test.id == "TYPE_CHECKING":
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom) and stmt.module:
+                    imports.update((a.asname or a.name, (stmt.module, a.name)) for a in stmt.names)
+    return docs, imports
 
 
 def _resolve(annotation: Any, module: str) -> Any:
-    """A forward reference replaced by the class it names (module, its package, ``stripe``)."""
+    """A forward reference replaced by the class it names (imported under TYPE_CHECKING, or
+    defined in ``module``)."""
     if isinstance(annotation, str):
         annotation = ForwardRef(annotation)
     if not isinstance(annotation, ForwardRef):
         return annotation
     name = annotation.__forward_arg__
-    package = module.rsplit(".", 1)[0]
-    for place in (module, package, "stripe"):
-        found = getattr(importlib.import_module(place), name, None)
-        if found is not None:
-            return found
-    return None
+    imported = _module_facts(module)[1].get(name)
+    if imported:
+        return getattr(importlib.import_module(imported[0]), imported[1])
+    found = getattr(importlib.import_module(module), name, None)
+    if found is None:
+        raise TypeError(f"{module}: cannot resolve the annotation {name!r}")
+    return found
 
 
 def _is_object(tp: Any) -> bool:
@@ -202,8 +220,14 @@ def _scalar(tp: Any, name: str, doc: str) -> Gen | None:
     return None
 
 
-def _optional(gen: Gen, chance: float) -> Gen:
-    return lambda ctx: gen(ctx) if ctx.rng.random() < chance else None
+def _optional(name: str, gen: Gen, chance: float) -> Gen:
+    """An optional field: the object's link of that name where there is one (a linked id is
+    never dropped), else ``gen``'s value with probability ``chance``, else null."""
+    def draw(ctx: Ctx) -> Any:
+        if name in ctx.links:
+            return ctx.links[name]
+        return gen(ctx) if ctx.rng.random() < chance else None
+    return draw
 
 
 def _field(tp: Any, name: str, doc: str, module: str, depth: int,
@@ -220,7 +244,7 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
             return None  # includable: see the module docstring
         inner = _union(members, name, doc, module, depth, optional=True)
         nested = len(members) == 1 and _is_object(members[0])
-        return _optional(inner, chance if nested else _OPTIONAL_CHANCE) if inner else None
+        return _optional(name, inner, chance if nested else _OPTIONAL_CHANCE) if inner else None
     if origin is Literal:
         return lambda ctx: kc.pick(ctx.rng, args)
     if (scalar := _scalar(tp, name, doc)) is not None:
@@ -228,8 +252,10 @@ def _field(tp: Any, name: str, doc: str, module: str, depth: int,
     if origin is list:
         member = _resolve(args[0], module)
         if typing.get_origin(member) is Union:  # ids: the link, or none (an empty list)
-            inner = [_resolve(a, module) for a in typing.get_args(member)]
-            item = _union(inner, name, doc, module, depth, optional=True)
+            choices = [_resolve(a, module) for a in typing.get_args(member)]
+            item = _union(choices, name, doc, module, depth, optional=True)
+        elif _object_name(member):  # objects of the account: none made up
+            return lambda ctx: []
         else:
             item = _field(member, name, doc, module, depth)
         return (lambda ctx: [v] if (v := item(ctx)) is not None else []) if item else (
@@ -342,20 +368,25 @@ def _filled(cls: type[StripeObject], name: str, depth: int) -> Gen:
     return _field(tp, name, doc, module, depth) or (lambda ctx: {})
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, tuple[Any, str, str]]] = {}
+
+
 def _hints(cls: type[StripeObject]) -> dict[str, tuple[Any, str, str]]:
-    """Field name (as Stripe spells it) -> (annotation, its module, its docstring)."""
+    """Field name (as Stripe spells it) -> (annotation, its module, its docstring); cached."""
+    if cls in _HINTS:
+        return _HINTS[cls]
     remap: dict[str, str] = getattr(cls, "_field_remappings", {})
     found: dict[str, tuple[Any, str, str]] = {}
     for owner in cls.__mro__:
         if not _is_object(owner) or owner is StripeObject:
             continue
-        docs = _docstrings(owner.__module__)
+        docs = _module_facts(owner.__module__)[0]
         for name, hint in inspect.get_annotations(owner).items():
             key = remap.get(name, name)
             if name.startswith("_") or key in found or typing.get_origin(hint) is ClassVar:
                 continue
             found[key] = (hint, owner.__module__, docs.get((owner.__qualname__, name), ""))
+    _HINTS[cls] = found
     return found
 
 
@@ -391,12 +422,34 @@ def template(dotted: str, leave_out: frozenset[str] = frozenset(),
     """The builder of the fields of the stripe-python resource ``dotted`` (``billing.Meter``),
     without ``id``, ``object``, ``created`` and ``livemode`` (the kind's head fields) and the
     top-level fields ``leave_out`` (includable ones the catalog names); ``fill`` is the chance
-    that each optional top-level object is filled (default: about two of them per object)."""
+    that each optional top-level object is filled (default: about two of them per object).
+
+    A top-level field whose values name optional objects (``type`` of a customer cash balance
+    transaction: ``funded``, ``applied_to_payment`` ...) fills the one it names, the others null
+    (Stripe's example credit balance transaction: ``type`` debit, ``debit`` filled, ``credit``
+    null).
+    """
+    cls = stripe_class(dotted)
     skip = leave_out | {"id", "object", "created", "livemode"}
-    fields = {k: g for k, g in _fields(stripe_class(dotted), 0, fill).items() if k not in skip}
+    fields = {k: g for k, g in _fields(cls, 0, fill).items() if k not in skip}
+    hints = _hints(cls)
+    objects = {k: g for k, g in fields.items() if _optional_object(*hints[k][:2])}
+    selector, variants = _variants(cls, objects)
+    if not variants:
+        return lambda ctx: {key: gen(ctx) for key, gen in fields.items()}
+    filled = {v: _filled(cls, v, 0) for v in variants}
 
     def build(ctx: Ctx) -> Obj:
-        return {key: gen(ctx) for key, gen in fields.items()}
+        chosen = kc.pick(ctx.rng, variants)
+        out: Obj = {}
+        for key, gen in fields.items():
+            if key == selector:
+                out[key] = chosen
+            elif key in filled:
+                out[key] = filled[key](ctx) if key == chosen else None
+            else:
+                out[key] = gen(ctx)
+        return out
     return build
 
 

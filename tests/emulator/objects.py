@@ -3,7 +3,8 @@
 Each kind is a row of a table (``kinds_common.Kind``: id prefix, the function of its own
 fields, whether it has ``created``/``livemode``): ``kinds_billing.TABLE`` (billing, catalog,
 customers, checkout), ``kinds_payments.TABLE`` (payments, money movement, Connect, Issuing)
-and ``kinds_generic.TABLE`` (every other endpoint, from stripe-python's annotations). Ids are ``f"{ID_PREFIX[kind]}_{...}"``; the caller picks them and passes them in.
+and ``kinds_generic.TABLE`` (every other endpoint, from stripe-python's annotations). Ids are
+``f"{ID_PREFIX[kind]}_{...}"``; the caller picks them and passes them in.
 """
 
 from __future__ import annotations

@@ -39,6 +39,13 @@ def _routes() -> list[Route]:
 
 
 ROUTES: tuple[Route, ...] = tuple(_routes())
+
+SAME_RETRIEVE: dict[str, frozenset[str]] = {
+    coll.name: frozenset(c.name for c in catalog.COLLECTIONS
+                         if c.retrieve_path and c.retrieve_path == coll.retrieve_path)
+    for coll in catalog.COLLECTIONS if coll.retrieve_path}
+"""Collection -> the collections retrieved by id at the same path (``/v1/payment_methods/{id}``
+serves customers' payment methods and Treasury ones alike)."""
 _COMPILED = [(route, route.pattern) for route in ROUTES]
 
 

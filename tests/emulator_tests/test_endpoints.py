@@ -17,12 +17,27 @@ from tests.emulator import Emulator, catalog, generic
 from tests.emulator_tests.conftest import CLOCK, DAY, Client
 
 GENERIC = [c for c in catalog.COLLECTIONS if c.stripe_class]
+# Stripe's Stripe Apps permissions reference (Product | Resource | Permission): names that do
+# not follow the rak_<object>_read pattern.
+STRIPE_PERMISSIONS = {"billing_portal_configurations": "rak_customer_portal_read",
+                      "payment_links": "rak_payment_links_read",
+                      "reporting_report_runs": "rak_report_runs_and_report_types_read",
+                      "webhook_endpoints": "rak_webhook_read"}
 _PAGING = {"limit", "starting_after", "ending_before", "expand"}
 
 
-def list_params(dotted: str) -> Any:
-    """The stripe-python ``*ListParams`` TypedDict of the resource ``dotted``."""
-    *package, name = dotted.split(".")
+# The stripe-python classes of the parents of lists served under their parent's path.
+PARENT_CLASSES = {"customers": "Customer", "products": "Product",
+                  "payment_intents": "PaymentIntent"}
+
+
+def list_params(coll: catalog.Collection) -> Any:
+    """The stripe-python TypedDict of a row's list parameters: ``<Resource>ListParams``, or
+    ``<Parent>List<Path>Params`` for a list under its parent (``CustomerListCashBalance...``)."""
+    if coll.is_child and not coll.parent_param:
+        camel = "".join(part.title() for part in coll.path.split("_"))
+        return getattr(stripe.params, f"{PARENT_CLASSES[coll.parent]}List{camel}Params")
+    *package, name = coll.stripe_class.split(".")
     return functools.reduce(getattr, [*package, f"{name}ListParams"], stripe.params)
 
 
@@ -41,18 +56,26 @@ def test_there_is_a_row_for_most_list_endpoints() -> None:
 def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
     cls = generic.stripe_class(coll.stripe_class)
     assert coll.kinds == (cls.OBJECT_NAME,)
-    assert coll.path == cls.class_url()
-    params = list_params(coll.stripe_class)
+    if coll.is_child and not coll.parent_param:  # the parent's list_<path> method
+        parent = generic.stripe_class(PARENT_CLASSES[coll.parent])
+        assert callable(getattr(parent, f"list_{coll.path}"))
+    else:
+        assert coll.path == cls.class_url()
+    params = list_params(coll)
     options = set(stripe.RequestOptions.__annotations__)
     accepted = set(params.__annotations__) - options - _PAGING
     served = set(coll.filters) | ({"created"} if coll.created_filter else set())
     assert served == accepted
-    required = {name for name, spec in coll.filters.items() if spec.kind == "parent"}
+    # a parent filter with alternatives (choices) is required where Stripe's answers say so
+    required = {name for name, spec in coll.filters.items()
+                if spec.kind == "required" or (spec.kind == "parent" and not spec.choices)}
     assert required == set(params.__required_keys__) - options
-    assert coll.parent_param in ("", *required)
+    assert coll.parent_param in ("", *(n for n, f in coll.filters.items() if f.kind == "parent"))
     named = {e for e in (coll.events.created, coll.events.updated, coll.events.deleted) if e}
     assert named <= event_names()
-    assert coll.permission == f"rak_{cls.OBJECT_NAME.replace('.', '_')}_read"
+    pattern = f"rak_{cls.OBJECT_NAME.replace('.', '_')}_read"
+    assert coll.permission in (pattern, STRIPE_PERMISSIONS.get(coll.name),
+                               catalog.BY_NAME[coll.parent].permission if coll.parent else "")
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +118,13 @@ def test_required_params_are_required(emu: Emulator) -> None:
     assert answer.status_code == 400
     assert answer.json()["error"]["message"] == "Missing required param: financial_account."
     assert client.get("/v1/radar/value_list_items").json()["error"]["param"] == "value_list"
+    unscoped = client.get("/v1/billing/credit_balance_transactions")
+    assert unscoped.status_code == 400
+    assert unscoped.json()["error"]["message"] == "Must provide customer or customer_account."
+    customer = emu.objects("customers")[0]["id"]
+    scoped = client.walk("/v1/billing/credit_balance_transactions", {"customer": customer})
+    assert scoped == [t for t in emu.objects("billing_credit_balance_transactions")
+                      if emu.parents("billing_credit_balance_transactions")[t["id"]] == customer]
     account = emu.objects("treasury_financial_accounts")[0]
     found = client.walk("/v1/treasury/transactions", {"financial_account": account["id"]})
     truth = [t for t in emu.objects("treasury_transactions")
@@ -161,15 +191,15 @@ def test_restricted_keys_need_the_rows_permission(emu: Emulator) -> None:
     assert client.get("/v1/billing/meters").status_code == 200
     refused = client.get("/v1/payment_links")
     assert refused.status_code == 403
-    assert "rak_payment_link_read" in refused.json()["error"]["message"]
+    assert "rak_payment_links_read" in refused.json()["error"]["message"]
 
 
 def test_tax_ids_list_the_accounts_own_by_default(emu: Emulator) -> None:
     client = Client(emu)
     customer = emu.objects("customers")[0]["id"]
-    mine = emu.create("tax_id", {"owner": {"type": "self", "account": None, "application": None,
+    mine = emu.create("tax_ids", {"owner": {"type": "self", "account": None, "application": None,
                                            "customer": None}})
-    theirs = emu.create("tax_id", {"owner": {"type": "customer", "account": None,
+    theirs = emu.create("tax_ids", {"owner": {"type": "customer", "account": None,
                                              "application": None, "customer": customer}})
     plain = {t["id"] for t in client.walk("/v1/tax_ids")}
     assert mine["id"] in plain
@@ -177,3 +207,64 @@ def test_tax_ids_list_the_accounts_own_by_default(emu: Emulator) -> None:
     found = client.walk("/v1/tax_ids", {"owner[type]": "customer", "owner[customer]": customer})
     assert theirs["id"] in {t["id"] for t in found}
     assert {t["owner"]["customer"] for t in found} == {customer}
+
+
+def test_lists_under_a_parent(emu: Emulator) -> None:
+    client = Client(emu)
+    truth = emu.objects("product_features")
+    product = emu.parents("product_features")[truth[0]["id"]]
+    found = client.walk(f"/v1/products/{product}/features")
+    assert truth[0] in found
+    assert {o["object"] for o in found} == {"product_feature"}
+    link = emu.objects("payment_link_line_items")[0]
+    owner = emu.parents("payment_link_line_items")[link["id"]]
+    items = client.walk(f"/v1/payment_links/{owner}/line_items")
+    assert link in items
+    expanded = client.data(f"/v1/payment_links/{owner}", {"expand[]": "line_items"})
+    assert expanded["line_items"]["data"] == items[:10]
+    assert "line_items" not in client.data(f"/v1/payment_links/{owner}")
+    missing = client.get("/v1/customers/cus_missing/cash_balance_transactions")
+    assert missing.status_code == 404
+
+
+def test_treasury_payment_methods_hide_custom_ones_unless_asked(emu: Emulator) -> None:
+    client = Client(emu)
+    custom = emu.create("treasury_payment_methods", {"type": "custom"})
+    plain = client.walk("/v1/payment_methods")
+    assert custom["id"] not in {p["id"] for p in plain}
+    assert plain == [p for p in emu.objects("treasury_payment_methods") if p["type"] != "custom"]
+    assert all(p["customer"] is None for p in plain)
+    asked = client.walk("/v1/payment_methods", {"type": "custom"})
+    assert [p["id"] for p in asked] == [custom["id"]]
+    assert client.data(f"/v1/payment_methods/{custom['id']}")["type"] == "custom"
+    attached = emu.objects("payment_methods")[0]
+    assert client.data(f"/v1/payment_methods/{attached['id']}") == attached
+    refused = client.get("/v1/payment_methods", {"customer": attached["customer"]})
+    assert refused.status_code == 400
+
+
+def test_more_required_params_and_bounds(emu: Emulator) -> None:
+    client = Client(emu)
+    missing = client.get("/v1/tax/locations")
+    assert missing.status_code == 400
+    assert missing.json()["error"]["message"] == "Missing required param: type."
+    assert client.get("/v1/tax/locations", {"type": "venue"}).status_code == 400
+    assert client.walk("/v1/tax/locations", {"type": "performance"}) == \
+        emu.objects("tax_locations")
+    assert client.get("/v1/payment_attempt_records").json()["error"]["param"] == \
+        "payment_record"
+    records = emu.objects("payment_records")
+    after = records[-1]["created"]
+    found = client.walk("/v1/payment_records", {"created_after": after})
+    assert [r["id"] for r in found] == [r["id"] for r in records if r["created"] > after]
+    assert len(found) == len(records) - 1
+    before = client.walk("/v1/payment_records", {"created_before": records[0]["created"]})
+    assert [r["id"] for r in before] == [r["id"] for r in records[1:]]
+    quote = emu.parents("quote_computed_upfront_line_items")
+    first = emu.objects("quote_computed_upfront_line_items")[0]
+    items = client.walk(f"/v1/quotes/{quote[first['id']]}/computed_upfront_line_items")
+    assert first in items
+    intent_of = emu.parents("payment_intent_amount_details_line_items")
+    line = emu.objects("payment_intent_amount_details_line_items")[0]
+    lines = client.walk(f"/v1/payment_intents/{intent_of[line['id']]}/amount_details_line_items")
+    assert line in lines
