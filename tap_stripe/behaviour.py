@@ -195,6 +195,11 @@ _FACTS: tuple[Behaviour, ...] = (
            "The ID of the Financial Connections Account whose transactions will be retrieved."),
     *(_needs(f"/v1/treasury/{name}", "financial_account", where, doc)
       for name, where, doc in _TREASURY),
+    Behaviour("/v1/payment_methods", hidden=(Hidden(
+        "custom payment methods", "type", ("custom",), {"type": "custom"},
+        "listed again with `type=custom`",
+        "`PaymentMethodListParams.type`: \"Unfiltered, the list returns all payment method "
+        "types except `custom`.\""),)),
 )
 
 

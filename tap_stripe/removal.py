@@ -55,6 +55,9 @@ AFTER_PARENT_REMOVED: tuple[AfterRemoval, ...] = (
                  "never embedded in the customer; the customer's lists are gone", _CUSTOMER),
     AfterRemoval("payment_methods", "customers", "none",
                  "never embedded in the customer; the customer's lists are gone", _CUSTOMER),
+    AfterRemoval("billing_credit_balance_transactions", "customers", "none",
+                 "read whole on every run: a deleted customer's transactions are no longer "
+                 "listed", _CUSTOMER),
     AfterRemoval("customer_cash_balance_transactions", "customers", "none",
                  "never embedded in the customer; the customer's lists are gone", _CUSTOMER),
     AfterRemoval("customer_tax_ids", "customers", "none",

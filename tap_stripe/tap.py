@@ -162,6 +162,11 @@ class TapStripe(Tap):
         self._stripe_streams()  # the run exists once the streams do
         if not self._run.settings.connect:
             super().sync_all()
+            # The last stream's records may follow the last STATE (a stream read whole keeps
+            # no bookmark, and singer-sdk skips an unchanged STATE): write them out now.
+            writer = self.message_writer
+            if isinstance(writer, BufferedWriter):
+                writer.flush()
             return
         self._reset_state_progress_markers()
         self._set_compatible_replication_methods()
