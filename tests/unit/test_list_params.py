@@ -7,45 +7,40 @@ required one is sent, and a stream asks for ``created`` windows only where its l
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import stripe
-
+from scripts.endpoints import list_endpoints, normal
 from tap_stripe.behaviour import BEHAVIOUR
 from tap_stripe.registry import STREAMS, StreamDef
 
-_LIST = re.compile(r'def list\(\s*self,[^)]*?params: (?:Optional\[)?\s*"(\w+)"\s*\]?'
-                   r'.*?"(/v1/[^"]+)"', re.S)
-
-
-def _template(path: str) -> str:
-    """``path`` with every path parameter written ``{}``."""
-    return re.sub(r"\{[^}]+\}", "{}", path)
+_PARAMS = re.compile(r"\b(\w+Params)\b")
 
 
 @cache
 def _list_params() -> dict[str, Any]:
-    """List path (path parameters as ``{}``) -> the TypedDict of its parameters, read from the
-    ``list`` method of every v1 service of the installed stripe package."""
-    root = Path(stripe.__file__).parent
+    """List path (path parameters as ``{}``) -> the TypedDict of its parameters: the one the
+    ``params`` argument of each v1 service's ``list`` names, imported as its module imports it."""
     found: dict[str, Any] = {}
-    for file in root.rglob("_*_service.py"):
-        if "v2" in file.relative_to(root).parts:
+    for path, dotted in list_endpoints().items():
+        if not path.startswith("/v1/"):
             continue
-        text = file.read_text()
-        for name, path in _LIST.findall(text):
-            module = re.search(rf"from (stripe\.params[\w.]*) import \(?\s*{name}\b", text)
-            assert module, (file.name, name)
-            found[_template(path)] = getattr(importlib.import_module(module[1]), name)
+        module_name, service = dotted.rsplit(".", 1)
+        module = importlib.import_module(module_name)
+        annotation = inspect.signature(getattr(module, service).list).parameters["params"]
+        name = _PARAMS.findall(str(annotation.annotation))[-1]
+        source = inspect.getsource(module)
+        origin = re.search(rf"from (stripe\.params[\w.]*) import \(?\s*{name}\b", source)
+        assert origin, (dotted, name)
+        found[path] = getattr(importlib.import_module(origin[1]), name)
     return found
 
 
 def _accepted(path: str) -> tuple[frozenset[str], frozenset[str]]:
     """The required and the optional parameters of the list at ``path``."""
-    params = _list_params()[_template(path)]
+    params = _list_params()[normal(path)]
     return params.__required_keys__, params.__optional_keys__
 
 
