@@ -138,6 +138,15 @@ def behaviour_table() -> str:
     return "\n".join([*rows, "", "Sources:", "", *sources])
 
 
+def _no_events(sdef: StreamDef) -> str:
+    """How a stream without events of its own is kept current, for the behaviour table."""
+    if sdef.parent:
+        return f"with its parent's ({sdef.parent})"
+    if sdef.cursor == "full":
+        return "none (read whole on every run)"
+    return "none (only grows: listed by created)"
+
+
 def _behaviour_cells(row: Behaviour) -> list[str]:
     hidden = "; ".join(f"{h.what}: {h.how}" for h in row.hidden)
     required = ", ".join(f"`{r.param}`" for r in row.required)
@@ -146,8 +155,7 @@ def _behaviour_cells(row: Behaviour) -> list[str]:
         f"(else {r.status} `{r.code}`): {r.how}" for r in row.restrictions)
     includable = ", ".join(f"`{i.field}` ({i.how})" for i in row.includable)
     events = ", ".join(f"`{e}`" for e in row.events) or "; ".join(dict.fromkeys(
-        f"with its parent's ({s.parent})" if s.parent else "none (only grows: listed by created)"
-        for s in row.streams))
+        _no_events(s) for s in row.streams))
     streams = ", ".join(s.name for s in row.streams)
     return [f"`{row.path}`", streams, hidden or "nothing", required, restricted, includable,
             str(row.page_size), events]

@@ -182,8 +182,8 @@ _FACTS: tuple[Behaviour, ...] = (
     Behaviour("/v1/subscription_items", required=(Required(
         "subscription", "`SubscriptionItemListParams.subscription` is required: \"The ID of "
         "the subscription whose items will be retrieved.\""),)),
-    # Lists issue 15 adds that cannot do without the id of a parent object (read per
-    # parent record).
+    # Lists issue 15 adds that cannot do without a parameter: the id of a parent object
+    # (read per parent record) or, for tax locations, the one type there is.
     _needs("/v1/entitlements/active_entitlements", "customer", "ActiveEntitlementListParams",
            "The ID of the customer."),
     _needs("/v1/issuing/tokens", "card", "issuing.TokenListParams",
@@ -193,6 +193,10 @@ _FACTS: tuple[Behaviour, ...] = (
     _needs("/v1/financial_connections/transactions", "account",
            "financial_connections.TransactionListParams",
            "The ID of the Financial Connections Account whose transactions will be retrieved."),
+    _needs("/v1/payment_attempt_records", "payment_record", "PaymentAttemptRecordListParams",
+           "The ID of the Payment Record."),
+    _needs("/v1/tax/locations", "type", "tax.LocationListParams",
+           "Type of the tax location. Currently the only option is `performance`."),
     *(_needs(f"/v1/treasury/{name}", "financial_account", where, doc)
       for name, where, doc in _TREASURY),
     Behaviour("/v1/payment_methods", hidden=(Hidden(

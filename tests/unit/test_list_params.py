@@ -1,50 +1,46 @@
 """The list parameters the tap relies on agree with stripe-python's own ``*ListParams``
 TypedDicts (the installed package is a source of the facts): each required parameter of the
-behaviour table is required there, each parameter a stream sends is one its list takes, and a
-stream asks for ``created`` windows only where its list takes ``created``."""
+behaviour table is required there, each parameter a stream sends is one its list takes, every
+required one is sent, and a stream asks for ``created`` windows only where its list takes
+``created``."""
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import stripe
-
+from scripts.endpoints import list_endpoints, normal
 from tap_stripe.behaviour import BEHAVIOUR
-from tap_stripe.registry import STREAMS
+from tap_stripe.registry import STREAMS, StreamDef
 
-_LIST = re.compile(r'def list\(\s*self,[^)]*?params: (?:Optional\[)?\s*"(\w+)"\s*\]?'
-                   r'.*?"(/v1/[^"]+)"', re.S)
-
-
-def _template(path: str) -> str:
-    """``path`` with every path parameter written ``{}``."""
-    return re.sub(r"\{[^}]+\}", "{}", path)
+_PARAMS = re.compile(r"\b(\w+Params)\b")
 
 
 @cache
 def _list_params() -> dict[str, Any]:
-    """List path (path parameters as ``{}``) -> the TypedDict of its parameters, read from the
-    ``list`` method of every v1 service of the installed stripe package."""
-    root = Path(stripe.__file__).parent
+    """List path (path parameters as ``{}``) -> the TypedDict of its parameters: the one the
+    ``params`` argument of each v1 service's ``list`` names, imported as its module imports it."""
     found: dict[str, Any] = {}
-    for file in root.rglob("_*_service.py"):
-        if "v2" in file.relative_to(root).parts:
+    for path, dotted in list_endpoints().items():
+        if not path.startswith("/v1/"):
             continue
-        text = file.read_text()
-        for name, path in _LIST.findall(text):
-            module = re.search(rf"from (stripe\.params[\w.]*) import \(?\s*{name}\b", text)
-            assert module, (file.name, name)
-            found[_template(path)] = getattr(importlib.import_module(module[1]), name)
+        module_name, service = dotted.rsplit(".", 1)
+        module = importlib.import_module(module_name)
+        annotation = inspect.signature(getattr(module, service).list).parameters["params"]
+        name = _PARAMS.findall(str(annotation.annotation))[-1]
+        source = inspect.getsource(module)
+        origin = re.search(rf"from (stripe\.params[\w.]*) import \(?\s*{name}\b", source)
+        assert origin, (dotted, name)
+        found[path] = getattr(importlib.import_module(origin[1]), name)
     return found
 
 
 def _accepted(path: str) -> tuple[frozenset[str], frozenset[str]]:
     """The required and the optional parameters of the list at ``path``."""
-    params = _list_params()[_template(path)]
+    params = _list_params()[normal(path)]
     return params.__required_keys__, params.__optional_keys__
 
 
@@ -65,13 +61,24 @@ def test_each_required_parameter_of_the_behaviour_table_is_required_in_stripe_py
             assert f"`{rule.param}`" in rule.source or f".{rule.param}`" in rule.source
 
 
+def _sent(stream: StreamDef) -> set[str]:
+    """The parameters every list request of ``stream`` carries."""
+    return {*stream.params, *stream.parent_params,
+            *((stream.parent_filter,) if stream.parent_filter else ())}
+
+
 def test_every_parameter_a_stream_sends_is_one_its_list_takes() -> None:
     for stream in STREAMS:
         required, optional = _accepted(stream.path)
-        sent = {*stream.params, *(k for v in stream.variants for k in v)}
-        sent |= {stream.parent_filter} if stream.parent_filter else set()
+        sent = _sent(stream) | {k for v in stream.variants for k in v}
         sent |= {stream.clock_param} if stream.clock_param else set()
         assert sent <= required | optional, (stream.name, sent - required - optional)
+
+
+def test_every_required_parameter_is_sent() -> None:
+    for stream in STREAMS:
+        required, _ = _accepted(stream.path)
+        assert required <= _sent(stream), (stream.name, required - _sent(stream))
 
 
 def test_created_windows_only_where_the_list_takes_created() -> None:
