@@ -32,7 +32,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=12111, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scale", type=int, default=1000,
-                        help="customers of the platform (about 31 objects each)")
+                        help="customers of the platform (about 33 objects each)")
     parser.add_argument("--rate-limit", choices=MODES, default="off")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--jitter-ms", type=float, default=0.0)

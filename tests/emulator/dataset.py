@@ -50,13 +50,34 @@ class Shape:
     connected_accounts: int = 0
 
 
+class _Counts(dict[str, int]):
+    """Objects per collection: top-level counts set up front, a child collection's counted
+    from its blocks on first use (a data set of a million objects starts without walking
+    every parent of every child collection)."""
+
+    def __init__(self, blocks: Callable[[str], array[int]]) -> None:
+        super().__init__()
+        self._blocks = blocks
+
+    def __missing__(self, name: str) -> int:
+        if name not in catalog.BY_NAME:
+            raise KeyError(name)
+        count = self[name] = self._blocks(name)[-1]
+        return count
+
+    def get(self, name: str, default: int = 0) -> int:  # type: ignore[override]
+        """The count of ``name`` (computed if need be), or ``default`` for no collection."""
+        return self[name] if name in catalog.BY_NAME else default
+
+
 class Dataset:
     """The generated objects of one account (see the module docstring)."""
 
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
-        self.counts: dict[str, int] = {c.name: self._top_count(c) for c in catalog.COLLECTIONS
-                                       if not c.is_child}
+        self.counts = _Counts(self.blocks)
+        self.counts.update((c.name, self._top_count(c)) for c in catalog.COLLECTIONS
+                           if not c.is_child)
         self._keys = {c.name: salt(shape.seed, shape.account, c.name)
                       for c in catalog.COLLECTIONS}
         self._codecs: dict[tuple[str, str], IdCodec] = {}
@@ -64,9 +85,6 @@ class Dataset:
             c.name: tuple(objects.ID_PREFIX[k] for k in c.kinds) for c in catalog.COLLECTIONS}
         self._blocks: dict[str, array[int]] = {}
         self._refs: dict[Ref, dict[str, Ref | None]] = {}
-        for coll in catalog.COLLECTIONS:
-            if coll.is_child:
-                self.counts[coll.name] = self.blocks(coll.name)[-1]
 
     # -- sizes and order ---------------------------------------------------------------------
 
@@ -82,7 +100,7 @@ class Dataset:
 
     def total(self) -> int:
         """How many objects the data set holds, all collections together."""
-        return sum(self.counts.values())
+        return sum(self.counts[c.name] for c in catalog.COLLECTIONS)
 
     def blocks(self, name: str) -> array[int]:
         """Prefix sums of children per parent: parent ``p`` owns ``[b[p], b[p + 1])``."""

@@ -35,7 +35,7 @@ class Emulator:
     Args:
         seed: Seed of all generated data (same seed, scale and clock: same objects).
         scale: Customers of the platform account; other collections scale with it
-            (about 31 objects per customer in total).
+            (about 33 objects per customer in total).
         rate_limit: ``off``, ``test`` (25/s), ``live`` (100/s) or ``auto`` (by key mode).
         latency_ms: Added delay of every ``/v1`` request; ``jitter_ms`` spreads it.
         faults: Fault rates, e.g. ``{"500": 0.01, "reset": 0.01}`` (see ``faults.KINDS``).

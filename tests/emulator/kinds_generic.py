@@ -15,6 +15,8 @@ from tests.emulator import catalog, generic
 from tests.emulator.kinds_common import Kind
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tests.emulator.kinds_common import Ctx, Obj
 
 
@@ -23,8 +25,6 @@ class GenericKind(Kind):
     """A kind built from the stripe-python class ``dotted``."""
 
     dotted: str = ""
-    leave_out: frozenset[str] = frozenset()
-    fill: float | None = None
 
     def heads(self) -> tuple[bool, bool]:
         """Whether the class has ``created`` and ``livemode`` fields."""
@@ -34,12 +34,15 @@ class GenericKind(Kind):
 def _kind(coll: catalog.Collection) -> GenericKind:
     name = coll.kinds[0]
     leave_out = frozenset(catalog.INCLUDABLE.get(name, {}))
+    read: list[Callable[[Ctx], Obj]] = []  # the template, once read
 
     def body(ctx: Ctx) -> Obj:
-        return generic.template(coll.stripe_class, leave_out, coll.fill)(ctx)
+        if not read:
+            read.append(generic.template(coll.stripe_class, leave_out, coll.fill))
+        return read[0](ctx)
 
-    return GenericKind(generic.PREFIXES.get(name, "obj"), body, dotted=coll.stripe_class,
-                       leave_out=leave_out, fill=coll.fill)
+    # every served kind has its own prefix (KeyError here: add it to generic.PREFIXES)
+    return GenericKind(generic.PREFIXES[name], body, dotted=coll.stripe_class)
 
 
 TABLE: dict[str, Kind] = {c.kinds[0]: _kind(c) for c in catalog.COLLECTIONS if c.stripe_class}
