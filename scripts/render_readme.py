@@ -1,7 +1,8 @@
 """Regenerate the README's generated tables from the code (``--check``: only verify).
 
 The settings table is ``tap-stripe --about --format markdown``'s; the streams table is the
-stream registry; the behaviour table (what Stripe's lists hide) is ``tap_stripe.behaviour``.
+stream registry; the endpoints without a stream are ``tap_stripe.exclusions``; the behaviour
+table (what Stripe's lists hide) is ``tap_stripe.behaviour``.
 Each sits between ``<!-- name:start -->`` and ``<!-- name:end -->`` markers.
 """
 
@@ -13,7 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import stripe
+
+from scripts.endpoints import list_endpoints, normal
 from tap_stripe.behaviour import BEHAVIOUR, PAGE_SIZE_SOURCE, Behaviour
+from tap_stripe.exclusions import EXCLUDED
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -31,6 +36,8 @@ def settings_table() -> str:
 
 
 def _deletes(sdef: StreamDef) -> str:
+    if sdef.cursor == "full":
+        return "no flag: a deleted object is no longer listed"
     if sdef.delete_events:
         return "yes (`" + "`, `".join(sdef.delete_events) + "`)"
     parent = BY_NAME.get(sdef.parent or "")
@@ -39,21 +46,59 @@ def _deletes(sdef: StreamDef) -> str:
     return "no (Stripe does not delete them)"
 
 
+def _kept_current(sdef: StreamDef) -> str:
+    """How a stream's records follow the changes in Stripe."""
+    if sdef.cursor == "full":
+        return "read whole on every run"
+    if sdef.cursor == "created":
+        return "new objects by `created` (they do not change)"
+    own = "its events" if sdef.update_events else ""
+    parent_def = BY_NAME.get(sdef.parent or "")
+    parent = f"its parent's events ({sdef.parent})" if parent_def is not None and (
+        parent_def.update_events) else ""
+    return " and ".join(p for p in (own, parent) if p) or "events"
+
+
 def streams_table() -> str:
-    """One row per stream: endpoint, parent, cursor and how deletes are captured."""
-    rows = ["| Stream | Stripe endpoint | Parent | Cursor | Deletes captured |",
-            "|:--|:--|:--|:--|:--|"]
+    """One row per stream: endpoint, parent, cursor, how it is kept current, how deletes are
+    captured, whether a run without a catalog reads it."""
+    rows = ["| Stream | Stripe endpoint | Parent | Cursor | Kept current by | Deletes captured | "
+            "Selected by default |",
+            "|:--|:--|:--|:--|:--|:--|:--|"]
     for sdef in sorted(STREAMS, key=lambda s: s.name):
         endpoint = sdef.path.replace("{parent_id}", "{id}")
         query = dict(sdef.params)
         if sdef.parent_filter:
             query[sdef.parent_filter] = "{id}"
+        query.update({param: f"{{{field}}}" for param, field in sdef.parent_params.items()})
         if query:
             endpoint += "?" + "&".join(f"{k}={v}" for k, v in query.items())
-        cursor = "created" if sdef.cursor == "created" else f"{sdef.key} (events)"
+        cursor = {"created": "created", "full": "none (full read)"}.get(sdef.cursor,
+                                                                       sdef.key)
+        selected = "yes" if sdef.selected_by_default else "no"
         rows.append(f"| {sdef.name} | {_endpoints(sdef, endpoint)} | {sdef.parent or ''} | "
-                    f"{cursor} | {_deletes(sdef)} |")
+                    f"{cursor} | {_kept_current(sdef)} | {_deletes(sdef)} | {selected} |")
     return "\n".join(rows)
+
+
+def excluded_table() -> str:
+    """The coverage of the stripe package's list endpoints, and the ones without a stream with
+    the reason (``tap_stripe.exclusions``)."""
+    endpoints = list_endpoints()
+    v1 = [p for p in endpoints if p.startswith("/v1/")]
+    streamed = {normal(s.path) for s in STREAMS} & set(v1)
+    skipped = [p for p in EXCLUDED if p.startswith("/v1/")]
+    lines = [f"The installed stripe package ({stripe.VERSION}) has {len(endpoints)} list "
+             f"endpoints: {len(v1)} of the v1 API, of which {len(streamed)} are streamed "
+             f"({100 * len(streamed) // len(v1)}%) and {len(skipped)} have no stream, and "
+             f"{len(endpoints) - len(v1)} of the v2 API, which have none. Without a stream:",
+             "", "| Endpoint | Why there is no stream |", "|:--|:--|"]
+    lines += [f"| `{path}` | {reason} |" for path, reason in EXCLUDED.items()
+              if path.startswith("/v1/")]
+    v2 = [p for p in EXCLUDED if p.startswith("/v2/")]
+    if v2:
+        lines.append("| " + ", ".join(f"`{p}`" for p in v2) + f" | {EXCLUDED[v2[0]]} |")
+    return "\n".join(lines)
 
 
 def _endpoints(sdef: StreamDef, endpoint: str) -> str:
@@ -93,6 +138,15 @@ def behaviour_table() -> str:
     return "\n".join([*rows, "", "Sources:", "", *sources])
 
 
+def _no_events(sdef: StreamDef) -> str:
+    """How a stream without events of its own is kept current, for the behaviour table."""
+    if sdef.parent:
+        return f"with its parent's ({sdef.parent})"
+    if sdef.cursor == "full":
+        return "none (read whole on every run)"
+    return "none (only grows: listed by created)"
+
+
 def _behaviour_cells(row: Behaviour) -> list[str]:
     hidden = "; ".join(f"{h.what}: {h.how}" for h in row.hidden)
     required = ", ".join(f"`{r.param}`" for r in row.required)
@@ -101,8 +155,7 @@ def _behaviour_cells(row: Behaviour) -> list[str]:
         f"(else {r.status} `{r.code}`): {r.how}" for r in row.restrictions)
     includable = ", ".join(f"`{i.field}` ({i.how})" for i in row.includable)
     events = ", ".join(f"`{e}`" for e in row.events) or "; ".join(dict.fromkeys(
-        f"with its parent's ({s.parent})" if s.parent else "none (only grows: listed by created)"
-        for s in row.streams))
+        _no_events(s) for s in row.streams))
     streams = ", ".join(s.name for s in row.streams)
     return [f"`{row.path}`", streams, hidden or "nothing", required, restricted, includable,
             str(row.page_size), events]
@@ -111,7 +164,7 @@ def _behaviour_cells(row: Behaviour) -> list[str]:
 def render(text: str) -> str:
     """``text`` with both generated tables replaced by their current content."""
     for name, table in (("settings", settings_table()), ("streams", streams_table()),
-                        ("behaviour", behaviour_table())):
+                        ("excluded", excluded_table()), ("behaviour", behaviour_table())):
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- {name}:start --> marker")

@@ -110,6 +110,26 @@ def _clock(kind: str, param: str, source: str, reveal: dict[str, str]) -> Hidden
                      else "customer on a test clock"), source)
 
 
+def _needs(path: str, param: str, where: str, doc: str) -> Behaviour:
+    """A list that cannot do without ``param``: ``where`` names the stripe-python
+    ``*ListParams`` TypedDict whose ``param`` is not ``NotRequired``, ``doc`` its docstring."""
+    return Behaviour(path, required=(Required(param, f"`{where}.{param}` is required: \"{doc}\""),))
+
+
+_TREASURY_OWN = "Returns objects associated with this FinancialAccount."
+_TREASURY = (("credit_reversals", "CreditReversalListParams", _TREASURY_OWN),
+             ("debit_reversals", "DebitReversalListParams", _TREASURY_OWN),
+             ("inbound_transfers", "InboundTransferListParams", _TREASURY_OWN),
+             ("outbound_payments", "OutboundPaymentListParams", _TREASURY_OWN),
+             ("outbound_transfers", "OutboundTransferListParams", _TREASURY_OWN),
+             ("received_credits", "ReceivedCreditListParams",
+              "The FinancialAccount that received the funds."),
+             ("received_debits", "ReceivedDebitListParams",
+              "The FinancialAccount that funds were pulled from."),
+             ("transactions", "treasury.TransactionListParams", _TREASURY_OWN),
+             ("transaction_entries", "TransactionEntryListParams", _TREASURY_OWN))
+
+
 _FACTS: tuple[Behaviour, ...] = (
     Behaviour("/v1/prices", hidden=(Hidden(
         "inactive (archived) prices", "active", (False,), {"active": "false"},
@@ -162,6 +182,28 @@ _FACTS: tuple[Behaviour, ...] = (
     Behaviour("/v1/subscription_items", required=(Required(
         "subscription", "`SubscriptionItemListParams.subscription` is required: \"The ID of "
         "the subscription whose items will be retrieved.\""),)),
+    # Lists issue 15 adds that cannot do without a parameter: the id of a parent object
+    # (read per parent record) or, for tax locations, the one type there is.
+    _needs("/v1/entitlements/active_entitlements", "customer", "ActiveEntitlementListParams",
+           "The ID of the customer."),
+    _needs("/v1/issuing/tokens", "card", "issuing.TokenListParams",
+           "The Issuing card identifier to list tokens for."),
+    _needs("/v1/radar/value_list_items", "value_list", "ValueListItemListParams",
+           "Identifier for the parent value list this item belongs to."),
+    _needs("/v1/financial_connections/transactions", "account",
+           "financial_connections.TransactionListParams",
+           "The ID of the Financial Connections Account whose transactions will be retrieved."),
+    _needs("/v1/payment_attempt_records", "payment_record", "PaymentAttemptRecordListParams",
+           "The ID of the Payment Record."),
+    _needs("/v1/tax/locations", "type", "tax.LocationListParams",
+           "Type of the tax location. Currently the only option is `performance`."),
+    *(_needs(f"/v1/treasury/{name}", "financial_account", where, doc)
+      for name, where, doc in _TREASURY),
+    Behaviour("/v1/payment_methods", hidden=(Hidden(
+        "custom payment methods", "type", ("custom",), {"type": "custom"},
+        "listed again with `type=custom`",
+        "`PaymentMethodListParams.type`: \"Unfiltered, the list returns all payment method "
+        "types except `custom`.\""),)),
 )
 
 

@@ -19,7 +19,7 @@ from tap_stripe.listing import (
     Listing,
     WindowEnd,
     WindowLister,
-    created_of,
+    created_since,
     interleaved,
     ordered,
 )
@@ -85,9 +85,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
     page of the child endpoint (a filtered child list is re-read from its start)."""
     embedded = parent.get(child.embedded) if child.embedded else None
     got: list[Obj] = []
-    query: dict[str, Any] = {"limit": PAGE_SIZE, **child.params}
-    if child.parent_filter:
-        query[child.parent_filter] = parent["id"]
+    query: dict[str, Any] = {"limit": PAGE_SIZE, **child.params, **child.query_of(parent)}
     path = child.path.format(parent_id=parent["id"])
     if isinstance(embedded, dict):
         items = objects_of(embedded, path)  # the first page of the child endpoint
@@ -114,9 +112,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
 def remaining(child: StreamDef, parent: Obj, after: str) -> tuple[str, dict[str, Any], str]:
     """Where ``parent``'s ``child`` list continues after the child ``after`` (the ``rest`` of a
     ``ChildList``)."""
-    params: dict[str, Any] = dict(child.params)
-    if child.parent_filter:
-        params[child.parent_filter] = parent["id"]
+    params: dict[str, Any] = {**child.params, **child.query_of(parent)}
     return child.path.format(parent_id=parent["id"]), params, after
 
 
@@ -192,7 +188,7 @@ class FamilyScan(SharedPass):
                 for rec in kid_list.records(self.api, child, self.account):
                     yield child.name, self.stamp(child, rec, unit)
             read += 1
-            if parent_start is not None and created_of(unit) >= parent_start:
+            if parent_start is not None and created_since(unit, parent_start):
                 for name in stripped:
                     unit.pop(name, None)
                 yield parent.name, self.stamp(parent, unit, None)
@@ -234,14 +230,13 @@ class FamilyScan(SharedPass):
             if exc.status != 404:
                 raise
         else:
-            if start <= created_of(obj) < self.end and not obj.get("deleted"):
+            if created_since(obj, start, self.end) and not obj.get("deleted"):
                 yield obj
         yield WindowEnd(start, self.end)
 
     def _wanted_children(self, parent: Obj) -> list[StreamDef]:
-        created = created_of(parent)
         return [c for c in self.children
-                if created >= self.starts[c.name] and c.takes_parent(parent)]
+                if created_since(parent, self.starts[c.name]) and c.takes_parent(parent)]
 
     def _remote(self, unit: Obj | WindowEnd) -> bool:
         return not isinstance(unit, WindowEnd) and any(

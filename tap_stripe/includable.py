@@ -90,9 +90,12 @@ INCLUDABLE: dict[str, tuple[Includable, ...]] = {
         Includable("total_details.breakdown", "dropped",
                    _ref("The Quote object", "quote", "breakdown")
                    + "; not requested yet: see the README"),
-        Includable("computed.upfront.line_items", "dropped",
+        Includable("computed.upfront.line_items", "stream:quote_computed_upfront_line_items",
                    _ref("The Quote object", "quote", "line_items")
-                   + " (under computed.upfront); not requested yet: see the README"),
+                   + " (under computed.upfront); stripe-python "
+                   "`Quote.list_computed_upfront_line_items`: \"When retrieving a quote, there is "
+                   "an includable computed.upfront.line_items property containing the first "
+                   "handful of those items.\""),
         # On a list, data.computed.upfront.total_details.breakdown is 5 levels: past Stripe's
         # limit of 4 (notes 2.3); only a re-read of every quote could fill these.
         Includable("computed.upfront.total_details.breakdown", "dropped",
@@ -108,9 +111,10 @@ INCLUDABLE: dict[str, tuple[Includable, ...]] = {
                    + "; not requested yet: see the README"),
     ),
     "/v1/payment_intents": (
-        Includable("amount_details.line_items", "dropped",
+        Includable("amount_details.line_items",
+                   "stream:payment_intent_amount_details_line_items",
                    _ref("The PaymentIntent object", "payment_intent", "line_items")
-                   + " (under amount_details); not requested yet: see the README"),
+                   + " (under amount_details)"),
     ),
     "/v1/invoices": (
         Includable("payments", "stream:invoice_payments",
@@ -124,6 +128,20 @@ INCLUDABLE: dict[str, tuple[Includable, ...]] = {
         Includable("number", "dropped", _ref("The Card object (Issuing)", "issuing.card",
                                              "number")),
         Includable("cvc", "dropped", _ref("The Card object (Issuing)", "issuing.card", "cvc")),
+    ),
+    "/v1/payment_links": (
+        Includable("line_items", "stream:payment_link_line_items",
+                   "stripe-python `PaymentLink.list_line_items`: \"When retrieving a payment link, "
+                   "there is an includable line_items property containing the first handful of "
+                   "those items.\"; left out of Stripe's example payment_link (openapi "
+                   "fixtures3.json)"),
+    ),
+    "/v1/treasury/transactions": (
+        Includable("entries", "stream:treasury_transaction_entries",
+                   "stripe-python `treasury.Transaction.entries`: \"A list of "
+                   "TransactionEntries that are part of this Transaction. This cannot be "
+                   "expanded in any list endpoints.\"; left out of Stripe's example "
+                   "treasury.transaction (openapi fixtures3.json)"),
     ),
     "/v1/checkout/sessions/{parent_id}/line_items": (
         Includable("discounts", "dropped", _ref("The Line Item object", "item", "discounts")

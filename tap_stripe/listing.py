@@ -41,6 +41,16 @@ def created_of(obj: Obj) -> int:
     return int(obj.get("created") or obj.get("date") or 0)
 
 
+def created_since(obj: Obj, start: int, end: int | None = None) -> bool:
+    """Whether ``obj`` was created in ``[start, end)``. Objects without a creation time
+    (payment links, terminal locations...: their list takes no ``created`` filter) are in
+    every range."""
+    if obj.get("created") is None and obj.get("date") is None:
+        return True
+    created = created_of(obj)
+    return start <= created and (end is None or created < end)
+
+
 class Submit(Protocol):
     """Runs a call on a worker thread (``Pool.submit``)."""
 
@@ -138,7 +148,7 @@ class WindowLister:
             if not whole.get("has_more"):
                 data = objects_of(whole, self.listing.path)
                 for seg in segments:
-                    kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
+                    kept = [o for o in data if created_since(o, seg.gte, seg.lt)]
                     if kept:
                         yield kept
                     yield seg.window
@@ -239,8 +249,8 @@ class WindowLister:
         kept = data
         before_start = False
         if not self.listing.created_filter:
-            kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
-            before_start = bool(data) and created_of(data[-1]) < seg.gte
+            kept = [o for o in data if created_since(o, seg.gte, seg.lt)]
+            before_start = bool(data) and not created_since(data[-1], seg.gte)
         if kept:
             weight = _weight(kept, self.listing.nested)
             seg.pages.append((weight, kept))

@@ -111,9 +111,7 @@ class PermissionCheck:
         first = parent.first
         if parent.error is not None or first is None or not sdef.takes_parent(first):
             return None
-        params = dict(sdef.params)
-        if sdef.parent_filter:
-            params[sdef.parent_filter] = first["id"]
+        params = {**sdef.params, **sdef.query_of(first)}
         return sdef.path.format(parent_id=first["id"]), params
 
     def _ask(self, path: str, params: dict[str, Any]) -> _Answer:

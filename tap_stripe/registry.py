@@ -19,7 +19,9 @@ class StreamDef:
         path: Stripe list path; a child path holds ``{parent_id}``.
         stripe_class: Dotted name of the stripe-python resource class (schema source).
         object_names: Stripe ``object`` values of this stream's records (also routes events).
-        cursor: ``created`` (objects that only grow) or ``updated`` (kept current by events).
+        cursor: ``created`` (objects that only grow), ``updated`` (kept current by events) or
+            ``full`` (read whole on every run: the list takes no ``created`` filter and
+            Stripe sends no event for their changes; singer-sdk's ``FULL_TABLE``).
         update_events: Event types whose ``data.object`` is a new version of a record.
         delete_events: Event types that delete the object (records get ``is_deleted: true``).
         parent: Name of the parent stream, for child streams.
@@ -49,6 +51,9 @@ class StreamDef:
             ``customer`` (once per customer on a clock).
         parent_match: Fields a parent must hold for its children to be listed (the child
             list refuses other parents: ``payout=`` takes automatic payouts only).
+        parent_params: Query parameters of a child list taken from fields of its parent
+            (``{"ownership": "ownership"}``: the parent's ``ownership`` id); parents without
+            them have no such list.
         found_in: ``(stream, field)`` pairs naming objects of this stream that no list shows
             (closed reviews): read by id when those streams' records of the run hold them.
     """
@@ -80,10 +85,13 @@ class StreamDef:
     clock_param: str | None = None
     parent_match: dict[str, Any] = field(default_factory=dict)
     found_in: tuple[tuple[str, str], ...] = ()
+    parent_params: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
-        """The bookmark field of this stream."""
+        """The bookmark field of this stream ("" when it is read whole on every run)."""
+        if self.cursor == "full":
+            return ""
         return self.replication_key or self.cursor
 
     @property
@@ -99,7 +107,19 @@ class StreamDef:
 
     def takes_parent(self, parent: dict[str, Any]) -> bool:
         """Whether this child stream's list accepts ``parent`` (see ``parent_match``)."""
-        return all(parent.get(k) == v for k, v in self.parent_match.items())
+        return all(parent.get(k) == v for k, v in self.parent_match.items()) and all(
+            parent.get(f) for f in self.parent_params.values())
+
+    def query_of(self, parent: dict[str, Any]) -> dict[str, str]:
+        """The query parameters of ``parent``'s child list (``parent_filter``,
+        ``parent_params``; an expanded parent field gives its id)."""
+        query = {}
+        if self.parent_filter:
+            query[self.parent_filter] = parent["id"]
+        for param, name in self.parent_params.items():
+            value = parent.get(name)
+            query[param] = value["id"] if isinstance(value, dict) else value
+        return query
 
     @property
     def retrieve_path(self) -> str | None:
@@ -111,6 +131,16 @@ class StreamDef:
 
 def _prefixed(prefix: str, *suffixes: str) -> tuple[str, ...]:
     return tuple(f"{prefix}.{s}" for s in suffixes)
+
+
+def _treasury(kind: str) -> dict[str, Any]:
+    """The row fields of a Treasury money movement: listed per financial account
+    (``financial_account`` is required), kept current by its own events."""
+    return {"parent": "treasury_financial_accounts",
+            "parent_id_field": "treasury_financial_account_id",
+            "parent_filter": "financial_account", "parent_field": "financial_account",
+            "retrieve": f"/v1/treasury/{kind}/{{id}}", "created_filter": False,
+            "selected_by_default": False}
 
 
 STREAMS: tuple[StreamDef, ...] = (
@@ -296,6 +326,252 @@ STREAMS: tuple[StreamDef, ...] = (
               embedded="reversals", created_filter=False),
     StreamDef("transfers", "/v1/transfers", "Transfer", ("transfer",),
               update_events=_prefixed("transfer", "created", "reversed", "updated")),
+    # Every other list endpoint of stripe-python (issue #15), opt-in: not selected by default,
+    # since most need a product enabled on the account (Issuing, Treasury, Terminal...).
+    # Sources: the list path, `created` filter and required parameters are those of the
+    # endpoint's `*ListParams` in stripe-python 16.1; the event types are the values of
+    # `WebhookEndpointCreateParams.enabled_events` that name the object. `full`: the list
+    # takes no `created` filter and no event announces every change, so each run reads it whole.
+    StreamDef("apple_pay_domains", "/v1/apple_pay/domains", "ApplePayDomain",
+              ("apple_pay_domain",), cursor="full", created_filter=False,
+              selected_by_default=False),
+    StreamDef("apps_installs", "/v1/apps/installs", "apps.Install", ("apps.install",),
+              update_events=_prefixed("apps.install", "created", "updated"),
+              delete_events=("apps.install.deleted",), selected_by_default=False),
+    StreamDef("billing_alerts", "/v1/billing/alerts", "billing.Alert", ("billing.alert",),
+              cursor="full", created_filter=False, selected_by_default=False),
+    # Stripe refuses this list without a customer ("Must provide customer or
+    # customer_account.", quoted in PostHog/posthog PR #75723), and its objects do not name
+    # the customer: its event could not say whose it is, so it is read whole per customer on
+    # every run.
+    StreamDef("billing_credit_balance_transactions", "/v1/billing/credit_balance_transactions",
+              "billing.CreditBalanceTransaction", ("billing.credit_balance_transaction",),
+              cursor="full", parent="customers", parent_id_field="customer_id",
+              parent_filter="customer", created_filter=False, selected_by_default=False),
+    StreamDef("billing_credit_grants", "/v1/billing/credit_grants", "billing.CreditGrant",
+              ("billing.credit_grant",),
+              update_events=_prefixed("billing.credit_grant", "created", "updated"),
+              created_filter=False, selected_by_default=False),
+    StreamDef("billing_feedback_options", "/v1/billing/feedback_options",
+              "billing.FeedbackOption", ("billing.feedback_option",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("billing_meters", "/v1/billing/meters", "billing.Meter", ("billing.meter",),
+              update_events=_prefixed("billing.meter", "created", "deactivated", "reactivated",
+                                      "updated"),
+              created_filter=False, selected_by_default=False),
+    StreamDef("billing_portal_configurations", "/v1/billing_portal/configurations",
+              "billing_portal.Configuration", ("billing_portal.configuration",),
+              update_events=_prefixed("billing_portal.configuration", "created", "updated"),
+              created_filter=False, selected_by_default=False),
+    StreamDef("capabilities", "/v1/accounts/{parent_id}/capabilities", "Capability",
+              ("capability",), update_events=("capability.updated",), parent="accounts",
+              parent_id_field="account_id", created_filter=False, connect_only=True,
+              parent_field="account", retrieve="/v1/accounts/{parent_id}/capabilities/{id}",
+              selected_by_default=False),
+    StreamDef("climate_orders", "/v1/climate/orders", "climate.Order", ("climate.order",),
+              update_events=_prefixed("climate.order", "canceled", "created", "delayed",
+                                      "delivered", "product_substituted"),
+              created_filter=False, selected_by_default=False),
+    StreamDef("customer_cash_balance_transactions",
+              "/v1/customers/{parent_id}/cash_balance_transactions",
+              "CustomerCashBalanceTransaction", ("customer_cash_balance_transaction",),
+              update_events=("customer_cash_balance_transaction.created",),
+              parent="customers", parent_id_field="customer_id", created_filter=False,
+              parent_field="customer",
+              retrieve="/v1/customers/{parent_id}/cash_balance_transactions/{id}",
+              selected_by_default=False),
+    StreamDef("customer_tax_ids", "/v1/customers/{parent_id}/tax_ids", "TaxId", ("tax_id",),
+              update_events=_prefixed("customer.tax_id", "created", "updated"),
+              delete_events=("customer.tax_id.deleted",), parent="customers",
+              parent_id_field="customer_id", created_filter=False, parent_field="customer",
+              retrieve="/v1/customers/{parent_id}/tax_ids/{id}", selected_by_default=False),
+    StreamDef("entitlements_active_entitlements", "/v1/entitlements/active_entitlements",
+              "entitlements.ActiveEntitlement", ("entitlements.active_entitlement",),
+              cursor="full", parent="customers", parent_id_field="customer_id",
+              parent_filter="customer", created_filter=False, selected_by_default=False),
+    StreamDef("entitlements_features", "/v1/entitlements/features", "entitlements.Feature",
+              ("entitlements.feature",), cursor="full", created_filter=False,
+              selected_by_default=False),
+    StreamDef("financial_connections_accounts", "/v1/financial_connections/accounts",
+              "financial_connections.Account", ("financial_connections.account",),
+              update_events=_prefixed(
+                  "financial_connections.account", "account_numbers_updated", "created",
+                  "deactivated", "disconnected", "expected_deactivation_date_updated",
+                  "reactivated", "refreshed_balance", "refreshed_ownership",
+                  "refreshed_transactions", "supported_payment_method_types_updated",
+                  "upcoming_account_number_expiry", "upcoming_deactivation"),
+              created_filter=False, selected_by_default=False),
+    StreamDef("financial_connections_account_owners",
+              "/v1/financial_connections/accounts/{parent_id}/owners",
+              "financial_connections.AccountOwner", ("financial_connections.account_owner",),
+              parent="financial_connections_accounts",
+              parent_id_field="financial_connections_account_id",
+              parent_params={"ownership": "ownership"}, created_filter=False,
+              selected_by_default=False),
+    StreamDef("financial_connections_transactions", "/v1/financial_connections/transactions",
+              "financial_connections.Transaction", ("financial_connections.transaction",),
+              parent="financial_connections_accounts",
+              parent_id_field="financial_connections_account_id",
+              parent_filter="account", created_filter=False, selected_by_default=False),
+    StreamDef("forwarding_requests", "/v1/forwarding/requests", "forwarding.Request",
+              ("forwarding.request",), cursor="created", selected_by_default=False),
+    StreamDef("identity_verification_reports", "/v1/identity/verification_reports",
+              "identity.VerificationReport", ("identity.verification_report",),
+              cursor="created", selected_by_default=False),
+    StreamDef("identity_verification_sessions", "/v1/identity/verification_sessions",
+              "identity.VerificationSession", ("identity.verification_session",),
+              update_events=_prefixed("identity.verification_session", "canceled", "created",
+                                      "processing", "redacted", "requires_input", "verified"),
+              selected_by_default=False),
+    StreamDef("invoice_rendering_templates", "/v1/invoice_rendering_templates",
+              "InvoiceRenderingTemplate", ("invoice_rendering_template",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("issuing_disputes", "/v1/issuing/disputes", "issuing.Dispute",
+              ("issuing.dispute",),
+              update_events=_prefixed("issuing_dispute", "closed", "created",
+                                      "funds_reinstated", "funds_rescinded", "submitted",
+                                      "updated"),
+              selected_by_default=False),
+    StreamDef("issuing_personalization_designs", "/v1/issuing/personalization_designs",
+              "issuing.PersonalizationDesign", ("issuing.personalization_design",),
+              update_events=_prefixed("issuing_personalization_design", "activated",
+                                      "deactivated", "rejected", "updated"),
+              created_filter=False, selected_by_default=False),
+    StreamDef("issuing_physical_bundles", "/v1/issuing/physical_bundles",
+              "issuing.PhysicalBundle", ("issuing.physical_bundle",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("issuing_tokens", "/v1/issuing/tokens", "issuing.Token", ("issuing.token",),
+              update_events=_prefixed("issuing_token", "created", "updated"), parent="cards",
+              parent_id_field="issuing_card_id", parent_filter="card", parent_field="card",
+              retrieve="/v1/issuing/tokens/{id}", selected_by_default=False),
+    StreamDef("payment_attempt_records", "/v1/payment_attempt_records", "PaymentAttemptRecord",
+              ("payment_attempt_record",), cursor="full", parent="payment_records",
+              parent_id_field="payment_record_id", parent_filter="payment_record",
+              created_filter=False, selected_by_default=False),
+    StreamDef("payment_intent_amount_details_line_items",
+              "/v1/payment_intents/{parent_id}/amount_details_line_items",
+              "PaymentIntentAmountDetailsLineItem",
+              ("payment_intent_amount_details_line_item",), parent="payment_intents",
+              parent_id_field="payment_intent_id", created_filter=False,
+              selected_by_default=False),
+    StreamDef("payment_link_line_items", "/v1/payment_links/{parent_id}/line_items",
+              "LineItem", ("item",), parent="payment_links",
+              parent_id_field="payment_link_id", created_filter=False,
+              selected_by_default=False),
+    StreamDef("payment_links", "/v1/payment_links", "PaymentLink", ("payment_link",),
+              update_events=_prefixed("payment_link", "created", "updated"),
+              created_filter=False, selected_by_default=False),
+    StreamDef("payment_method_configurations", "/v1/payment_method_configurations",
+              "PaymentMethodConfiguration", ("payment_method_configuration",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("payment_method_domains", "/v1/payment_method_domains", "PaymentMethodDomain",
+              ("payment_method_domain",), cursor="full", created_filter=False,
+              selected_by_default=False),
+    StreamDef("payment_records", "/v1/payment_records", "PaymentRecord", ("payment_record",),
+              cursor="full", created_filter=False, selected_by_default=False),
+    StreamDef("product_catalog_trial_offers", "/v1/product_catalog/trial_offers",
+              "product_catalog.TrialOffer", ("product_catalog.trial_offer",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("product_features", "/v1/products/{parent_id}/features", "ProductFeature",
+              ("product_feature",), cursor="full", parent="products",
+              parent_id_field="product_id", created_filter=False, selected_by_default=False),
+    StreamDef("quote_computed_upfront_line_items",
+              "/v1/quotes/{parent_id}/computed_upfront_line_items", "LineItem", ("item",),
+              parent="quotes", parent_id_field="quote_id", created_filter=False,
+              selected_by_default=False),
+    StreamDef("radar_value_list_items", "/v1/radar/value_list_items", "radar.ValueListItem",
+              ("radar.value_list_item",), cursor="full", parent="radar_value_lists",
+              parent_id_field="radar_value_list_id", parent_filter="value_list",
+              selected_by_default=False),
+    StreamDef("radar_value_lists", "/v1/radar/value_lists", "radar.ValueList",
+              ("radar.value_list",), cursor="full", selected_by_default=False),
+    StreamDef("reporting_report_runs", "/v1/reporting/report_runs", "reporting.ReportRun",
+              ("reporting.report_run",),
+              update_events=_prefixed("reporting.report_run", "failed", "succeeded"),
+              selected_by_default=False),
+    StreamDef("sigma_scheduled_query_runs", "/v1/sigma/scheduled_query_runs",
+              "sigma.ScheduledQueryRun", ("scheduled_query_run",),
+              update_events=("sigma.scheduled_query_run.created",), created_filter=False,
+              selected_by_default=False),
+    StreamDef("tax_codes", "/v1/tax_codes", "TaxCode", ("tax_code",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("tax_ids", "/v1/tax_ids", "TaxId", ("tax_id",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("tax_locations", "/v1/tax/locations", "tax.Location", ("tax.location",),
+              cursor="full", params={"type": "performance"}, created_filter=False,
+              selected_by_default=False),
+    StreamDef("tax_registrations", "/v1/tax/registrations", "tax.Registration",
+              ("tax.registration",), cursor="full", created_filter=False,
+              selected_by_default=False),
+    StreamDef("terminal_configurations", "/v1/terminal/configurations",
+              "terminal.Configuration", ("terminal.configuration",), cursor="full",
+              created_filter=False, selected_by_default=False),
+    StreamDef("terminal_locations", "/v1/terminal/locations", "terminal.Location",
+              ("terminal.location",), cursor="full", created_filter=False,
+              selected_by_default=False),
+    StreamDef("terminal_readers", "/v1/terminal/readers", "terminal.Reader",
+              ("terminal.reader",), cursor="full", created_filter=False,
+              selected_by_default=False),
+    StreamDef("three_d_secure_authentications", "/v1/three_d_secure/authentications",
+              "three_d_secure.Authentication", ("three_d_secure.authentication",),
+              update_events=_prefixed("three_d_secure.authentication", "canceled",
+                                      "challenge_started", "errored", "failed",
+                                      "requires_challenge", "requires_submission",
+                                      "succeeded"),
+              selected_by_default=False),
+    StreamDef("treasury_credit_reversals", "/v1/treasury/credit_reversals",
+              "treasury.CreditReversal", ("treasury.credit_reversal",),
+              update_events=_prefixed("treasury.credit_reversal", "created", "posted"),
+              **_treasury("credit_reversals")),
+    StreamDef("treasury_debit_reversals", "/v1/treasury/debit_reversals",
+              "treasury.DebitReversal", ("treasury.debit_reversal",),
+              update_events=_prefixed("treasury.debit_reversal", "completed", "created",
+                                      "initial_credit_granted"),
+              **_treasury("debit_reversals")),
+    StreamDef("treasury_financial_accounts", "/v1/treasury/financial_accounts",
+              "treasury.FinancialAccount", ("treasury.financial_account",), cursor="full",
+              selected_by_default=False),
+    StreamDef("treasury_inbound_transfers", "/v1/treasury/inbound_transfers",
+              "treasury.InboundTransfer", ("treasury.inbound_transfer",),
+              update_events=_prefixed("treasury.inbound_transfer", "canceled", "created",
+                                      "failed", "succeeded"),
+              **_treasury("inbound_transfers")),
+    StreamDef("treasury_outbound_payments", "/v1/treasury/outbound_payments",
+              "treasury.OutboundPayment", ("treasury.outbound_payment",),
+              update_events=_prefixed("treasury.outbound_payment", "canceled", "created",
+                                      "expected_arrival_date_updated", "failed", "posted",
+                                      "returned", "tracking_details_updated"),
+              **_treasury("outbound_payments")),
+    StreamDef("treasury_outbound_transfers", "/v1/treasury/outbound_transfers",
+              "treasury.OutboundTransfer", ("treasury.outbound_transfer",),
+              update_events=_prefixed("treasury.outbound_transfer", "canceled", "created",
+                                      "expected_arrival_date_updated", "failed", "posted",
+                                      "returned", "tracking_details_updated"),
+              **_treasury("outbound_transfers")),
+    StreamDef("treasury_payment_methods", "/v1/payment_methods", "PaymentMethod",
+              ("payment_method",), cursor="full", created_filter=False,
+              variants=({"type": "custom"},), selected_by_default=False),
+    StreamDef("treasury_received_credits", "/v1/treasury/received_credits",
+              "treasury.ReceivedCredit", ("treasury.received_credit",),
+              update_events=_prefixed("treasury.received_credit", "created", "failed",
+                                      "succeeded"),
+              **_treasury("received_credits")),
+    StreamDef("treasury_received_debits", "/v1/treasury/received_debits",
+              "treasury.ReceivedDebit", ("treasury.received_debit",),
+              update_events=("treasury.received_debit.created",),
+              **_treasury("received_debits")),
+    StreamDef("treasury_transaction_entries", "/v1/treasury/transaction_entries",
+              "treasury.TransactionEntry", ("treasury.transaction_entry",), cursor="full",
+              parent="treasury_financial_accounts",
+              parent_id_field="treasury_financial_account_id",
+              parent_filter="financial_account", selected_by_default=False),
+    StreamDef("treasury_transactions", "/v1/treasury/transactions", "treasury.Transaction",
+              ("treasury.transaction",), cursor="full", parent="treasury_financial_accounts",
+              parent_id_field="treasury_financial_account_id", parent_filter="financial_account",
+              selected_by_default=False),
+    StreamDef("webhook_endpoints", "/v1/webhook_endpoints", "WebhookEndpoint",
+              ("webhook_endpoint",), cursor="full", created_filter=False,
+              selected_by_default=False),
 )
 
 BY_NAME: dict[str, StreamDef] = {s.name: s for s in STREAMS}

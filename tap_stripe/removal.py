@@ -55,4 +55,19 @@ AFTER_PARENT_REMOVED: tuple[AfterRemoval, ...] = (
                  "never embedded in the customer; the customer's lists are gone", _CUSTOMER),
     AfterRemoval("payment_methods", "customers", "none",
                  "never embedded in the customer; the customer's lists are gone", _CUSTOMER),
+    AfterRemoval("billing_credit_balance_transactions", "customers", "none",
+                 "read whole on every run: a deleted customer's transactions are no longer "
+                 "listed", _CUSTOMER),
+    AfterRemoval("customer_cash_balance_transactions", "customers", "none",
+                 "never embedded in the customer; the customer's lists are gone", _CUSTOMER),
+    AfterRemoval("customer_tax_ids", "customers", "none",
+                 "customer.deleted carries no tax_ids (includable; event payloads are never "
+                 "expanded) and the customer's lists are gone", _CUSTOMER),
+    AfterRemoval("entitlements_active_entitlements", "customers", "none",
+                 "read whole on every run: a deleted customer's entitlements are no longer "
+                 "listed", _CUSTOMER),
+    AfterRemoval("product_features", "products", "none",
+                 "read whole on every run: a deleted product's features are no longer listed",
+                 "stripe-python `ProductService.delete`: \"Delete a product. Deleting a product "
+                 "is only possible if it has no prices associated with it.\""),
 )

@@ -275,7 +275,7 @@ def build_schema(stream: StreamDef) -> Schema:
         if name in properties and properties[name]["type"] not in (added.type, [added.type]):
             raise ValueError(f"{stream.name}: added field {name!r} clashes with a Stripe field")
         properties[name] = added.schema()
-    if stream.key not in properties:
+    if stream.key and stream.key not in properties:
         raise ValueError(f"{stream.name}: replication key {stream.key!r} is not in the schema")
     return schema
 

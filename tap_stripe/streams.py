@@ -59,7 +59,7 @@ class StripeStream(Stream):
         self._feed = feed
         super().__init__(tap, schema=load_schema(sdef.name), name=sdef.name)
         self.primary_keys = ["id"]
-        self.replication_key = sdef.key
+        self.replication_key = sdef.key or None  # none: read whole on every run (FULL_TABLE)
         self.selected_by_default = sdef.selected_by_default
 
     def items(self, source: Source) -> Iterator[dict[str, Any] | Bookmark]:
@@ -70,7 +70,8 @@ class StripeStream(Stream):
                            "30-day event retention: re-reading it from its list endpoint.",
                            self.name, EVENT_HORIZON // DAY)
         if plan.list_from is not None:
-            field = "replication_key_value"
+            # A stream read whole keeps no bookmark: its next run reads it whole again.
+            field: str | None = "replication_key_value" if self.replication_key else None
             if plan.events_from is not None:  # filling an event-driven stream
                 field = "created_cursor"
                 yield Bookmark({"backfill_started": plan.backfill_started,
@@ -109,10 +110,11 @@ class StripeStream(Stream):
         them. ``tests/unit/test_library_hooks.py`` fails by name if it changes."""
 
 
-def _bookmarked(items: Iterator[Item], field: str) -> Iterator[dict[str, Any] | Bookmark]:
-    """``items`` with each checkpoint as a move of ``field``."""
+def _bookmarked(items: Iterator[Item],
+                field: str | None) -> Iterator[dict[str, Any] | Bookmark]:
+    """``items`` with each checkpoint as a move of ``field`` (none: a checkpoint only)."""
     for item in items:
         if isinstance(item, Checkpoint):
-            yield Bookmark({field: item.value}, checkpoint=item.value)
+            yield Bookmark({field: item.value} if field else {}, checkpoint=item.value)
         else:
             yield item

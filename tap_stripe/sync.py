@@ -319,6 +319,10 @@ class SyncLoop:
     def stop(self) -> None:
         """Stop every pass and flush the records written so far (the run is failing)."""
         self.run.close()
+        self.flush()
+
+    def flush(self) -> None:
+        """Write out the records the writer holds."""
         writer = self.tap.message_writer
         if isinstance(writer, BufferedWriter):
             writer.flush()
@@ -357,7 +361,10 @@ class SyncLoop:
 
     def move(self, stream: StripeStream, state: dict[str, Any],
              fields: dict[str, int | None]) -> None:
-        """Set bookmark fields and write a STATE message when due."""
+        """Set bookmark fields and write a STATE message when due (a stream read whole has
+        none)."""
+        if not fields:
+            return
         set_bookmarks(state, stream.replication_key, fields)
         self._dirty.add(stream.name)
         self.write_state(stream)
@@ -376,6 +383,9 @@ class SyncLoop:
             if name == stream.name:
                 self.end(stream, state)
         self.write_state(stream)
+        # Its records may follow its last STATE (a stream read whole keeps no bookmark, and
+        # singer-sdk skips an unchanged STATE): out before the next stream's.
+        self.flush()
 
     def write_state(self, stream: StripeStream) -> None:
         """A STATE message if ``stream``'s bookmarks changed since its last one: at every
@@ -403,9 +413,12 @@ class SyncLoop:
         for item in self.items(stream, account):
             shutdown.check()
             if isinstance(item, Bookmark):
-                set_bookmarks(state, stream.replication_key, item.fields)
+                if item.fields:
+                    set_bookmarks(state, stream.replication_key, item.fields)
                 continue
             item["stripe_account"] = account
             run.found.note(stream.name, item, account)
             run.progress.record(stream.name)
             yield item
+        # singer-sdk writes no STATE after a stream read whole (unchanged): its records out now
+        self.flush()

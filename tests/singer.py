@@ -46,10 +46,13 @@ class Output:
 
 
 def catalog_for(streams: list[str] | None, *, full_table: bool = False) -> dict[str, Any]:
-    """The discovered catalog with only ``streams`` selected (all when None)."""
+    """The discovered catalog with only ``streams`` selected (when None: those a run without
+    a catalog reads, the streams selected by default)."""
     catalog = TapStripe(config={}, validate_config=False).catalog_dict
     for entry in catalog["streams"]:
-        chosen = streams is None or entry["tap_stream_id"] in streams
+        top = next(m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == [])
+        chosen = (top["selected-by-default"] if streams is None
+                  else entry["tap_stream_id"] in streams)
         if full_table:
             entry["replication_method"] = "FULL_TABLE"
         for meta in entry["metadata"]:

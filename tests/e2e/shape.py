@@ -51,7 +51,9 @@ def shape(stream: str) -> Shape:
     """The ``Shape`` of tap stream ``stream``."""
     if stream == "events":
         return Shape("events", "events")
-    name, restriction = catalog.STREAMS[stream]
+    # A stream the catalog does not name is the collection of its own name (the endpoints the
+    # emulator serves from one generic row each are named as the tap's streams).
+    name, restriction = catalog.STREAMS.get(stream, (stream, ""))
     coll = catalog.BY_NAME[name]
     parent = catalog.BY_NAME[coll.parent].kinds[0] if coll.parent else (
         "payout" if restriction == "in_payout" else "")

@@ -40,8 +40,9 @@ CLOCK = 1_790_000_000
 DAY = 86_400
 LAG = 60
 OTHER_API_VERSION = "2025-03-31.basil"
-ALL = [s.name for s in STREAMS]
-CREATED_BASED = [s.name for s in STREAMS if s.cursor == "created"]
+ALL = [s.name for s in STREAMS if s.selected_by_default]
+"""The streams a run without a catalog reads (``run_tap(..., None)``)."""
+CREATED_BASED = [s.name for s in STREAMS if s.cursor == "created" and s.selected_by_default]
 # Every kind the churn changes, with the children Stripe derives from them.
 CHANGED = ["customers", "bank_accounts", "products", "prices", "coupons", "subscriptions",
            "subscription_items", "invoices", "invoice_line_items", "charges", "refunds",

@@ -20,19 +20,24 @@ def test_discover_lists_every_stream_with_keys_without_credentials() -> None:
     catalog = json.loads(result.stdout)
     entries = {e["tap_stream_id"]: e for e in catalog["streams"]}
     assert set(entries) == {s.name for s in STREAMS}
-    assert len(entries) == 51
+    assert len(entries) == 110
     for sdef in STREAMS:
         entry = entries[sdef.name]
         assert entry["key_properties"] == ["id"]
-        assert entry["replication_key"] == sdef.key
-        assert entry["replication_method"] == "INCREMENTAL"
         top = next(m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == [])
         assert top["selected-by-default"] is sdef.selected_by_default
+        if sdef.cursor == "full":  # read whole on every run: no bookmark
+            assert entry.get("replication_key") is None
+            assert entry["replication_method"] == "FULL_TABLE"
+            continue
+        assert entry["replication_key"] == sdef.key
+        assert entry["replication_method"] == "INCREMENTAL"
         assert sdef.key in entry["schema"]["properties"]
     assert entries["checkout_sessions_line_items"]["replication_key"] == "checkout_session_updated"
     assert entries["balance_transactions"]["replication_key"] == "created"
     assert entries["customers"]["replication_key"] == "updated"
     assert "invoice_id" in entries["invoice_line_items"]["schema"]["properties"]
+    assert entries["webhook_endpoints"]["replication_method"] == "FULL_TABLE"
 
 
 def test_about_json_describes_settings_and_capabilities() -> None:

@@ -108,7 +108,8 @@ def test_every_stream_has_id_replication_key_and_added_fields(stream: StreamDef)
     assert schema["type"] == "object"
     assert schema["additionalProperties"] is True
     assert props["id"] == {"type": "string"}
-    assert types(props[stream.key]) == ["integer"]
+    if stream.cursor != "full":  # a stream read whole on every run has no bookmark field
+        assert types(props[stream.key]) == ["integer"]
     if stream.cursor == "updated":
         assert props["updated"]["type"] == "integer"
         assert props["is_deleted"]["type"] == "boolean"
