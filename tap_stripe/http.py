@@ -14,9 +14,10 @@ every request in unit tests (it patches ``HTTPAdapter.send``, which this adapter
 The client also decodes the body of a successful answer with msgspec into plain dicts (Stripe's
 key order kept) and hands stripe-python an empty JSON object in its place: stripe-python parses
 every body it is given with an ``OrderedDict`` hook, which costs 5-7 times more CPU per object.
-The caller takes the decoded body with ``take_body`` on the same thread. Error answers and
-bodies that are not JSON go to stripe-python as they came, so its own handling raises its
-``StripeError`` classes.
+The caller takes the decoded body with ``take_body`` on the same thread. Within
+``raw_pages()`` a list page's objects are decoded into raw records instead (``raw``: Stripe's
+bytes and the few fields the tap reads). Error answers and bodies that are not JSON go to
+stripe-python as they came, so its own handling raises its ``StripeError`` classes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
+from tap_stripe.raw import decode_page
+
 # An expired request whose socket is not open yet (still connecting) is cut again this often.
 RECHECK_SECONDS = 0.1
 # The watchdog thread ends after this long without a request (the next one starts it again),
@@ -45,6 +48,18 @@ _bodies = threading.local()  # the decoded body of this thread's last successful
 _decode = msgspec.json.Decoder().decode
 # What stripe-python is given in place of a body decoded here (its parse of it costs nothing).
 EMPTY_OBJECT = b"{}"
+
+
+@contextmanager
+def raw_pages(raw: bool = True) -> Iterator[None]:
+    """Within the block, this thread's successful answers that are list pages are decoded
+    into raw records (``raw.decode_page``), when ``raw``."""
+    before = getattr(_bodies, "raw", False)
+    _bodies.raw = raw
+    try:
+        yield
+    finally:
+        _bodies.raw = before
 
 
 def take_body() -> Any:
@@ -219,7 +234,7 @@ class DeadlineClient(stripe.RequestsClient):
                 raise stripe.APIConnectionError(msg, should_retry=True) from exc
         if 200 <= status < 300:
             try:
-                _bodies.body = _decode(body)
+                _bodies.body = (decode_page if getattr(_bodies, "raw", False) else _decode)(body)
             except msgspec.DecodeError:
                 return body, status, answer_headers  # stripe-python's handling raises
             return EMPTY_OBJECT, status, answer_headers

@@ -19,12 +19,11 @@ from typing import Any, Protocol, TypeVar
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.channels import PassCancelledError
-from tap_stripe.pages import Cursors, objects_of
+from tap_stripe.pages import Cursors, Obj, objects_of
 from tap_stripe.pool import Budget
 
 T = TypeVar("T")
 R = TypeVar("R")
-Obj = dict[str, Any]
 # A sub-window is cut in two when it looks like it holds at least this many more pages.
 SPLIT_PAGES = 4
 POLL_SECONDS = 0.2
@@ -76,9 +75,10 @@ class _Segment:
 @dataclass(frozen=True)
 class Listing:
     """What to list: a path, its fixed parameters, whether it filters on ``created``, the
-    fields of its objects that embed a list of children (counted in the look-ahead budget), and
+    fields of its objects that embed a list of children (counted in the look-ahead budget),
     whether it is expected to hold few objects (``sparse``: the whole range is asked first
-    however few windows it has)."""
+    however few windows it has), and whether its objects are kept as Stripe's bytes (``raw``:
+    they become records as they are; events are read in full)."""
 
     path: str
     params: Mapping[str, Any]
@@ -86,6 +86,7 @@ class Listing:
     account: str | None = None
     nested: tuple[str, ...] = ()
     sparse: bool = False
+    raw: bool = False
 
 
 class WindowLister:
@@ -169,7 +170,7 @@ class WindowLister:
             query["created"] = {"gte": gte, "lt": lt}
         if cursor:
             query["starting_after"] = cursor
-        return self.api.get(listing.path, query, listing.account)
+        return self.api.get(listing.path, query, listing.account, raw=listing.raw)
 
     def _pump(self) -> None:
         """Request the next page of every sub-window that may fetch, oldest first."""

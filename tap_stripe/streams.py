@@ -19,7 +19,9 @@ from tap_stripe import shutdown
 from tap_stripe.channels import Checkpoint, Item, PassCancelledError
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.found import read_by_id
+from tap_stripe.pages import Obj
 from tap_stripe.plan import DAY, EVENT_HORIZON, Plan, StreamInput, reads
+from tap_stripe.raw import RawRecord
 from tap_stripe.schemas import load_schema
 from tap_stripe.shutdown import StopRequested
 from tap_stripe.stamps import Stamper
@@ -117,8 +119,10 @@ class StripeStream(Stream):
         """This run's plan for ``context`` (see ``plan``)."""
         return self.run.plan.of(self.name, self.account_of(context))
 
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """Listed records (a STATE after each window), then changes from events.
+    def get_records(self, context: Context | None) -> Iterable[Any]:
+        """Listed records (a STATE after each window), then changes from events: plain dicts
+        or raw records (``raw``; ``post_process`` makes them dicts where singer-sdk works on
+        them).
 
         The first stream to sync starts every pass of the run in the background. A failure
         stops them all, and the records written so far are flushed before it propagates.
@@ -168,7 +172,7 @@ class StripeStream(Stream):
         if isinstance(writer, BufferedWriter):
             writer.flush()
 
-    def _records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+    def _records(self, context: Context | None) -> Iterator[Obj]:
         plan, run = self.plan_for(context), self.run
         account = self.account_of(context)
         if plan.deletes_from is not None:
@@ -203,7 +207,7 @@ class StripeStream(Stream):
             yield stamp(self.sdef, obj, None)
 
     def _emit(self, items: Iterator[Item], context: Context | None, bookmark: str,
-              account: str | None) -> Iterator[dict[str, Any]]:
+              account: str | None) -> Iterator[Obj]:
         found, progress = self.run.found, self.run.progress
         for item in items:
             shutdown.check()  # a safe point: between two records or checkpoints
@@ -256,6 +260,14 @@ class StripeStream(Stream):
         return (self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE
                 and all(self.mask.values()) and len(maps) == 1
                 and type(maps[0]) is SameRecordTransform and not maps[0].flattening_enabled)
+
+    def post_process(self, row: dict[str, Any],
+                     context: Context | None = None) -> dict[str, Any] | None:
+        """Records that pass through stay raw (Stripe's bytes, written as they came); those
+        singer-sdk maps, flattens or filters become the plain dicts it works on."""
+        if isinstance(row, RawRecord) and not self._passes_through:
+            return row.to_dict()
+        return row
 
     def _generate_record_messages(
             self, record: dict[str, Any]) -> Generator[RecordMessage, None, None]:

@@ -17,11 +17,18 @@ import msgspec
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 from singer_sdk.singerlib.encoding.simple import Message, SingerMessageType
 
+from tap_stripe.raw import RawRecord
+
 BLOCK_BYTES = 1 << 16
 
 
-# Types msgspec cannot encode are written as strings, as singer-sdk's msgspec writer does.
-_encoder = msgspec.json.Encoder(enc_hook=str, decimal_format="number")
+def _encodable(value: object) -> object:
+    """A raw record as its JSON (``raw``); other types msgspec cannot encode as strings, as
+    singer-sdk's msgspec writer does."""
+    return value.json() if isinstance(value, RawRecord) else str(value)
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_encodable, decimal_format="number")
 _writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()
 
 
