@@ -22,14 +22,17 @@ import os
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 
 from tap_stripe import shutdown
 from tap_stripe.raw import RawRecord
+
+if TYPE_CHECKING:
+    from tap_stripe.plan import Plan
 
 PENDING_BYTES = 1 << 18
 # Items a channel being read holds before its producer waits.
@@ -116,6 +119,18 @@ class Checkpoint:
 
 
 Item = dict[str, Any] | RawRecord | Checkpoint
+
+
+@dataclass(frozen=True)
+class Source:
+    """What one stream reads in one account this run: its plan, and its channels (each
+    started when first read). ``found(start)`` gives the objects no list shows, named by the
+    records emitted before (see ``found``)."""
+
+    plan: Plan
+    listed: Callable[[], Iterator[Item]]
+    found: Callable[[int], Iterator[Item]]
+    changes: Callable[[], Iterator[Item]]
 
 
 class PassCancelledError(Exception):

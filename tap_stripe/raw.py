@@ -91,14 +91,19 @@ class RawRecord(MutableMapping[str, Any]):
 
     __slots__ = ("_added", "_dict", "_fields", "_nested", "_raw", "_whole")
 
-    def __init__(self, raw: bytes, fields: Any = None) -> None:
-        if _rewritten(raw):
-            raw = _encode(_decode(raw))
+    def __init__(self, raw: bytes, fields: Any = None, added: dict[str, Any] | None = None,
+                 changed: dict[str, Any] | None = None,
+                 whole: dict[str, Any] | None = None) -> None:
+        """The object ``raw`` (its ``fields`` when already decoded, as for a copy)."""
+        if fields is None:
+            if _rewritten(raw):
+                raw = _encode(_decode(raw))
+            fields = _fields(raw)
         self._raw = raw
-        self._fields = _fields(raw) if fields is None else fields
-        self._added: dict[str, Any] = {}
-        self._dict: dict[str, Any] | None = None  # the record once one of Stripe's fields changed
-        self._whole: dict[str, Any] | None = None  # the decoded object, when read beyond FIELDS
+        self._fields = fields
+        self._added: dict[str, Any] = {} if added is None else added
+        self._dict = changed  # the record once one of Stripe's fields changed
+        self._whole = whole  # the decoded object, when read beyond FIELDS
         self._nested: dict[str, Any] = {}  # nested fields decoded so far
 
     # -- reading --
@@ -180,12 +185,8 @@ class RawRecord(MutableMapping[str, Any]):
 
     def copy(self) -> RawRecord:
         """A copy whose changes leave this record untouched (Stripe's bytes are shared)."""
-        twin = RawRecord.__new__(RawRecord)
-        twin._raw, twin._fields, twin._whole = self._raw, self._fields, self._whole
-        twin._added = dict(self._added)
-        twin._dict = None if self._dict is None else dict(self._dict)
-        twin._nested = {}
-        return twin
+        changed = None if self._dict is None else dict(self._dict)
+        return RawRecord(self._raw, self._fields, dict(self._added), changed, self._whole)
 
     # -- writing --
 
@@ -224,6 +225,11 @@ class RawRecord(MutableMapping[str, Any]):
             self._dict = self.to_dict()
             self._added = {}
         return self._dict
+
+
+def plain(record: dict[str, Any] | RawRecord) -> dict[str, Any]:
+    """``record`` as the plain dict singer-sdk's mapping and selection work on."""
+    return record.to_dict() if isinstance(record, RawRecord) else record
 
 
 def nested(raw: msgspec.Raw) -> Any:

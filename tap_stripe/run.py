@@ -1,23 +1,24 @@
 """What one run of the tap shares between its streams: settings, the API, the accounts read,
 the run's plan, and the shared passes (family scans, Events hubs) built from it, with the
-scheduler that fetches them ahead of the streams. Nothing here calls the streams."""
+scheduler that fetches them ahead of the streams; ``source`` hands each (stream, account) its
+plan and channels. Nothing here calls the streams or the sync loop."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import zlib
 from dataclasses import replace
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.api import StripeApi
+from tap_stripe.channels import Source
 from tap_stripe.clocks import TestClocks, test_mode
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.events import EventsHub
 from tap_stripe.families import FamilyScan
-from tap_stripe.found import Found
+from tap_stripe.found import Found, read_by_id
 from tap_stripe.plan import RunPlan, plan_run
 from tap_stripe.pool import Concurrency
 from tap_stripe.progress import PROGRESS_SECONDS, Progress
@@ -27,18 +28,17 @@ from tap_stripe.settings import Settings
 from tap_stripe.stamps import Stamper
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
     from tap_stripe.channels import Item
     from tap_stripe.passes import SharedPass
     from tap_stripe.plan import StreamInput
 
 LOGGER = logging.getLogger("tap-stripe")
-# With connected accounts every STATE message holds every account's bookmarks: one at most
-# this often (and at the end of the run).
-STATE_SECONDS = 5.0
 # Passes at a time when accounts are read: many small ones, on different endpoints.
 CONNECT_PASSES = 16
+# Objects no list shows (closed reviews) read by id at once.
+BY_ID_AT_ONCE = 8
 
 
 def in_shard(account: str | None, shard: tuple[int, int] | None) -> bool:
@@ -58,16 +58,13 @@ class Run:
     concurrency = Concurrency()
     progress_seconds = PROGRESS_SECONDS  # at most one progress line per stream this often
 
-    def __init__(self, config: Mapping[str, Any],
-                 inputs: Callable[[], Sequence[StreamInput]]) -> None:
+    def __init__(self, config: Mapping[str, Any]) -> None:
         self._config = dict(config)
-        self._inputs = inputs  # the selected streams as the plan needs them (plain data)
         self._plan: RunPlan | None = None
         self._now = dt.datetime.now(dt.timezone.utc)
         self._families: dict[tuple[str, str | None], FamilyScan] = {}  # (root, account)
         self._hubs: dict[str | None, EventsHub] = {}
         self._prefetched = False
-        self._state_written = 0.0
         self.refused: dict[str, str] = {}  # connected accounts that refused access: why
 
     @cached_property
@@ -110,17 +107,24 @@ class Run:
         """The permission probe has told Stripe's time: the run starts by Stripe's clock."""
         self.__dict__.pop("started", None)
 
-    def make_plan(self) -> RunPlan:
-        """Make the run's plan for the streams selected now (before the sync, once Stripe's
-        clock is known)."""
-        self._plan = plan_run(self._inputs(), self.accounts, self.settings, self.started)
+    def make_plan(self, inputs: Sequence[StreamInput]) -> RunPlan:
+        """The run's plan for the selected streams ``inputs`` (made before the sync, once
+        Stripe's clock is known), kept as the run's."""
+        self._plan = plan_run(inputs, self.accounts, self.settings, self.started)
         return self._plan
 
     @property
+    def planned(self) -> bool:
+        """Whether the run has its plan."""
+        return self._plan is not None
+
+    @property
     def plan(self) -> RunPlan:
-        """The run's plan; made at first use when the sync did not make it first (singer-sdk's
-        connection test syncs streams without ``Tap.sync_all``)."""
-        return self._plan or self.make_plan()
+        """The run's plan (see ``make_plan``)."""
+        if self._plan is None:
+            msg = "The run has no plan yet: make_plan comes first."
+            raise RuntimeError(msg)
+        return self._plan
 
     @plan.setter
     def plan(self, plan: RunPlan) -> None:
@@ -183,17 +187,6 @@ class Run:
             concurrency = replace(concurrency, passes=max(concurrency.passes, CONNECT_PASSES))
         return Scheduler(concurrency)
 
-    def state_due(self) -> bool:
-        """Whether a STATE message goes out now: at every checkpoint without connected
-        accounts; with them, at most every ``STATE_SECONDS``."""
-        if not self.settings.connect:
-            return True
-        now = time.monotonic()
-        if now - self._state_written < STATE_SECONDS:
-            return False
-        self._state_written = now
-        return True
-
     def prefetch(self) -> None:
         """Start every pass this run needs, in the order the streams will read them (once)."""
         if self._prefetched:
@@ -208,6 +201,12 @@ class Run:
                 needed.append(self.hub_for(account))
         self.scheduler.queue(list(dict.fromkeys(needed)))
 
+    def source(self, stream: str, account: str | None) -> Source:
+        """What ``stream`` reads in ``account``: its plan and its channels."""
+        return Source(self.plan.of(stream, account), partial(self.listed, stream, account),
+                      partial(self.found_by_id, stream, account),
+                      partial(self.changes, stream, account))
+
     def listed(self, stream: str, account: str | None) -> Iterator[Item]:
         """``stream``'s listed records and checkpoints in ``account``, from its family's scan
         (started now if the scheduler has not started it yet)."""
@@ -219,6 +218,17 @@ class Run:
         """``stream``'s changes and checkpoints in ``account``, from the account's Events hub
         (started now if the scheduler has not started it yet)."""
         return self.shared(self.hub_for(account)).items(stream)
+
+    def found_by_id(self, stream: str, account: str | None, start: int) -> Iterator[Item]:
+        """The objects of ``stream`` in ``account`` that no list shows, named by other
+        streams' records of this run (closed reviews, in the charges and payment intents
+        emitted before), created from ``start`` on."""
+        sdef = BY_NAME[stream]
+        ids = self.found.missing(stream, account)
+        stamp = Stamper(self.started)
+        for obj in read_by_id(self.api, sdef, ids, self.header(account), start, self.started,
+                              at_once=BY_ID_AT_ONCE):
+            yield stamp(sdef, obj, None)
 
     def shared(self, shared: SharedPass) -> SharedPass:
         """``shared``, started now if the scheduler has not started it yet."""

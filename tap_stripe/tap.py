@@ -1,11 +1,14 @@
-"""The tap: settings, the stream list from the registry, the checks before a sync, and the
+"""The tap: settings, the stream list from the registry, the sync (by ``sync``'s loop), and the
 command line entry point."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import sys
+import threading
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import click
@@ -18,26 +21,20 @@ from singer_sdk.tap_base import CliTestOptionValue
 from tap_stripe import bookmarks, shutdown
 from tap_stripe.errors import SettingsError, TapStripeError, redact
 from tap_stripe.inputs import ConfigInput, config_file, named_file
-from tap_stripe.permissions import (
-    PermissionCheck,
-    Probe,
-    Reads,
-    check_permissions,
-    skipped_summary,
-)
-from tap_stripe.plan import plan_stream
-from tap_stripe.registry import BY_NAME, STREAMS
+from tap_stripe.permissions import Probe, Reads, check_permissions, skipped_summary
+from tap_stripe.registry import STREAMS
 from tap_stripe.run import Run
 from tap_stripe.settings import CONFIG_SCHEMA, Settings
 from tap_stripe.shutdown import StopRequested
 from tap_stripe.streams import StripeStream
+from tap_stripe.sync import SyncLoop
 from tap_stripe.writer import BufferedWriter
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from types import FrameType
+    from collections.abc import Callable, Iterator
 
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
+    from singer_sdk.helpers.types import Context
 
 LOGGER = logging.getLogger("tap-stripe")
 # After a stop signal, how long the passes get to end (a request in flight is not waited for).
@@ -61,30 +58,45 @@ class TapStripe(Tap):
         PluginCapabilities.FLATTENING,
     ]
 
-    def discover_streams(self) -> list[StripeStream]:
-        """One stream per registry row, sharing one Run (and the streams the run skips)."""
-        self._run = Run(self.config, lambda: [s.plan_input() for s in self._stripe_streams()
-                                              if s.selected])
-        self.skipped: list[Probe] = []
-        return [StripeStream(self, sdef, self._run) for sdef in STREAMS]
-
-    def _stripe_streams(self) -> list[StripeStream]:
-        return cast("list[StripeStream]", list(self.streams.values()))
-
-    # -- input checks: one clear line for each kind of bad input ----------------------------
-
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """Check the settings with the tap's own rules first (one message with a fix), then
-        against the JSON Schema (its errors joined into one line)."""
-        if not raise_errors:
-            return super()._validate_config(raise_errors=False)
-        Settings.from_config(self.config, dt.datetime.now(dt.timezone.utc))
+    def __init__(self, *, config: dict[str, Any] | None = None, parse_env_config: bool = False,
+                 validate_config: bool = True, **kwargs: Any) -> None:
+        """singer-sdk's tap; bad settings get one line with the fix (``SettingsError``): the
+        tap's own rules first, then the JSON Schema's errors joined. A stop signal is only
+        noted (see ``shutdown``), in place of singer-sdk's handler."""
         try:
-            return super()._validate_config(raise_errors=True)
+            super().__init__(config=config, parse_env_config=parse_env_config,
+                             validate_config=validate_config, **kwargs)
         except ConfigValidationError as exc:
+            # singer-sdk sets the settings (env included) before it checks them
+            Settings.from_config(self.config, dt.datetime.now(dt.timezone.utc))
             msg = redact("Invalid settings: " + "; ".join(exc.errors) + ".",
                          self.config.get("client_secret"))
             raise SettingsError(msg) from None
+        if validate_config:
+            Settings.from_config(self.config, dt.datetime.now(dt.timezone.utc))
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, shutdown.note)
+            signal.signal(signal.SIGTERM, shutdown.note)
+
+    def discover_streams(self) -> list[StripeStream]:
+        """One stream per registry row; the run they share is made with them."""
+        self._run = Run(self.config)
+        return [StripeStream(self, sdef, self._records) for sdef in STREAMS]
+
+    @cached_property
+    def loop(self) -> SyncLoop:
+        """The sync loop of this tap's run."""
+        self.streams  # noqa: B018  (the run exists once the streams do)
+        return SyncLoop(self, self._run)
+
+    @property
+    def skipped(self) -> list[Probe]:
+        """The streams the permission probe skipped."""
+        return self.loop.skipped
+
+    def _records(self, stream: StripeStream, context: Context | None) -> Iterator[dict[str, Any]]:
+        """The records singer-sdk's own ``Stream.sync`` reads (see ``SyncLoop.records``)."""
+        return self.loop.records(stream, context)
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Refuse a state that is not ``{"bookmarks": {stream: {...}}}`` with a fix; take the
@@ -98,54 +110,19 @@ class TapStripe(Tap):
         bookmarks.normalize(state)
         super().load_state(state)
 
-    def _check_catalog(self) -> None:
-        """Refuse a catalog that selects streams this tap does not have."""
-        catalog = self.input_catalog
-        unknown = sorted(sid for sid, entry in (catalog or {}).items()
-                         if sid not in BY_NAME and entry.metadata.root.selected is not False)
-        if unknown:
-            msg = (f"The catalog selects stream(s) tap-stripe does not have: "
-                   f"{', '.join(unknown)}. Run tap-stripe --discover for the current list and "
-                   "rebuild the catalog from it.")
-            raise SettingsError(msg)
-
-    # -- the checks before a sync ------------------------------------------------------------
-
-    def _set_compatible_replication_methods(self) -> None:
-        """singer-sdk's ``sync_all`` (final) calls this before it writes anything: the tap
-        checks its catalog here and probes what this run will read for each stream (a run
-        that only follows events needs /v1/events alone)."""
-        super()._set_compatible_replication_methods()
-        self._check_catalog()
-        # The first answer tells Stripe's time, which plans (list or events) depend on.
-        checker = PermissionCheck(self._run.api)
-        checker.ask_events()
-        self._run.clock_set()
-        bookmarks.refuse_future(self.state, self._run.started,
-                                {s.name for s in self._stripe_streams() if s.selected})
-        switch = bookmarks.connect_switch(self.state, self._run.settings.connect)
-        if switch:
-            LOGGER.warning("%s", switch)
-        selected = [s for s in self._stripe_streams() if s.selected]
-        plan = self._run.make_plan()
-        reads = []
-        for s in selected:  # a stream that reads no account is probed as on a first sync
-            first = plan.first(s.name) or plan_stream(
-                s.sdef, s.replication_method == "FULL_TABLE", {}, self._run.settings,
-                self._run.started)
-            reads.append(Reads(s.name, first.list_from is not None,
-                               first.events_from is not None))
-        self.skipped = self.check_permissions(reads, checker=checker)
-        for probe in self.skipped:
-            self.streams[probe.stream].selected = False
-        self._run.plan = plan.without({probe.stream for probe in self.skipped})
-
     def sync_all(self) -> None:  # type: ignore[misc]
-        """The sync (see ``_sync_all``); stopped by SIGTERM or Ctrl-C at a safe point, it ends
-        the passes, writes the current STATE as the last line and raises ``StopRequested``."""
+        """The sync, by the tap's own loop (``SyncLoop``); stopped by SIGTERM or Ctrl-C at a
+        safe point, it ends the passes, writes the current STATE as the last line and raises
+        ``StopRequested``.
+
+        singer-sdk marks ``Tap.sync_all`` final; replacing it is the tap's one use of a
+        private part of singer-sdk in the sync (the other: ``StripeStream._increment_stream_
+        state``). No public hook lets a tap sync connected accounts in its own order, write a
+        STATE at a safe point on a signal, or write records without singer-sdk's per-record
+        copies; ``tests/unit/test_library_hooks.py`` fails if singer-sdk changes it."""
         try:
             shutdown.check()
-            self._sync_all()
+            self.loop.sync_all()
         except BaseException as exc:
             signum = shutdown.requested()
             if signum is None:
@@ -154,30 +131,6 @@ class TapStripe(Tap):
             if isinstance(exc, StopRequested):
                 raise
             raise StopRequested(signum) from None  # a pass cut short by the stop
-
-    def _sync_all(self) -> None:
-        """singer-sdk's sync, stream after stream; with connected accounts, account after
-        account in the run plan's order (each stream's SCHEMA once, before its first
-        account), and the last STATE written at the end."""
-        self._stripe_streams()  # the run exists once the streams do
-        if not self._run.settings.connect:
-            super().sync_all()
-            return
-        self._reset_state_progress_markers()
-        self._set_compatible_replication_methods()
-        if self.state:
-            self._state_writer.write_state(self.state)
-        for stream in self._stripe_streams():
-            if not stream.selected:
-                LOGGER.info("Skipping deselected stream '%s'.", stream.name)
-        streams = cast("dict[str, StripeStream]", self.streams)
-        for name, account in self._run.plan.order:
-            stream = streams[name]
-            stream.sync_context(stream.context_for(account))
-        for stream in self._stripe_streams():
-            stream.finalize_state_progress_markers()
-            stream.log_sync_costs()
-        self.write_message(StateMessage(value=self.state))
 
     def _stopped(self, signum: int) -> None:
         """Stop the passes (without waiting long for a request in flight) and write the
@@ -188,28 +141,21 @@ class TapStripe(Tap):
         self.write_message(StateMessage(value=self.state))  # written and flushed at once
         LOGGER.info("Stopped by signal %d; the last STATE written resumes the sync.", signum)
 
-    def check_permissions(self, reads: list[Reads] | None = None,
-                          show: Callable[[str], None] | None = None,
-                          checker: PermissionCheck | None = None) -> list[Probe]:
-        """Probe what is read for each selected stream (by default: its list endpoint, and
-        ``/v1/events`` if events keep it current); the unreadable streams, to skip, or
-        StreamsNotReadableError (see ``on_permission_error``). ``show`` gets the table."""
-        if reads is None:
-            reads = [Reads(s.name, events=s.replication_method == "INCREMENTAL"
-                           and s.sdef.cursor != "created")
-                     for s in self._stripe_streams() if s.selected]
+    def check_permissions(self, show: Callable[[str], None]) -> list[Probe]:
+        """Probe each selected stream's list endpoint, and ``/v1/events`` if events keep it
+        current; ``show`` gets the table. The unreadable streams, or StreamsNotReadableError
+        (see ``on_permission_error``)."""
+        self.streams  # noqa: B018  (the run exists once the streams do)
+        reads = [Reads(s.name, events=s.replication_method == "INCREMENTAL"
+                       and s.sdef.cursor != "created")
+                 for s in cast("list[StripeStream]", list(self.streams.values())) if s.selected]
         return check_permissions(self._run.api, reads, self._run.settings.on_permission_error,
-                                 show=show, checker=checker)
-
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """On SIGTERM or Ctrl-C: only note the signal (see ``shutdown``); the run stops at its
-        next safe point and exits with 128 + the signal number."""
-        shutdown.note(signum, frame)
+                                 show=show)
 
     def log_run_end(self) -> None:
         """The end-of-run summary: a table per stream, requests and retries, and the skipped
         streams again."""
-        self._stripe_streams()  # the run exists once the streams do
+        self.streams  # noqa: B018  (the run exists once the streams do)
         api = self._run.api
         self._run.progress.log_summary()
         if api.requests:

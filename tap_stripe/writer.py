@@ -12,12 +12,16 @@ import atexit
 import sys
 import weakref
 from contextlib import suppress
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 from singer_sdk.singerlib.encoding.simple import Message, SingerMessageType
 
 from tap_stripe.raw import RawRecord
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 BLOCK_BYTES = 1 << 16
 
@@ -46,10 +50,25 @@ class BufferedWriter(GenericSingerWriter[bytes, Message]):
     def write_message(self, message: Message) -> None:
         """Buffer ``message``; write the buffer out when it is large or ``message`` is not a
         RECORD."""
+        self._add(message.to_dict(), record=message.type == SingerMessageType.RECORD)
+
+    def write_record(self, stream: str, record: Any, version: int | None,
+                     time_extracted: dt.datetime) -> None:
+        """The RECORD of a stream whose records pass through unchanged (no map, flattening
+        or deselected property): the line ``RecordMessage.to_dict`` gives, without building
+        the message. The sync loop calls this for every such record; ``record`` is what the
+        stream's channel carries (a raw record is written from Stripe's bytes, ``raw``)."""
+        message: dict[str, Any] = {"type": "RECORD", "stream": stream, "record": record}
+        if version is not None:
+            message["version"] = version
+        message["time_extracted"] = time_extracted
+        self._add(message, record=True)
+
+    def _add(self, message: dict[str, Any], *, record: bool) -> None:
         buffer = self._buffer
-        _encoder.encode_into(message.to_dict(), buffer, -1)
+        _encoder.encode_into(message, buffer, -1)
         buffer += b"\n"
-        if message.type != SingerMessageType.RECORD:
+        if not record:
             self.flush()
         elif len(buffer) >= BLOCK_BYTES:
             sys.stdout.buffer.write(buffer)

@@ -80,3 +80,15 @@ def run_tap(config: dict[str, Any], streams: list[str] | None = None,
     out = Output.parse(raw.getvalue().decode())
     out.error = error
     return out
+
+
+def run_tap_lines(config: dict[str, Any], catalog: dict[str, Any],
+                  state: dict[str, Any] | None = None) -> list[str]:
+    """Sync in-process with ``config``, ``catalog`` and ``state``; every line written."""
+    raw = io.BytesIO()
+    text = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    tap = TapStripe(config=config, catalog=catalog, state=state)
+    with redirect_stdout(text):
+        tap.sync_all()
+    text.flush()
+    return raw.getvalue().decode().splitlines()

@@ -22,8 +22,8 @@ import pytest
 
 from tap_stripe.raw import RawRecord
 from tap_stripe.registry import STREAMS
-from tap_stripe.streams import StripeStream
 from tap_stripe.tap import TapStripe
+from tap_stripe.writer import BufferedWriter
 from tests.e2e.truth import tap_config
 from tests.emulator import Emulator
 from tests.singer import catalog_for
@@ -48,16 +48,14 @@ def _records(config: dict[str, Any]) -> list[bytes]:
 def test_pass_through_records_are_the_bytes_of_singer_sdks_path(
         monkeypatch: pytest.MonkeyPatch) -> None:
     written = []  # records handed to the writer as raw records
-    post_process = StripeStream.post_process
+    write_record = BufferedWriter.write_record
 
-    def counted(stream: StripeStream, row: dict[str, Any],
-                context: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        record = post_process(stream, row, context)
+    def counted(writer: BufferedWriter, stream: str, record: Any, *args: Any) -> None:
         if isinstance(record, RawRecord):
             written.append(record)
-        return record
+        write_record(writer, stream, record, *args)
 
-    monkeypatch.setattr(StripeStream, "post_process", counted)
+    monkeypatch.setattr(BufferedWriter, "write_record", counted)
     with Emulator(seed=14, scale=3, clock=CLOCK - 3600) as emulator:
         customer = emulator.create("customer", {"name": "Zoë Ångström / \"ZA\"",
                                                 "email": "zoe@example.com"})

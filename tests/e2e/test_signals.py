@@ -135,15 +135,22 @@ def hook_lock(monkeypatch: pytest.MonkeyPatch, trigger: Trigger) -> None:
 
 def hook_messages(monkeypatch: pytest.MonkeyPatch, trigger: Trigger,
                   kind: str | None = None) -> None:
-    """Fire after the n-th Singer message written (of ``kind`` only, if given)."""
-    write = BufferedWriter.write_message
+    """Fire after the n-th Singer message written (of ``kind`` only, if given); the RECORDs of
+    streams that pass records through are written by ``write_record``."""
+    write, write_record = BufferedWriter.write_message, BufferedWriter.write_record
 
     def counted(self: BufferedWriter, message: Any) -> None:
         write(self, message)
         if kind is None or message.type == kind:
             trigger()
 
+    def counted_record(self: BufferedWriter, *args: Any) -> None:
+        write_record(self, *args)
+        if kind is None:
+            trigger()
+
     monkeypatch.setattr(BufferedWriter, "write_message", counted)
+    monkeypatch.setattr(BufferedWriter, "write_record", counted_record)
 
 
 def hook_requests(monkeypatch: pytest.MonkeyPatch, emulator: Emulator,
