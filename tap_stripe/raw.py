@@ -235,7 +235,7 @@ def plain(record: dict[str, Any] | RawRecord) -> dict[str, Any]:
 def nested(raw: msgspec.Raw) -> Any:
     """A nested field's value: a list object's items as raw records (they become child
     records), anything else decoded."""
-    value = list_object(raw)
+    value = list_object(raw, checked=True)  # part of an object already checked
     return _decode(raw) if value is None else value
 
 
@@ -248,14 +248,18 @@ def decode_page(body: bytes) -> Any:
     return _decode(body) if page is None else page
 
 
-def list_object(body: bytes | msgspec.Raw) -> dict[str, Any] | None:
+def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str, Any] | None:
     """A list object whose items are raw records; None when ``body`` is no object whose
-    ``data`` is a list of objects."""
+    ``data`` is a list of objects. ``checked``: its text is known to be what the dict path
+    writes (a nested list of an object already checked)."""
     try:
         page = _page(body)
         if page.data is None:
             return None
-        items = [RawRecord(bytes(item)) for item in page.data]
+        if checked:
+            items = [RawRecord(raw, _fields(raw)) for raw in map(bytes, page.data)]
+        else:
+            items = [RawRecord(bytes(item)) for item in page.data]
     except msgspec.ValidationError:
         return None
     found = {name: getattr(page, name) for name in page.__struct_fields__}
