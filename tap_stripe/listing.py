@@ -21,6 +21,7 @@ from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.pages import Cursors, Obj, objects_of
 from tap_stripe.pool import Budget
+from tap_stripe.raw import RawRecord, items_in
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -295,9 +296,10 @@ def _weight(page: list[Obj], nested: tuple[str, ...]) -> int:
     weight = len(page)
     for name in nested:
         for obj in page:
-            value = obj.get(name)
-            if isinstance(value, dict):
-                weight += len(value.get("data") or ())
+            if isinstance(obj, RawRecord):
+                weight += obj.items_in(name)
+            else:
+                weight += items_in(obj.get(name))
     return weight
 
 

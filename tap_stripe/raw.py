@@ -209,6 +209,19 @@ class RawRecord(MutableMapping[str, Any]):
         joint = b"," if len(self._raw) > 2 else b""
         return msgspec.Raw(b"".join((self._raw[:-1], joint, added[1:])))
 
+    def items_in(self, key: str) -> int:
+        """How many objects the list object in field ``key`` holds (0 when the field is no list
+        object), without making them records."""
+        if self._dict is None and key in _NESTED and key not in self._nested:
+            raw = getattr(self._fields, key)
+            if raw is UNSET or b'"data":[' not in bytes(raw):
+                return 0
+            try:
+                return len(_page(raw).data or ())
+            except msgspec.ValidationError:
+                return 0
+        return items_in(self.get(key))
+
     def _sent(self, key: str) -> bool:
         """Whether Stripe's object has the field ``key``."""
         if key in _NAMES:
@@ -227,6 +240,11 @@ class RawRecord(MutableMapping[str, Any]):
         return self._dict
 
 
+def items_in(value: Any) -> int:
+    """How many items a decoded list object holds (0 for anything else)."""
+    return len(value.get("data") or ()) if isinstance(value, dict) else 0
+
+
 def plain(record: dict[str, Any] | RawRecord) -> dict[str, Any]:
     """``record`` as the plain dict singer-sdk's mapping and selection work on."""
     return record.to_dict() if isinstance(record, RawRecord) else record
@@ -235,6 +253,8 @@ def plain(record: dict[str, Any] | RawRecord) -> dict[str, Any]:
 def nested(raw: msgspec.Raw) -> Any:
     """A nested field's value: a list object's items as raw records (they become child
     records), anything else decoded."""
+    if b'"data":[' not in bytes(raw):  # no list object (an expanded object): decoded as is
+        return _decode(raw)
     value = list_object(raw, checked=True)  # part of an object already checked
     return _decode(raw) if value is None else value
 
