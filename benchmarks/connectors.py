@@ -26,7 +26,8 @@ class Connector:
     Attributes:
         name: Name in the results.
         requirement: What pip installs into its throwaway virtualenv (None: this project).
-        launcher: Script of this folder that points it at the emulator (None: a setting does).
+        launcher: Script of this folder that points it at the emulator (None: a setting does);
+            for this project, one that runs it (``thread_cpu.py``).
         protocol: ``singer`` or ``airbyte`` (how config, catalog and messages look).
     """
 
@@ -56,8 +57,10 @@ class Connector:
 
     def argv(self, base_url: str, *args: str) -> list[str]:
         """The command line that runs it with ``args``."""
-        if self.requirement is None:
+        if self.requirement is None and self.launcher is None:
             return [str(self.python), "-c", "from tap_stripe.tap import main; main()", *args]
+        if self.requirement is None:
+            return [str(self.python), str(HERE / self.launcher), *args]
         return [str(self.python), str(HERE / str(self.launcher)), base_url, *args]
 
     def config(self, base_url: str, key: str, account: str) -> dict[str, Any]:
@@ -105,6 +108,8 @@ def _configured(stream: dict[str, Any]) -> dict[str, Any]:
 
 
 OURS = Connector("tap-stripe (this project)")
+# The same, reporting the CPU of each kind of its threads (``thread_cpu.py``).
+OURS_BY_THREAD = Connector(OURS.name, launcher="thread_cpu.py")
 SINGER_IO = Connector("singer-io", "tap-stripe==3.3.0", "launch_singer_io.py")
 AIRBYTE = Connector("airbyte", "airbyte-source-stripe==5.14.1", "launch_airbyte.py",
                     protocol="airbyte")

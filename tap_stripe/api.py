@@ -20,7 +20,7 @@ import stripe
 from tap_stripe import __version__, shutdown
 from tap_stripe.client_log import route_client_log
 from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
-from tap_stripe.http import DeadlineClient, take_body
+from tap_stripe.http import DeadlineClient, raw_pages, take_body
 from tap_stripe.limiter import RateLimiter, global_rate_for_key
 from tap_stripe.pages import Cursors, objects_of
 from tap_stripe.progress import Traffic
@@ -121,8 +121,9 @@ class StripeApi:
         return f"Made {self.requests} {noun} to Stripe ({retried})."
 
     def get(self, path: str, params: Mapping[str, Any] | None = None,
-            account: str | None = None) -> dict[str, Any]:
-        """One GET with the limiter and retries; returns the parsed JSON body."""
+            account: str | None = None, *, raw: bool = False) -> dict[str, Any]:
+        """One GET with the limiter and retries; returns the parsed JSON body (a list page's
+        objects as raw records when ``raw``, see ``raw``)."""
         endpoint = endpoint_of(path)
         stripe_account = account or self.settings.account_id
         attempt = 0
@@ -133,7 +134,8 @@ class StripeApi:
                 self.requests += 1
                 self._sent[endpoint] += 1
             try:
-                headers, data = self._send(path, params, stripe_account)
+                with raw_pages(raw):
+                    headers, data = self._send(path, params, stripe_account)
             except stripe.StripeError as exc:
                 self._observe_clock(exc.headers)
                 kind, detail = self._transient(exc, endpoint)
@@ -199,15 +201,17 @@ class StripeApi:
 
     def list_pages(self, path: str, params: Mapping[str, Any] | None = None,
                    account: str | None = None,
-                   starting_after: str | None = None) -> Iterator[list[dict[str, Any]]]:
+                   starting_after: str | None = None, *,
+                   raw: bool = False) -> Iterator[list[Any]]:
         """Every page of a list endpoint, newest first, 100 objects a page (malformed pages
-        and a list that repeats itself end in StripeResponseError, see ``pages``)."""
+        and a list that repeats itself end in StripeResponseError, see ``pages``); objects
+        as raw records when ``raw``."""
         query = {"limit": PAGE_SIZE, **(params or {})}
         if starting_after:
             query["starting_after"] = starting_after
         cursors = Cursors(path, starting_after)
         while True:
-            page = self.get(path, query, account)
+            page = self.get(path, query, account, raw=raw)
             data = objects_of(page, path)
             more = bool(data) and bool(page.get("has_more"))
             if more:

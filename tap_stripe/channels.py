@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 import msgspec
 
 from tap_stripe import shutdown
+from tap_stripe.raw import RawRecord
 
 if TYPE_CHECKING:
     from tap_stripe.plan import Plan
@@ -117,7 +118,7 @@ class Checkpoint:
     value: int
 
 
-Item = dict[str, Any] | Checkpoint
+Item = dict[str, Any] | RawRecord | Checkpoint
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,10 @@ class PassCancelledError(Exception):
 def _encode(item: Item, out: bytearray) -> None:
     if isinstance(item, Checkpoint):
         out += b"C%d\n" % item.value
+    elif isinstance(item, RawRecord):  # stays raw: Stripe's bytes and what the tap added
+        out += b"J"
+        out += item.json()
+        out += b"\n"
     else:
         out += b"R"
         _encoder.encode_into(item, out, -1)
@@ -148,6 +153,8 @@ def _encode(item: Item, out: bytearray) -> None:
 def _decode(line: bytes) -> Item:
     if line[:1] == b"C":
         return Checkpoint(int(line[1:]))
+    if line[:1] == b"J":
+        return RawRecord(line[1:])
     record: dict[str, Any] = _decoder.decode(line[1:])
     return record
 

@@ -24,7 +24,7 @@ from tap_stripe.errors import StripeAccessError, StripeResponseError
 from tap_stripe.families import ChildList, child_list, needs_request, remaining, windows
 from tap_stripe.includable import expanded
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
-from tap_stripe.pages import objects_of
+from tap_stripe.pages import Obj, objects_of
 from tap_stripe.passes import SharedPass
 from tap_stripe.pool import Workers
 from tap_stripe.registry import BY_NAME, STREAMS, StreamDef, children_of
@@ -57,7 +57,7 @@ class _Change:
     """The newest event of one object in a window."""
 
     sdef: StreamDef
-    event: dict[str, Any]
+    event: Obj
     obj: dict[str, Any]
     embedder: bool = False  # a parent re-read because a child in its embedded list changed
 
@@ -161,7 +161,7 @@ class EventsHub(SharedPass):
                 if int(event.get("created", 0)) >= self.end:
                     self.held.append(int(event["created"]))
                     continue
-                obj = (event.get("data") or {}).get("object") or {}
+                obj: dict[str, Any] = (event.get("data") or {}).get("object") or {}
                 routes = ROUTES.get(event.get("type", ""), ())
                 if routes and not (isinstance(obj, dict) and isinstance(obj.get("id"), str)):
                     # Event.data.object: "Object containing the API resource relevant to the
@@ -179,7 +179,7 @@ class EventsHub(SharedPass):
                         newest.setdefault((parent.sdef.name, parent.obj["id"]), parent)
 
     def _embedder(self, sdef: StreamDef, obj: dict[str, Any],
-                  event: dict[str, Any]) -> _Change | None:
+                  event: Obj) -> _Change | None:
         """When a child that its parent's record embeds changed (an account's external account,
         an application fee's refund), that record holds a stale list: a change that re-reads
         the parent. Lists embedded only on request (``parent_expand``) are not in records."""

@@ -23,14 +23,13 @@ from tap_stripe.listing import (
     interleaved,
     ordered,
 )
-from tap_stripe.pages import objects_of
+from tap_stripe.pages import Obj, objects_of
 from tap_stripe.passes import SharedPass
 from tap_stripe.pool import Workers
 from tap_stripe.registry import StreamDef, children_of
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
 
-Obj = dict[str, Any]
 Stamp = Callable[[StreamDef, Obj, Obj | None], Obj]
 
 
@@ -53,11 +52,12 @@ class ChildList:
         """Every child (copies: the parent's embedded list stays untouched), then the remaining
         pages, one at a time. A parent gone meanwhile (404, or ``resource_missing`` for the
         parent a filter names) has no more children to read."""
-        yield from (dict(o) for o in self.first)
+        yield from (o.copy() for o in self.first)
         if self.rest is not None:
             path, params, cursor = self.rest
             try:
-                for page in api.list_pages(path, params, account, starting_after=cursor):
+                for page in api.list_pages(path, params, account, starting_after=cursor,
+                                           raw=True):
                     yield from (o for o in page if _wanted(child, o))
             except StripeAccessError as exc:
                 if exc.gone:
@@ -95,7 +95,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
             got = list(items)
             query["starting_after"] = items[-1]["id"]
     try:
-        page = api.get(path, query, account)
+        page = api.get(path, query, account, raw=True)
     except StripeAccessError as exc:
         if exc.status != 400:
             raise
@@ -165,7 +165,7 @@ class FamilyScan(SharedPass):
             listers = [WindowLister(
                 self.api,
                 Listing(parent.path, {**params, **variant}, parent.created_filter,
-                        self.account, nested, sparse=bool(variant)),
+                        self.account, nested, sparse=bool(variant), raw=True),
                 self._grid(), submit=self.pool.submit,
                 in_flight=limits.listing_requests, ahead=limits.pages_ahead,
                 budget=self.budget, stop=self.stop) for variant in [{}, *extra]]

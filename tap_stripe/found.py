@@ -9,16 +9,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tap_stripe.errors import StripeAccessError
 from tap_stripe.listing import created_of, ordered
+from tap_stripe.pages import Obj
 
 if TYPE_CHECKING:
     from tap_stripe.api import StripeApi
     from tap_stripe.registry import StreamDef
-
-Obj = dict[str, Any]
 
 
 class Found:

@@ -19,12 +19,12 @@ from typing import Any, Protocol, TypeVar
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.channels import PassCancelledError
-from tap_stripe.pages import Cursors, objects_of
+from tap_stripe.pages import Cursors, Obj, objects_of
 from tap_stripe.pool import Budget
+from tap_stripe.raw import RawRecord, items_in
 
 T = TypeVar("T")
 R = TypeVar("R")
-Obj = dict[str, Any]
 # A sub-window is cut in two when it looks like it holds at least this many more pages.
 SPLIT_PAGES = 4
 POLL_SECONDS = 0.2
@@ -86,9 +86,10 @@ class _Segment:
 @dataclass(frozen=True)
 class Listing:
     """What to list: a path, its fixed parameters, whether it filters on ``created``, the
-    fields of its objects that embed a list of children (counted in the look-ahead budget), and
+    fields of its objects that embed a list of children (counted in the look-ahead budget),
     whether it is expected to hold few objects (``sparse``: the whole range is asked first
-    however few windows it has)."""
+    however few windows it has), and whether its objects are kept as Stripe's bytes (``raw``:
+    they become records as they are; events are read in full)."""
 
     path: str
     params: Mapping[str, Any]
@@ -96,6 +97,7 @@ class Listing:
     account: str | None = None
     nested: tuple[str, ...] = ()
     sparse: bool = False
+    raw: bool = False
 
 
 class WindowLister:
@@ -179,7 +181,7 @@ class WindowLister:
             query["created"] = {"gte": gte, "lt": lt}
         if cursor:
             query["starting_after"] = cursor
-        return self.api.get(listing.path, query, listing.account)
+        return self.api.get(listing.path, query, listing.account, raw=listing.raw)
 
     def _pump(self) -> None:
         """Request the next page of every sub-window that may fetch, oldest first."""
@@ -304,9 +306,10 @@ def _weight(page: list[Obj], nested: tuple[str, ...]) -> int:
     weight = len(page)
     for name in nested:
         for obj in page:
-            value = obj.get(name)
-            if isinstance(value, dict):
-                weight += len(value.get("data") or ())
+            if isinstance(obj, RawRecord):
+                weight += obj.items_in(name)
+            else:
+                weight += items_in(obj.get(name))
     return weight
 
 

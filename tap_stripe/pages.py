@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from tap_stripe.errors import StripeResponseError
+from tap_stripe.raw import RawRecord
 
-Obj = dict[str, Any]
+# A listed object: a plain dict, or Stripe's bytes with the fields the tap reads (``raw``).
+Obj = dict[str, Any] | RawRecord
 
 
 def objects_of(page: Mapping[str, Any], path: str) -> list[Obj]:
@@ -29,7 +31,7 @@ def objects_of(page: Mapping[str, Any], path: str) -> list[Obj]:
     if not isinstance(data, list):
         raise _malformed(path, f'"data" is {_kind(data)}, not a list')
     for index, obj in enumerate(data):
-        if not isinstance(obj, dict):
+        if not isinstance(obj, dict | RawRecord):
             raise _malformed(path, f'item {index} of "data" is {_kind(obj)}, not an object')
         oid = obj.get("id")
         if not isinstance(oid, str) or not oid:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tap_stripe.errors import StreamsNotReadableError, StripeAccessError
-from tap_stripe.pages import objects_of
+from tap_stripe.pages import Obj, objects_of
 from tap_stripe.registry import BY_NAME, StreamDef
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Reads:
 class _Answer:
     """The outcome of one probe request: the first object, or the refusal."""
 
-    first: dict[str, Any] | None = None
+    first: Obj | None = None
     error: StripeAccessError | None = None
 
 

@@ -6,6 +6,7 @@ generator all read this table; nothing else lists streams.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,18 +100,18 @@ class StreamDef:
         """Whether records are read per parent record."""
         return self.parent is not None
 
-    def shows_deleted(self, obj: dict[str, Any]) -> bool:
+    def shows_deleted(self, obj: Mapping[str, Any]) -> bool:
         """Whether ``obj`` itself says it is deleted (a stub, or a status meaning deleted)."""
         if obj.get("deleted") is True:
             return True
         return self.deleted_status is not None and obj.get("status") == self.deleted_status
 
-    def takes_parent(self, parent: dict[str, Any]) -> bool:
+    def takes_parent(self, parent: Mapping[str, Any]) -> bool:
         """Whether this child stream's list accepts ``parent`` (see ``parent_match``)."""
         return all(parent.get(k) == v for k, v in self.parent_match.items()) and all(
             parent.get(f) for f in self.parent_params.values())
 
-    def query_of(self, parent: dict[str, Any]) -> dict[str, str]:
+    def query_of(self, parent: Mapping[str, Any]) -> dict[str, str]:
         """The query parameters of ``parent``'s child list (``parent_filter``,
         ``parent_params``; an expanded parent field gives its id)."""
         query = {}

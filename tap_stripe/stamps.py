@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tap_stripe.pages import Obj
 from tap_stripe.registry import BY_NAME, StreamDef
 
 
-def mark_change(record: dict[str, Any], when: int, deleted: bool) -> dict[str, Any]:
+def mark_change(record: Obj, when: int, deleted: bool) -> Obj:
     """Set ``updated`` (unless Stripe's own, as on products) and ``is_deleted``."""
     record.setdefault("updated", when)
     record["is_deleted"] = deleted
@@ -26,10 +25,9 @@ class Stamper:
     def __init__(self, updated: int) -> None:
         self.updated = updated
 
-    def __call__(self, sdef: StreamDef, record: dict[str, Any],
-                 parent: dict[str, Any] | None) -> dict[str, Any]:
+    def __call__(self, sdef: StreamDef, record: Obj, parent: Obj | None) -> Obj:
         """A copy of ``record`` with the added fields of stream ``sdef``."""
-        record = dict(record)
+        record = record.copy()
         if sdef.cursor == "updated":
             parent_def = BY_NAME.get(sdef.parent or "")
             mark_change(record, self.updated, sdef.shows_deleted(record) or (

@@ -15,6 +15,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 
 from tap_stripe.channels import Checkpoint, Item, Source
+from tap_stripe.pages import Obj
 from tap_stripe.plan import DAY, EVENT_HORIZON
 from tap_stripe.schemas import load_schema
 
@@ -62,7 +63,7 @@ class StripeStream(Stream):
         self.replication_key = sdef.key or None  # none: read whole on every run (FULL_TABLE)
         self.selected_by_default = sdef.selected_by_default
 
-    def items(self, source: Source) -> Iterator[dict[str, Any] | Bookmark]:
+    def items(self, source: Source) -> Iterator[Obj | Bookmark]:
         """Listed records (a bookmark move after each window), then changes from events."""
         plan = source.plan
         if plan.deletes_from is not None:
@@ -110,8 +111,7 @@ class StripeStream(Stream):
         them. ``tests/unit/test_library_hooks.py`` fails by name if it changes."""
 
 
-def _bookmarked(items: Iterator[Item],
-                field: str | None) -> Iterator[dict[str, Any] | Bookmark]:
+def _bookmarked(items: Iterator[Item], field: str | None) -> Iterator[Obj | Bookmark]:
     """``items`` with each checkpoint as a move of ``field`` (none: a checkpoint only)."""
     for item in items:
         if isinstance(item, Checkpoint):

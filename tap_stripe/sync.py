@@ -19,6 +19,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from singer_sdk import Stream
 from singer_sdk.mapper import RemoveRecordTransform
 from singer_sdk.singerlib import (
     ActivateVersionMessage,
@@ -30,8 +31,10 @@ from singer_sdk.singerlib import (
 from tap_stripe import bookmarks, shutdown
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import SettingsError, StripeAccessError
+from tap_stripe.pages import Obj
 from tap_stripe.permissions import PermissionCheck, Probe, Reads, check_permissions
 from tap_stripe.plan import StreamInput, plan_stream, reads
+from tap_stripe.raw import plain
 from tap_stripe.registry import BY_NAME
 from tap_stripe.shutdown import StopRequested
 from tap_stripe.streams import Bookmark, StripeStream
@@ -226,6 +229,8 @@ class SyncLoop:
         version = self.version(stream)
         alias = stream.stream_maps[0].stream_alias
         raw = stream.passes_through and isinstance(writer, BufferedWriter)
+        # singer-sdk's post_process hook, when a subclass has one, sees the plain dict
+        hooked = type(stream).post_process is not Stream.post_process
         every = stream.STATE_MSG_FREQUENCY
         found, progress = run.found, run.progress
         counter, timer = stream.get_record_counter(), stream.get_sync_timer()
@@ -244,14 +249,14 @@ class SyncLoop:
                 item["stripe_account"] = account
                 found.note(stream.name, item, account)
                 progress.record(stream.name)
-                record = stream.post_process(item, context)
+                record = stream.post_process(plain(item), context) if hooked else item
                 if record is None:
                     continue
                 if raw:
                     cast("BufferedWriter", writer).write_record(
                         alias, record, version, dt.datetime.now(dt.timezone.utc))
                 else:
-                    self.write_mapped(stream, record, version)
+                    self.write_mapped(stream, plain(record), version)
                 self._dirty.add(stream.name)
                 n += 1
                 if n % every == 0:
@@ -272,7 +277,7 @@ class SyncLoop:
                     time_extracted=dt.datetime.now(dt.timezone.utc)))
 
     def items(self, stream: StripeStream,
-              account: str | None) -> Iterator[dict[str, Any] | Bookmark]:
+              account: str | None) -> Iterator[Obj | Bookmark]:
         """``stream``'s records and bookmark moves in ``account``. The first read starts every
         pass of the run in the background; a failure stops them all and flushes the records
         written so far before it propagates; a connected account that refuses access is
@@ -419,6 +424,6 @@ class SyncLoop:
             item["stripe_account"] = account
             run.found.note(stream.name, item, account)
             run.progress.record(stream.name)
-            yield item
+            yield plain(item)
         # singer-sdk writes no STATE after a stream read whole (unchanged): its records out now
         self.flush()

@@ -18,14 +18,21 @@ import msgspec
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 from singer_sdk.singerlib.encoding.simple import Message, SingerMessageType
 
+from tap_stripe.raw import RawRecord
+
 if TYPE_CHECKING:
     import datetime as dt
 
 BLOCK_BYTES = 1 << 16
 
 
-# Types msgspec cannot encode are written as strings, as singer-sdk's msgspec writer does.
-_encoder = msgspec.json.Encoder(enc_hook=str, decimal_format="number")
+def _encodable(value: object) -> object:
+    """A raw record as its JSON (``raw``); other types msgspec cannot encode as strings, as
+    singer-sdk's msgspec writer does."""
+    return value.json() if isinstance(value, RawRecord) else str(value)
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_encodable, decimal_format="number")
 _writers: weakref.WeakSet[BufferedWriter] = weakref.WeakSet()
 
 
@@ -50,7 +57,7 @@ class BufferedWriter(GenericSingerWriter[bytes, Message]):
         """The RECORD of a stream whose records pass through unchanged (no map, flattening
         or deselected property): the line ``RecordMessage.to_dict`` gives, without building
         the message. The sync loop calls this for every such record; ``record`` is what the
-        stream's channel carries."""
+        stream's channel carries (a raw record is written from Stripe's bytes, ``raw``)."""
         message: dict[str, Any] = {"type": "RECORD", "stream": stream, "record": record}
         if version is not None:
             message["version"] = version

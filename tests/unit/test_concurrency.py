@@ -41,7 +41,8 @@ class PageServer:
         self.fail_at = fail_at
         self.lock = threading.Lock()
 
-    def get(self, path: str, params: dict[str, Any], account: str | None) -> dict[str, Any]:
+    def get(self, path: str, params: dict[str, Any], account: str | None, *,
+            raw: bool = False) -> dict[str, Any]:
         with self.lock:
             self.queries.append(dict(params))
         created = params.get("created", {})
@@ -394,13 +395,14 @@ def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
     waited: list[bool] = []
     get = StripeApi.get
 
-    def watched(self: StripeApi, path: str, params: Any = None, account: Any = None) -> Any:
+    def watched(self: StripeApi, path: str, params: Any = None, account: Any = None, *,
+                raw: bool = False) -> Any:
         if path == "/v1/files":
             files_read.set()
         elif path == "/v1/balance_transactions" and (params or {}).get("created", {}).get(
                 "gte", START) > START:
             waited.append(files_read.wait(5))  # later windows wait for the files pass
-        return get(self, path, params, account)
+        return get(self, path, params, account, raw=raw)
 
     monkeypatch.setattr(StripeApi, "get", watched)
     monkeypatch.setattr(Run, "concurrency", Concurrency())

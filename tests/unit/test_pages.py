@@ -90,7 +90,8 @@ class RepeatingEvents:
     def __init__(self) -> None:
         self.calls = 0
 
-    def get(self, path: str, params: dict[str, Any], account: str | None) -> dict[str, Any]:
+    def get(self, path: str, params: dict[str, Any], account: str | None, *,
+            raw: bool = False) -> dict[str, Any]:
         self.calls += 1
         return page([{"id": "evt_2", "created": 150}, {"id": "evt_1", "created": 120}],
                     path=path)

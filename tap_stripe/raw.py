@@ -1,0 +1,287 @@
+"""Listed objects kept as the JSON bytes Stripe sent, with the few fields the tap reads decoded.
+
+Most records go out exactly as Stripe sent them plus the tap's few added fields (``stamps``).
+Decoding every object into Python and encoding it again costs most of the tap's CPU, so a list
+page is decoded into the bytes of each object (``msgspec.Raw``) and a small struct of just the
+fields the tap reads or adds (``FIELDS``); a ``RawRecord`` is those bytes plus the fields the
+tap set, written out as the object's bytes with the added fields spliced in before the closing
+brace (msgspec encodes a dict in insertion order, so the dict path writes Stripe's keys in
+Stripe's order followed by the added ones: the same bytes). Reading any other field decodes the
+whole object once; replacing or removing one of Stripe's fields turns the record into the plain
+dict of the dict path (``to_dict``).
+
+The bytes are those the dict path would write: a body that is not compact (Stripe's answers are
+indented) is compacted first (``msgspec.json.format``), and an object whose text the dict path
+would write differently (an escape other than ``\\"``, ``\\\\`` and the control characters'
+where msgspec writes the character itself, a number with an exponent, which msgspec writes its
+own way: ``1e-05`` as ``0.00001``) is decoded and encoded once, alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import msgspec
+
+from tap_stripe.includable import INCLUDABLE, expanded
+from tap_stripe.registry import STREAMS
+
+# Fields the tap reads of a listed object (pages, listing, families, found, stamps) or adds to
+# it (stamps, streams), decoded with the object's bytes; the rest stay bytes.
+READ = ("id", "object", "created", "date", "deleted", "status", "updated", "is_deleted",
+        "stripe_account")
+# Fields holding an embedded list or an expanded object (read by families and the look-ahead
+# budget): kept as bytes until read.
+NESTED = tuple(sorted({s.embedded for s in STREAMS if s.embedded}
+                      | {f for path in INCLUDABLE for f in expanded(path)}))
+FIELDS = tuple(sorted(
+    set(READ) - set(NESTED)
+    | {s.parent_id_field for s in STREAMS if s.parent_id_field}
+    | {s.key for s in STREAMS}
+    | {k for s in STREAMS for k in s.parent_match}
+    | {f for s in STREAMS for _, f in s.found_in}))
+UNSET = msgspec.UNSET
+Fields = msgspec.defstruct(
+    "Fields", [(name, Any, UNSET) for name in FIELDS]
+    + [(name, msgspec.Raw, UNSET) for name in NESTED],
+    gc=False)
+_NAMES = frozenset(FIELDS) | frozenset(NESTED)
+_NESTED = frozenset(NESTED)
+
+
+
+
+class _Page(msgspec.Struct, gc=False):
+    """A list object (API reference, "Pagination"); its other fields are not read."""
+
+    object: Any = UNSET
+    data: list[msgspec.Raw] | None = None
+    has_more: Any = UNSET
+    url: Any = UNSET
+
+
+_fields = msgspec.json.Decoder(Fields).decode
+_page = msgspec.json.Decoder(_Page).decode
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder(decimal_format="number").encode
+_DIGITS = frozenset(b"0123456789")
+_E = frozenset(b"eE")
+_MISSING: Any = object()
+
+
+def _rewritten(raw: bytes) -> bool:
+    """Whether the dict path would write ``raw`` (compact JSON) differently: an escape (the few
+    msgspec also writes, ``\\"`` ``\\\\`` ``\\n``..., are rewritten as well: rare, and then
+    harmless), or a number with an exponent, found by its sign: Stripe's and Python's encoders
+    write one (``1.0e-05``, ``1e+16``). Single bytes are searched for, which is fast."""
+    if b"\\" in raw:
+        return True
+    for sign in b"-+":
+        at = raw.find(sign, 2)
+        while at > 0:
+            if raw[at - 1] in _E and raw[at - 2] in _DIGITS and raw[at + 1] in _DIGITS:
+                return True
+            at = raw.find(sign, at + 1)
+    return False
+
+
+class RawRecord(MutableMapping[str, Any]):
+    """One object as the bytes Stripe sent plus the fields the tap added (see the module)."""
+
+    __slots__ = ("_added", "_dict", "_fields", "_nested", "_raw", "_whole")
+
+    def __init__(self, raw: bytes, fields: Any = None, added: dict[str, Any] | None = None,
+                 changed: dict[str, Any] | None = None,
+                 whole: dict[str, Any] | None = None) -> None:
+        """The object ``raw`` (its ``fields`` when already decoded, as for a copy)."""
+        if fields is None:
+            if _rewritten(raw):
+                raw = _encode(_decode(raw))
+            fields = _fields(raw)
+        self._raw = raw
+        self._fields = fields
+        self._added: dict[str, Any] = {} if added is None else added
+        self._dict = changed  # the record once one of Stripe's fields changed
+        self._whole = whole  # the decoded object, when read beyond FIELDS
+        self._nested: dict[str, Any] = {}  # nested fields decoded so far
+
+    # -- reading --
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field ``key`` (``default`` when absent)."""
+        if self._dict is not None:
+            return self._dict.get(key, default)
+        if key in self._added:
+            return self._added[key]
+        if key in _NAMES:
+            value = getattr(self._fields, key)
+            if value is UNSET:
+                return default
+            if key in _NESTED:
+                if key not in self._nested:
+                    self._nested[key] = nested(value)
+                return self._nested[key]
+            return value
+        return self._decoded().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _MISSING) is not _MISSING
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RawRecord):
+            other = other.to_dict()
+        return self.to_dict() == other
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dict
+
+    def __repr__(self) -> str:
+        return f"RawRecord({self.to_dict()!r})"
+
+    # -- changing --
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._dict is None and (key in self._added or not self._sent(key)):
+            self._added[key] = value
+        else:
+            self._materialized()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if self._dict is None and key in self._added:
+            del self._added[key]
+        else:
+            del self._materialized()[key]
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """The field ``key``, set to ``default`` first when absent (as ``dict.setdefault``)."""
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            self[key] = value = default
+        return value
+
+    def pop(self, key: str, default: Any = _MISSING) -> Any:
+        """Remove the field ``key`` and return it (as ``dict.pop``)."""
+        if self._dict is None and key in self._added:
+            return self._added.pop(key)
+        if self._dict is None and not self._sent(key):
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        if default is _MISSING:
+            return self._materialized().pop(key)
+        return self._materialized().pop(key, default)
+
+    def copy(self) -> RawRecord:
+        """A copy whose changes leave this record untouched (Stripe's bytes are shared)."""
+        changed = None if self._dict is None else dict(self._dict)
+        return RawRecord(self._raw, self._fields, dict(self._added), changed, self._whole)
+
+    # -- writing --
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the plain dict of the dict path (a new one each time, until a change to
+        one of Stripe's fields makes it the record itself)."""
+        if self._dict is not None:
+            return self._dict
+        record: dict[str, Any] = _decode(self._raw)
+        record.update(self._added)
+        return record
+
+    def json(self) -> msgspec.Raw:
+        """The record's JSON: Stripe's bytes with the added fields before the closing brace."""
+        if self._dict is not None:
+            return msgspec.Raw(_encode(self._dict))
+        if not self._added:
+            return msgspec.Raw(self._raw)
+        added = _encode(self._added)
+        joint = b"," if len(self._raw) > 2 else b""
+        return msgspec.Raw(b"".join((self._raw[:-1], joint, added[1:])))
+
+    def items_in(self, key: str) -> int:
+        """How many objects the list object in field ``key`` holds (0 when the field is no list
+        object), without making them records."""
+        if self._dict is None and key in _NESTED and key not in self._nested:
+            raw = getattr(self._fields, key)
+            if raw is UNSET or b'"data":[' not in bytes(raw):
+                return 0
+            try:
+                return len(_page(raw).data or ())
+            except msgspec.ValidationError:
+                return 0
+        return items_in(self.get(key))
+
+    def _sent(self, key: str) -> bool:
+        """Whether Stripe's object has the field ``key``."""
+        if key in _NAMES:
+            return getattr(self._fields, key) is not UNSET
+        return key in self._decoded()
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._whole is None:
+            self._whole = _decode(self._raw)
+        return self._whole
+
+    def _materialized(self) -> dict[str, Any]:
+        if self._dict is None:
+            self._dict = self.to_dict()
+            self._added = {}
+        return self._dict
+
+
+def items_in(value: Any) -> int:
+    """How many items a decoded list object holds (0 for anything else)."""
+    return len(value.get("data") or ()) if isinstance(value, dict) else 0
+
+
+def plain(record: dict[str, Any] | RawRecord) -> dict[str, Any]:
+    """``record`` as the plain dict singer-sdk's mapping and selection work on."""
+    return record.to_dict() if isinstance(record, RawRecord) else record
+
+
+def nested(raw: msgspec.Raw) -> Any:
+    """A nested field's value: a list object's items as raw records (they become child
+    records), anything else decoded."""
+    if b'"data":[' not in bytes(raw):  # no list object (an expanded object): decoded as is
+        return _decode(raw)
+    value = list_object(raw, checked=True)  # part of an object already checked
+    return _decode(raw) if value is None else value
+
+
+def decode_page(body: bytes) -> Any:
+    """A list page whose items are raw records; any other body (or a malformed page) decoded
+    in full, as the dict path does. msgspec.DecodeError when the body is not JSON."""
+    if b"\n" in body or b'": ' in body[:512]:  # indented, or spaced (a JSON text is one or other)
+        body = msgspec.json.format(body, indent=-1)
+    page = list_object(body)
+    return _decode(body) if page is None else page
+
+
+def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str, Any] | None:
+    """A list object whose items are raw records; None when ``body`` is no object whose
+    ``data`` is a list of objects. ``checked``: its text is known to be what the dict path
+    writes (a nested list of an object already checked)."""
+    try:
+        page = _page(body)
+        if page.data is None:
+            return None
+        if checked:
+            items = [RawRecord(raw, _fields(raw)) for raw in map(bytes, page.data)]
+        else:
+            items = [RawRecord(bytes(item)) for item in page.data]
+    except msgspec.ValidationError:
+        return None
+    found = {name: getattr(page, name) for name in page.__struct_fields__}
+    found["data"] = items
+    return {name: value for name, value in found.items() if value is not UNSET}

@@ -1,0 +1,126 @@
+"""Raw records (issue 14): a listed object kept as Stripe's bytes is written exactly as the dict
+path (decode, change, encode with msgspec) writes the same object, whatever the tap does to it.
+
+Pages are written the way Stripe writes them (indented, "Pagination" in the API reference);
+what is expected is the msgspec encoding of the plain dict, changed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import pytest
+
+from tap_stripe.channels import Channel
+from tap_stripe.pages import objects_of
+from tap_stripe.raw import RawRecord, decode_page
+from tap_stripe.writer import _encoder
+
+CUSTOMER = {"id": "cus_NffrFeUfNV2Hib", "object": "customer", "address": None, "balance": 0,
+            "created": 1680893993, "email": "jennyrosen@example.com", "livemode": False,
+            "metadata": {"order_id": "6735"}, "name": "Jenny Rosen",
+            "invoice_settings": {"custom_fields": None, "footer": None}}
+PRODUCT = {"id": "prod_NWjs8kKbJWmuuc", "object": "product", "active": True,
+           "created": 1678833149, "name": "Gold Plan", "updated": 1678833149}
+INVOICE = {"id": "in_1MtHbELkdIwHu7ixl4OzzPMv", "object": "invoice", "created": 1680644467,
+           "status": "draft", "total": 1000,
+           "lines": {"object": "list", "has_more": False, "url": "/v1/invoices/in_1/lines",
+                     "data": [{"id": "il_1", "object": "line_item", "amount": 1000},
+                              {"id": "il_2", "object": "line_item", "amount": 0}]}}
+
+
+def page_of(*objects: dict[str, Any], indent: int | None = 2) -> bytes:
+    """A list page as Stripe writes it (indented, non-ASCII escaped as Python's json does)."""
+    body = {"object": "list", "url": "/v1/things", "has_more": False, "data": list(objects)}
+    return json.dumps(body, indent=indent).encode()
+
+
+def written(record: Any) -> bytes:
+    return _encoder.encode(record)
+
+
+def test_indented_page_is_written_compact_as_the_dict_path() -> None:
+    page = decode_page(page_of(CUSTOMER, PRODUCT))
+    assert page["has_more"] is False and page["url"] == "/v1/things"
+    records = objects_of(page, "/v1/things")
+    assert all(isinstance(r, RawRecord) for r in records)
+    assert [written(r) for r in records] == [msgspec.json.encode(CUSTOMER),
+                                            msgspec.json.encode(PRODUCT)]
+    assert records[0]["email"] == "jennyrosen@example.com"  # a field beyond those decoded
+    assert records[0].get("created") == 1680893993 and records[0].get("missing", 7) == 7
+
+
+def test_added_fields_follow_stripes_and_existing_ones_are_not_written_twice() -> None:
+    customer, product = objects_of(decode_page(page_of(CUSTOMER, PRODUCT)), "/v1/x")
+    expected = []
+    for record, obj in ((customer, dict(CUSTOMER)), (product, dict(PRODUCT))):
+        for target in (record, obj):
+            target.setdefault("updated", 1_790_000_000)  # products keep Stripe's own
+            target["is_deleted"] = False
+            target["stripe_account"] = None
+        expected.append(msgspec.json.encode(obj))
+    assert [written(customer), written(product)] == expected
+    assert written(product).count(b'"updated"') == 1
+    assert b'"updated":1678833149' in written(product)
+
+
+def test_changing_or_removing_stripes_fields_writes_what_the_dict_path_writes() -> None:
+    record = objects_of(decode_page(page_of(INVOICE)), "/v1/invoices")[0]
+    obj = json.loads(json.dumps(INVOICE))
+    for target in (record, obj):
+        target["status"] = "void"  # replaced in place
+        target.pop("lines")
+        target["invoice_id"] = "in_0"
+    assert written(record) == msgspec.json.encode(obj)
+    assert record.to_dict() == obj and record == obj
+
+
+def test_embedded_list_items_are_raw_records_and_copies_are_independent() -> None:
+    invoice = objects_of(decode_page(page_of(INVOICE)), "/v1/invoices")[0]
+    lines = invoice["lines"]
+    assert lines["has_more"] is False
+    items = objects_of(lines, "/v1/invoices/in_1/lines")
+    assert [type(i) for i in items] == [RawRecord, RawRecord]
+    child = items[0].copy()
+    child["invoice_id"] = invoice["id"]
+    assert written(items[0]) == msgspec.json.encode(INVOICE["lines"]["data"][0])
+    assert written(child) == msgspec.json.encode(
+        {**INVOICE["lines"]["data"][0], "invoice_id": INVOICE["id"]})
+    assert written(invoice) == msgspec.json.encode(INVOICE)  # the parent is untouched
+
+
+@pytest.mark.parametrize("text", [
+    '{"id":"cus_1","object":"customer","name":"Zo\\u00eb \\/ \\"Z\\""}',
+    '{"id":"txn_1","object":"balance_transaction","exchange_rate":6.37e-05}',
+    '{"id":"txn_2","object":"balance_transaction","exchange_rate":1.0e+16}',
+    '{"id":"cus_2","object":"customer","description":"one-time 1e5 e-mail"}',
+])
+def test_text_msgspec_writes_otherwise_is_written_as_msgspec_writes_it(text: str) -> None:
+    body = b'{"object":"list","has_more":false,"data":[' + text.encode() + b"]}"
+    record = objects_of(decode_page(body), "/v1/x")[0]
+    record["is_deleted"] = True
+    assert written(record) == msgspec.json.encode({**json.loads(text), "is_deleted": True})
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b'{"object":"list","data":[{"id":"cus_1"},7]}', "item 1 of \"data\" is a int"),
+    (b'{"object":"list","data":{"id":"cus_1"}}', '"data" is a dict, not a list'),
+    (b'{"object":"list","data":[{"object":"customer"}]}', 'object 0 of "data" has no "id"'),
+])
+def test_malformed_pages_are_reported_as_before(body: bytes, message: str) -> None:
+    with pytest.raises(Exception, match=message):
+        objects_of(decode_page(body), "/v1/customers")
+
+
+def test_a_raw_record_stays_raw_through_the_spill_file() -> None:
+    record = objects_of(decode_page(page_of(CUSTOMER, indent=None)), "/v1/customers")[0]
+    record["stripe_account"] = "acct_1"
+    channel = Channel(memory_items=0)  # nobody reads yet: everything spills
+    channel.put(record)
+    channel.close()
+    assert channel.spilled == 1
+    (back,) = list(channel)
+    assert isinstance(back, RawRecord)
+    assert written(back) == msgspec.json.encode({**CUSTOMER, "stripe_account": "acct_1"})
