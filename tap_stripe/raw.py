@@ -38,7 +38,7 @@ NESTED = tuple(sorted({s.embedded for s in STREAMS if s.embedded}
 FIELDS = tuple(sorted(
     set(READ) - set(NESTED)
     | {s.parent_id_field for s in STREAMS if s.parent_id_field}
-    | {s.key for s in STREAMS}
+    | {s.key for s in STREAMS if s.key}
     | {k for s in STREAMS for k in s.parent_match}
     | {f for s in STREAMS for _, f in s.found_in}))
 UNSET = msgspec.UNSET
