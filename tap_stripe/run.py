@@ -181,7 +181,7 @@ class Run:
         concurrency = self.concurrency
         if self.settings.connect:
             concurrency = replace(concurrency, passes=max(concurrency.passes, CONNECT_PASSES))
-        return Scheduler(concurrency)
+        return Scheduler(concurrency, self.api.limiter)
 
     def state_due(self) -> bool:
         """Whether a STATE message goes out now: at every checkpoint without connected
