@@ -34,9 +34,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.connect import SHARD, BenchmarkError, connect, connect_report  # noqa: E402
-from benchmarks.connectors import CONNECTORS, OURS, Connector  # noqa: E402
+from benchmarks.connectors import CONNECTORS, OURS, START_DATE, Connector  # noqa: E402
 from benchmarks.emulator import KEY, EmulatorProcess, request_rate  # noqa: E402
-from benchmarks.latency import latency, latency_report, latency_target  # noqa: E402
+from benchmarks.latency import (  # noqa: E402
+    latency,
+    latency_report,
+    latency_shortfalls,
+    latency_target,
+)
 from tap_stripe.registry import BY_NAME  # noqa: E402
 
 BACKFILL_STREAMS = ["balance_transactions", "charges", "customers", "invoices",
@@ -83,11 +88,12 @@ class Sink:
 
 
 def sync(connector: Connector, emu: EmulatorProcess, work: Path, streams: list[str],
-         state: dict[str, Any] | None = None) -> dict[str, Any]:
+         state: dict[str, Any] | None = None, start_date: str = START_DATE) -> dict[str, Any]:
     """One sync of ``streams``: records, seconds, CPU, peak RSS and the requests it made."""
     work.mkdir(parents=True, exist_ok=True)
     config_path, catalog_path = work / "config.json", work / "catalog.json"
-    config_path.write_text(json.dumps(connector.config(emu.base_url, KEY, emu.account)))
+    config_path.write_text(json.dumps(connector.config(emu.base_url, KEY, emu.account,
+                                                       start_date)))
     if not catalog_path.exists():
         catalog = connector.catalog(work, emu.base_url, config_path, streams)
         catalog_path.write_text(json.dumps(catalog))
@@ -340,6 +346,8 @@ def shortfalls(results: dict[str, Any]) -> str:
                 "record path (see \"A lean record path\" above). Replacing `requests` with a "
                 "leaner HTTP client would cut the first, but the stripe client's `requests` "
                 "transport is what the unit tests mock with `responses`, so it stays.")
+    if results.get("latency"):
+        notes += latency_shortfalls(results["latency"])
     if not notes:
         return "Every target is met."
     return ("Where a target is missed, by how much and why (figures of the run above):\n\n"
