@@ -43,7 +43,8 @@ class Concurrency:
             being emitted.
         objects_buffered: Objects (embedded children included) that all listings together
             may hold requested or received but not yet handed on: the bound on look-ahead
-            memory, and with it on the list requests in flight.
+            memory past the sub-windows each listing reads next (as many as the pace wants
+            in flight on its endpoint, see ``listing.WindowLister``).
         channel_items: Items a stream's channel keeps in memory before it spills to disk.
     """
 
