@@ -25,10 +25,12 @@ from tap_stripe.pool import Budget, Flight, Pace
 T = TypeVar("T")
 R = TypeVar("R")
 Obj = dict[str, Any]
-# A sub-window that looks like it holds at least this many more pages is cut in parts of at
-# most about this many: the sub-windows read next stay short, so none holds the others back
-# long (a longer one holds its followers' pages in memory while it pages on alone).
-SPLIT_PAGES = 2
+# A sub-window that looks like it holds at least SPLIT_PAGES more pages is cut in parts of at
+# most about PART_PAGES: the sub-windows read next stay short, so none holds the others back
+# long (a longer one holds its followers' pages in memory while it pages on alone), and a
+# small listing is not cut at all (each part costs a request for its last, partial page).
+SPLIT_PAGES = 4
+PART_PAGES = 2
 POLL_SECONDS = 0.2
 # A listing the pace or the budget holds back looks again this often for a free place.
 RECHECK_SECONDS = 0.05
@@ -100,7 +102,7 @@ class WindowLister:
 
     A sub-window whose page says ``has_more`` and whose remaining span looks like it holds
     ``SPLIT_PAGES`` pages or more (judged from how many objects the span read so far held) is
-    cut in equal parts of what remains, of at most about ``SPLIT_PAGES`` pages each and at
+    cut in equal parts of what remains, of at most about ``PART_PAGES`` pages each and at
     most as many as the pace wants in flight on the endpoint, so the endpoint has enough
     sub-windows to keep that many in flight whatever the windows' size: the newest part
     continues after the cursor, the older ones wait their turn. The sub-windows are fetched in
@@ -292,14 +294,16 @@ class WindowLister:
 
     def _maybe_split(self, seg: _Segment, oldest: int) -> None:
         """Cut what remains of ``seg`` (created in ``[gte, oldest]``) in equal parts of at most
-        about ``SPLIT_PAGES`` pages if it is large, at most as many as the pace wants in
-        flight on the endpoint."""
+        about ``PART_PAGES`` pages if it holds ``SPLIT_PAGES`` or more, at most as many as the
+        pace wants in flight on the endpoint."""
         span = oldest - seg.gte
         if self.pace.most < 2 or span < 2:  # one request at a time gains nothing by it
             return
         expected = seg.seen * span / max(1, seg.newest - oldest + 1)
+        if expected < SPLIT_PAGES * PAGE_SIZE:
+            return
         wanted, _ = self.pace.targets(self.endpoint)
-        parts = min(int(expected // (SPLIT_PAGES * PAGE_SIZE)) + 1, wanted, span)
+        parts = min(int(expected // (PART_PAGES * PAGE_SIZE)) + 1, wanted, span)
         if parts < 2:
             return
         cuts = [seg.gte + span * i // parts for i in range(parts)]
