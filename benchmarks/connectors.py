@@ -63,11 +63,12 @@ class Connector:
             return [str(self.python), str(HERE / self.launcher), *args]
         return [str(self.python), str(HERE / str(self.launcher)), base_url, *args]
 
-    def config(self, base_url: str, key: str, account: str) -> dict[str, Any]:
-        """Settings for a first sync from ``START_DATE``."""
+    def config(self, base_url: str, key: str, account: str,
+               start_date: str = START_DATE) -> dict[str, Any]:
+        """Settings for a first sync from ``start_date``."""
         if self.requirement is None:
-            return {"client_secret": key, "api_base": base_url, "start_date": START_DATE}
-        return {"client_secret": key, "account_id": account, "start_date": START_DATE}
+            return {"client_secret": key, "api_base": base_url, "start_date": start_date}
+        return {"client_secret": key, "account_id": account, "start_date": start_date}
 
     def catalog(self, work: Path, base_url: str, config_path: Path,
                 streams: list[str]) -> dict[str, Any]:

@@ -9,6 +9,8 @@ singer-io's tap-stripe 3.3.0 then Airbyte's source-stripe, same data, same limit
   then this tap again from the backfill's final state, nothing changed (incremental).
 cpu: the tap's CPU per record with no latency and no limits, by kind of stream.
 memory: peak RSS of a sync of about a million objects.
+latency: backfills at 250 ms to 2 s a page against live-mode limits, this tap and (at 250 ms
+  and 1 s) the other two (benchmarks/latency.py).
 connect: a platform with 1,000 small connected accounts, connected_accounts "all", 200 ms a
   request, live-mode limits; then the no-change incremental run and a run of one shard
   (benchmarks/connect.py). Fails, recording no figures, unless records come from every account.
@@ -32,8 +34,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.connect import SHARD, BenchmarkError, connect, connect_report  # noqa: E402
-from benchmarks.connectors import CONNECTORS, OURS, OURS_BY_THREAD, Connector  # noqa: E402
+from benchmarks.connectors import CONNECTORS, OURS, OURS_BY_THREAD, START_DATE, Connector  # noqa: E402
 from benchmarks.emulator import KEY, EmulatorProcess, request_rate  # noqa: E402
+from benchmarks.latency import (  # noqa: E402
+    latency,
+    latency_report,
+    latency_shortfalls,
+    latency_target,
+)
 from tap_stripe.registry import BY_NAME  # noqa: E402
 
 BACKFILL_STREAMS = ["balance_transactions", "charges", "customers", "invoices",
@@ -84,11 +92,12 @@ class Sink:
 
 
 def sync(connector: Connector, emu: EmulatorProcess, work: Path, streams: list[str],
-         state: dict[str, Any] | None = None) -> dict[str, Any]:
+         state: dict[str, Any] | None = None, start_date: str = START_DATE) -> dict[str, Any]:
     """One sync of ``streams``: records, seconds, CPU, peak RSS and the requests it made."""
     work.mkdir(parents=True, exist_ok=True)
     config_path, catalog_path = work / "config.json", work / "catalog.json"
-    config_path.write_text(json.dumps(connector.config(emu.base_url, KEY, emu.account)))
+    config_path.write_text(json.dumps(connector.config(emu.base_url, KEY, emu.account,
+                                                       start_date)))
     if not catalog_path.exists():
         catalog = connector.catalog(work, emu.base_url, config_path, streams)
         catalog_path.write_text(json.dumps(catalog))
@@ -198,7 +207,8 @@ def memory(work: Path, scale: int) -> dict[str, Any]:
 
 # connect's scale is that of each account (the platform and each of its 1,000 accounts).
 BENCHMARKS = {"backfill": (backfill, 3500), "cpu": (cpu, 10000), "memory": (memory, 42000),
-              "connect": (connect, 5)}
+              "connect": (connect, 5),
+              "latency": (lambda work, scale: latency(work, scale, sync), 3500)}
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -262,6 +272,8 @@ def report(results: dict[str, Any]) -> str:
                      f"scale {mem['scale']}, no latency).")
     if results.get("connect"):
         parts.append(connect_report(results["connect"]))
+    if results.get("latency"):
+        parts.append(latency_report(results["latency"]))
     return "\n\n".join(parts)
 
 
@@ -298,6 +310,8 @@ def targets(results: dict[str, Any]) -> str:
         rows.append([f"<= {TARGET_US_PER_RECORD:g} µs of tap CPU per record, each kind",
                      ", ".join(f"{label}: {us} µs" for label, us in figures.items()),
                      max(figures.values()) <= TARGET_US_PER_RECORD])
+    if results.get("latency"):
+        rows.append(latency_target(results["latency"]))
     if mem:
         rows.append(["peak memory < 300 MB at a million objects",
                      f"{mem['peak_rss_mb']} MB for {mem['records']:,} records",
@@ -359,6 +373,8 @@ def shortfalls(results: dict[str, Any]) -> str:
                 "stripe client's `requests` transport is what the unit tests mock with "
                 "`responses`, so it stays. Measured on the emulator's objects (about 2.8 KB "
                 "of JSON a charge, 5 KB an invoice with its ten lines).")
+    if results.get("latency"):
+        notes += latency_shortfalls(results["latency"])
     if not notes:
         return "Every target is met."
     return ("Where a target is missed, by how much and why (figures of the run above):\n\n"

@@ -116,9 +116,7 @@ class EventsHub(SharedPass):
             spans = [*spans[:-1], (spans[-1][0] if spans else first, tail)]
         lister = WindowLister(
             self.api, Listing("/v1/events", {}, account=self.account),
-            spans, submit=self.pool.submit,
-            in_flight=limits.listing_requests, ahead=limits.pages_ahead, budget=self.budget,
-            stop=self.stop)
+            spans, submit=self.pool.submit, pace=self.pace, budget=self.budget, stop=self.stop)
         changes = 0
         for unit, kids in ordered(self.pool.submit, self._resolve, self._changes(lister),
                                   ahead=limits.objects_ahead, remote=self._remote,

@@ -166,9 +166,8 @@ class FamilyScan(SharedPass):
                 self.api,
                 Listing(parent.path, {**params, **variant}, parent.created_filter,
                         self.account, nested, sparse=bool(variant), raw=True),
-                self._grid(), submit=self.pool.submit,
-                in_flight=limits.listing_requests, ahead=limits.pages_ahead,
-                budget=self.budget, stop=self.stop) for variant in [{}, *extra]]
+                self._grid(), submit=self.pool.submit, pace=self.pace, budget=self.budget,
+                stop=self.stop) for variant in [{}, *extra]]
             units = (unit for entry in interleaved(listers)
                      for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
         parent_start = self.starts.get(parent.name)

@@ -3,6 +3,8 @@
 One token bucket for the whole account (100/s live, 25/s test, or ``max_requests_per_second``)
 and one per endpoint (25/s, 20/s for files). A 429 slows down the bucket Stripe names in
 ``Stripe-Rate-Limited-Reason``; after a quiet period without 429s it climbs back step by step.
+It also tells the rates in force and how long each thread has waited for tokens, from which
+the requests kept in flight are sized (``pool.Pace``).
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.global_bucket = TokenBucket(global_rate, clock)
         self._endpoints: dict[str, TokenBucket] = {}
+        self._waits = threading.local()
 
     def bucket(self, endpoint: str) -> TokenBucket:
         """The bucket of ``endpoint`` (an id-free path such as ``/v1/customers/{id}``)."""
@@ -104,7 +107,17 @@ class RateLimiter:
         with self._lock:
             wait = max(self.global_bucket.take(), self.bucket(endpoint).take())
         if wait > 0:
+            self._waits.seconds = self.waited() + wait
             self._sleep(wait)
+
+    def waited(self) -> float:
+        """Seconds the calling thread has been told to wait for tokens, in all."""
+        return float(getattr(self._waits, "seconds", 0.0))
+
+    def rates(self, endpoint: str) -> tuple[float, float]:
+        """The rates in force now: the account's and ``endpoint``'s (lower after a 429)."""
+        with self._lock:
+            return self.global_bucket.rate, self.bucket(endpoint).rate
 
     def slow_down(self, endpoint: str, reason: str | None) -> TokenBucket:
         """React to a 429: slow the bucket Stripe says was exceeded; return that bucket.

@@ -17,17 +17,23 @@ from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from tap_stripe.api import PAGE_SIZE, StripeApi
+from tap_stripe.api import PAGE_SIZE, StripeApi, endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.pages import Cursors, Obj, objects_of
-from tap_stripe.pool import Budget
+from tap_stripe.pool import Budget, Flight, Pace
 from tap_stripe.raw import RawRecord, items_in
 
 T = TypeVar("T")
 R = TypeVar("R")
-# A sub-window is cut in two when it looks like it holds at least this many more pages.
+# A sub-window that looks like it holds at least SPLIT_PAGES more pages is cut in parts of at
+# most about PART_PAGES: the sub-windows read next stay short, so none holds the others back
+# long (a longer one holds its followers' pages in memory while it pages on alone), and a
+# small listing is not cut at all (each part costs a request for its last, partial page).
 SPLIT_PAGES = 4
+PART_PAGES = 2
 POLL_SECONDS = 0.2
+# A listing the pace or the budget holds back looks again this often for a free place.
+RECHECK_SECONDS = 0.05
 # The next window's first request goes out when the previous window has answered, or when its
 # first request has waited this long (empty windows then cost no round trip each).
 SPECULATE_SECONDS = 0.02
@@ -77,6 +83,8 @@ class _Segment:
     in_flight: bool = False
     done: bool = False
     error: BaseException | None = None
+    flight: Flight | None = None
+    reserved: int = 0  # objects counted in the budget for the page asked for
     seen: int = 0
     newest: int = 0
     cursors: Cursors | None = None
@@ -106,34 +114,36 @@ class WindowLister:
 
     A sub-window whose page says ``has_more`` and whose remaining span looks like it holds
     ``SPLIT_PAGES`` pages or more (judged from how many objects the span read so far held) is
-    cut in two at the middle of what remains: the newer half continues after the cursor, the
-    older half waits its turn. Splitting again and again leaves a window in sub-windows of a
-    few pages, fetched oldest first, several at once. The next window's first page is
-    requested once the previous window has answered, or its first request has waited
+    cut in equal parts of what remains, of at most about ``PART_PAGES`` pages each and at
+    most as many as the pace wants in flight on the endpoint, so the endpoint has enough
+    sub-windows to keep that many in flight whatever the windows' size: the newest part
+    continues after the cursor, the older ones wait their turn. The sub-windows are fetched in
+    the order they are read, several at once. The next window's first page is requested once
+    the previous window has answered, or its first request has waited
     ``SPECULATE_SECONDS``. A range of ``WHOLE_RANGE_WINDOWS`` windows or more (two or more
     when the listing is ``sparse``) is first asked in one request: when that page holds
     everything, the windows are cut from it (a small account's first sync from an early start
-    date costs one request, not one per year). At most ``in_flight`` requests run at once, at
-    most ``ahead`` pages are requested or waiting, and none is requested ahead while the run's
-    ``budget`` of buffered objects is spent; the oldest sub-window may always fetch, so the
-    listing never stalls. Endpoints without a ``created`` filter are read in one pass, newest
-    first, until objects older than the window start.
+    date costs one request, not one per year); when it does not, its page is the newest
+    window's first. A request goes out while the run's ``pace`` allows one more in flight on
+    the endpoint and, unless it is for one of the sub-windows read next (as many as the pace
+    wants in flight), while the run's ``budget`` of buffered objects (pages asked for counted
+    as full) is not spent; the oldest sub-window may always fetch, so the listing never
+    stalls. Endpoints without a ``created`` filter are read in one pass, newest first, until
+    objects older than the window start.
     """
 
     def __init__(self, api: StripeApi, listing: Listing, windows: list[tuple[int, int]], *,
-                 submit: Submit, in_flight: int, ahead: int, budget: Budget,
-                 stop: threading.Event) -> None:
+                 submit: Submit, pace: Pace, budget: Budget, stop: threading.Event) -> None:
         self.api = api
         self.listing = listing
+        self.endpoint = endpoint_of(listing.path)
         self.submit = submit
-        self.in_flight = max(1, in_flight)
-        self.ahead = max(1, ahead)
+        self.pace = pace
         self.budget = budget
         self.stop = stop
         self._segments = [_Segment(WindowEnd(gte, lt), gte, lt) for gte, lt in windows]
         self._answers: queue.SimpleQueue[tuple[_Segment, Future[Obj]]] = queue.SimpleQueue()
-        self._running = 0
-        self._waiting = 0
+        self._page_weight = PAGE_SIZE  # budget units of a full page, as the last page weighed
         self._opened: dict[WindowEnd, float] = {}  # when each window's first request went out
         self._heard: set[WindowEnd] = set()  # windows that answered at least once
         self._wake: float | None = None  # when the next window may go out speculatively
@@ -155,13 +165,13 @@ class WindowLister:
                         yield kept
                     yield seg.window
                 return
+            self._adopt(segments[-1], whole)
         self._pump()
         while segments:
             self._collect(wait=False)
             head = segments[0]
             if head.pages:
                 weight, page = head.pages.popleft()
-                self._waiting -= 1
                 self.budget.give(weight)
                 yield page
             elif head.error is not None:
@@ -173,6 +183,20 @@ class WindowLister:
             else:
                 self._collect(wait=True)
             self._pump()
+
+    def _adopt(self, last: _Segment, whole: Obj) -> None:
+        """Take the whole range's first page as the first page of the newest window when all
+        of it lies in that window (it then is that page: the same objects in the same order),
+        so that window is split at once. A page that ends exactly at the window's start says
+        ``has_more`` for the range, and the window's next request finds nothing more."""
+        data = objects_of(whole, self.listing.path)
+        if not data or created_of(data[-1]) < last.gte:
+            return
+        done: Future[Obj] = Future()
+        done.set_result(whole)
+        self._opened[last.window] = time.monotonic()
+        last.requested = True
+        self._arrive(last, done)
 
     def _fetch(self, gte: int, lt: int, cursor: str | None) -> Obj:
         listing = self.listing
@@ -187,10 +211,16 @@ class WindowLister:
         """Request the next page of every sub-window that may fetch, oldest first."""
         segments = self._segments
         self._wake = None
+        # The sub-windows read next, as many as the pace wants in flight, fetch whatever the
+        # budget says: their pages are handed on next, which is what frees the budget.
+        next_up, _ = self.pace.targets(self.endpoint)
         for index, seg in enumerate(segments):
             if seg.error is not None:
                 return
-            if seg.in_flight or seg.done:
+            if seg.done:
+                continue
+            next_up -= 1
+            if seg.in_flight:
                 continue
             if index and not seg.requested and seg.window not in self._opened:
                 before = segments[index - 1].window
@@ -202,14 +232,16 @@ class WindowLister:
                     if time.monotonic() < ready:
                         self._wake = ready
                         return
-            if index and (self._running >= self.in_flight
-                          or self._running + self._waiting >= self.ahead
-                          or not self.budget.available):
+            if index and not ((next_up >= 0 or self.budget.available)
+                              and self.pace.allows(self.endpoint)):
+                self._wake = time.monotonic() + RECHECK_SECONDS
                 return
             self._opened.setdefault(seg.window, time.monotonic())
+            seg.flight, future = self.pace.send(self.submit, self.endpoint, self._fetch,
+                                                seg.gte, seg.lt, seg.cursor)
             seg.requested = seg.in_flight = True
-            self._running += 1
-            future = self.submit(self._fetch, seg.gte, seg.lt, seg.cursor)
+            seg.reserved = self._page_weight
+            self.budget.take(seg.reserved)
             future.add_done_callback(functools.partial(self._answered, seg))
 
     def _answered(self, seg: _Segment, future: Future[Obj]) -> None:
@@ -236,7 +268,11 @@ class WindowLister:
 
     def _arrive(self, seg: _Segment, future: Future[Obj]) -> None:
         seg.in_flight = False
-        self._running -= 1
+        self.budget.give(seg.reserved)
+        seg.reserved = 0
+        if seg.flight is not None:
+            self.pace.land(seg.flight,
+                           observed=not future.cancelled() and future.exception() is None)
         try:
             page = future.result()
             data = objects_of(page, self.listing.path)
@@ -256,8 +292,8 @@ class WindowLister:
         if kept:
             weight = _weight(kept, self.listing.nested)
             seg.pages.append((weight, kept))
-            self._waiting += 1
             self.budget.take(weight)
+            self._page_weight = max(1, round(weight * PAGE_SIZE / len(kept)))
         if not data or not page.get("has_more") or before_start:
             seg.done = True
             return
@@ -269,17 +305,24 @@ class WindowLister:
             self._maybe_split(seg, created_of(data[-1]))
 
     def _maybe_split(self, seg: _Segment, oldest: int) -> None:
-        """Cut what remains of ``seg`` (created in ``[gte, oldest]``) in two if it is large."""
+        """Cut what remains of ``seg`` (created in ``[gte, oldest]``) in equal parts of at most
+        about ``PART_PAGES`` pages if it holds ``SPLIT_PAGES`` or more, at most as many as the
+        pace wants in flight on the endpoint."""
         span = oldest - seg.gte
-        if self.in_flight < 2 or span < 2:  # one request at a time gains nothing by it
+        if self.pace.most < 2 or span < 2:  # one request at a time gains nothing by it
             return
         expected = seg.seen * span / max(1, seg.newest - oldest + 1)
         if expected < SPLIT_PAGES * PAGE_SIZE:
             return
-        middle = seg.gte + span // 2
-        older = _Segment(seg.window, seg.gte, middle)
-        seg.gte = middle
-        self._segments.insert(self._segments.index(seg) + 1, older)
+        wanted, _ = self.pace.targets(self.endpoint)
+        parts = min(int(expected // (PART_PAGES * PAGE_SIZE)) + 1, wanted, span)
+        if parts < 2:
+            return
+        cuts = [seg.gte + span * i // parts for i in range(parts)]
+        seg.gte = cuts[-1]
+        at = self._segments.index(seg) + 1
+        self._segments[at:at] = [_Segment(seg.window, cuts[i - 1], cuts[i])
+                                 for i in range(parts - 1, 0, -1)]
 
 
 def interleaved(listings: Iterable[Iterable[list[Obj] | WindowEnd]],

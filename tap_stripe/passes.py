@@ -22,6 +22,7 @@ class SharedPass:
     def __init__(self, members: list[str], scheduler: Workers) -> None:
         self.members = members
         self.pool = scheduler.pool
+        self.pace = scheduler.pace
         self.budget = scheduler.budget
         self.concurrency = scheduler.concurrency
         self.stop = threading.Event()

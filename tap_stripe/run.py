@@ -185,7 +185,7 @@ class Run:
         concurrency = self.concurrency
         if self.settings.connect:
             concurrency = replace(concurrency, passes=max(concurrency.passes, CONNECT_PASSES))
-        return Scheduler(concurrency)
+        return Scheduler(concurrency, self.api.limiter)
 
     def prefetch(self) -> None:
         """Start every pass this run needs, in the order the streams will read them (once)."""

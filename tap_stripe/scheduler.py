@@ -5,7 +5,7 @@ singer-sdk syncs streams one after another, and Stripe caps each endpoint at 25 
 second, so one stream alone cannot use the account's 100 requests a second. The scheduler starts
 the passes in the order their streams will read them, a few at a time, so that several
 endpoints are in flight at once; every request goes through the one pool (and the API's shared
-rate limiter).
+rate limiter), and the run's ``Pace`` sizes how many are in flight.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 import time
 
 from tap_stripe.passes import SharedPass
-from tap_stripe.pool import Budget, Concurrency, Pool
+from tap_stripe.pool import Budget, Concurrency, Pace, Pool, Rates
 
 
 class Scheduler:
@@ -23,9 +23,10 @@ class Scheduler:
     Bookkeeping is constant time per pass (a Connect run queues thousands of them).
     """
 
-    def __init__(self, concurrency: Concurrency) -> None:
+    def __init__(self, concurrency: Concurrency, rates: Rates) -> None:
         self.concurrency = concurrency
         self.pool = Pool(concurrency.workers)
+        self.pace = Pace(rates, concurrency.workers)
         self.budget = Budget(concurrency.objects_buffered)
         self._queue: list[SharedPass] = []
         self._queued: set[SharedPass] = set()

@@ -18,8 +18,9 @@ import responses
 from tap_stripe.api import StripeApi
 from tap_stripe.channels import READING_ITEMS, SPILL, Channel, Checkpoint, SpillFile
 from tap_stripe.errors import StripeAccessError
+from tap_stripe.limiter import RateLimiter
 from tap_stripe.listing import Listing, WindowEnd, WindowLister, ordered
-from tap_stripe.pool import SEQUENTIAL, Budget, Concurrency, Pool
+from tap_stripe.pool import SEQUENTIAL, Budget, Concurrency, Pace, Pool
 from tap_stripe.run import Run
 from tests.singer import Output, run_tap
 from tests.unit.fake_stripe import BASE, FakeStripe
@@ -58,14 +59,24 @@ class PageServer:
                 "has_more": low + limit < high}
 
 
+class NoLimits:
+    """Rates for a pace over a local stand-in answering in microseconds: limits so high that
+    Little's law asks for many requests in flight (Stripe's would ask for one)."""
+
+    def rates(self, endpoint: str) -> tuple[float, float]:
+        return 1e9, 1e9
+
+    def waited(self) -> float:
+        return 0.0
+
+
 def listed(server: PageServer, spans: list[tuple[int, int]], concurrency: Concurrency,
            budget: int = 10**6) -> list[list[str] | tuple[int, int]]:
     """What a WindowLister yields: page ids and window ends."""
     pool = Pool(concurrency.workers)
     lister = WindowLister(server, Listing("/v1/things", {}), spans,  # type: ignore[arg-type]
-                          submit=pool.submit, in_flight=concurrency.listing_requests,
-                          ahead=concurrency.pages_ahead, budget=Budget(budget),
-                          stop=threading.Event())
+                          submit=pool.submit, pace=Pace(NoLimits(), concurrency.workers),
+                          budget=Budget(budget), stop=threading.Event())
     try:
         return [(e.gte, e.lt) if isinstance(e, WindowEnd) else [o["id"] for o in e]
                 for e in lister]
@@ -118,8 +129,8 @@ def test_an_error_in_a_worker_is_raised_in_order_after_the_pages_before_it() -> 
     server = PageServer(created, fail_at=START + DAY)
     pool = Pool(8)
     lister = WindowLister(server, Listing("/v1/things", {}), spans,  # type: ignore[arg-type]
-                          submit=pool.submit, in_flight=8, ahead=16, budget=Budget(10**6),
-                          stop=threading.Event())
+                          submit=pool.submit, pace=Pace(NoLimits(), 8),
+                          budget=Budget(10**6), stop=threading.Event())
     got: list[Any] = []
     with pytest.raises(StripeAccessError, match="boom"):
         got.extend(lister)
@@ -324,8 +335,16 @@ def normalised(out: Output) -> tuple[dict[str, list[Any]], list[Any], Any]:
             str(out.error) if out.error else None)
 
 
+def many_in_flight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake answers within a millisecond, where Little's law asks for one request in
+    flight per endpoint; the pace is shown limits that ask for many, as Stripe's latencies do
+    (the limiter itself still holds Stripe's rates)."""
+    monkeypatch.setattr(RateLimiter, "rates", NoLimits.rates)
+
+
 def both_ways(fake: FakeStripe, monkeypatch: pytest.MonkeyPatch,
               **kwargs: Any) -> tuple[Any, Any, FakeStripe]:
+    many_in_flight(monkeypatch)
     results = []
     for concurrency in (SEQUENTIAL, Concurrency()):
         monkeypatch.setattr(Run, "concurrency", concurrency)
@@ -354,6 +373,7 @@ def test_checkpoints_follow_every_record_of_their_window(
         fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
     serve_account(fake)
     monkeypatch.setattr(Run, "concurrency", Concurrency())
+    many_in_flight(monkeypatch)
     out = run_tap(config(), ["balance_transactions"])
     mark = START
     for message in out.messages:

@@ -18,9 +18,10 @@ from tap_stripe import shutdown
 from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeResponseError, StripeUnavailableError
 from tap_stripe.families import ChildList
+from tap_stripe.limiter import LIVE_RATE, RateLimiter
 from tap_stripe.listing import Listing, WindowLister
 from tap_stripe.pages import objects_of
-from tap_stripe.pool import Budget, Pool
+from tap_stripe.pool import Budget, Pace, Pool
 from tap_stripe.registry import BY_NAME
 from tap_stripe.settings import Settings
 from tap_stripe.shutdown import StopRequested
@@ -100,8 +101,8 @@ class RepeatingEvents:
 def test_the_window_lister_stops_a_repeating_page_after_emitting_it_once() -> None:
     api, pool = RepeatingEvents(), Pool(2)
     lister = WindowLister(api, Listing("/v1/events", {}), [(100, 200)],  # type: ignore[arg-type]
-                          submit=pool.submit, in_flight=2, ahead=4, budget=Budget(1000),
-                          stop=threading.Event())
+                          submit=pool.submit, pace=Pace(RateLimiter(LIVE_RATE), 2),
+                          budget=Budget(1000), stop=threading.Event())
     got: list[Any] = []
     try:
         with pytest.raises(StripeResponseError, match="GET /v1/events does not end: after "
