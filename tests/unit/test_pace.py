@@ -201,13 +201,14 @@ class SlowServer(PageServer):
         self.serving = 0
         self.most = 0
 
-    def get(self, path: str, params: dict[str, Any], account: str | None) -> dict[str, Any]:
+    def get(self, path: str, params: dict[str, Any], account: str | None, *,
+            raw: bool = False) -> dict[str, Any]:
         with self.lock:
             self.serving += 1
             self.most = max(self.most, self.serving)
         time.sleep(0.03)
         try:
-            return super().get(path, params, account)
+            return super().get(path, params, account, raw=raw)
         finally:
             with self.lock:
                 self.serving -= 1
