@@ -32,6 +32,7 @@ _BIG_CHILDREN = (11, 25)
 _LONG_ID_PREFIXES = frozenset({"pi", "ch", "pm", "re", "txn", "seti", "setatt", "iauth", "ipi",
                                "cs", "po", "tr", "py", "dp", "issfr", "card", "ba"})
 _REF_CACHE = 50_000
+_OWNERS = "financial_connections_account_owners"
 
 Ref = tuple[str, int]
 """A generated object: (collection name, index)."""
@@ -359,7 +360,17 @@ class Dataset:
             result["payout"] = self.id("payouts", payout) if payout is not None else None
         if name == "payouts":  # not a link: "true" for a manual payout
             result["manual"] = None if self.payout_automatic(index) else "true"
+        if name == "financial_connections_accounts":
+            low, high = self.block(_OWNERS, index)
+            result["ownership"] = self.ownership(index) if high > low else None
+        if name == _OWNERS:
+            result["ownership"] = self.ownership(self.parent_index(name, index))
         return result
+
+    def ownership(self, account: int) -> str:
+        """The id of the ownership of Financial Connections account ``account`` (not an object
+        of any list: ``fcaowns_`` and the account id's tail, as in Stripe's example owner)."""
+        return "fcaowns_" + self.id("financial_connections_accounts", account).split("_", 1)[1]
 
     # -- payouts and their balance transactions ----------------------------------------------
 
