@@ -187,7 +187,13 @@ def events(prefix: str, created: str | None = "created", updated: str | None = "
 
 @dataclass(frozen=True)
 class Collection:
-    """One sequence of objects of an account (see the module docstring)."""
+    """One sequence of objects of an account (see the module docstring).
+
+    ``names``: the objects' ids are these names, in order, unique within one account only
+    (Stripe's capability ids: ``card_payments``); such objects are a connected account's own
+    (its data set holds them, its events announce them) and the platform reads them under
+    ``/v1/accounts/{account}/<path>`` (``parent`` is ``accounts``).
+    """
 
     name: str
     kinds: tuple[str, ...]
@@ -214,11 +220,13 @@ class Collection:
     test_mode_only: bool = False
     stripe_class: str = ""
     fill: float | None = None
+    names: tuple[str, ...] = ()
 
     @property
     def is_child(self) -> bool:
-        """Whether objects belong to a parent object."""
-        return bool(self.parent)
+        """Whether objects belong to a parent object of the same data set (``names``: they
+        are the parent account's own objects, listed under its path)."""
+        return bool(self.parent) and not self.names
 
 
 _PI_CUSTOMER = {"customer": eq(), "customer_account": eq()}
@@ -254,7 +262,8 @@ def treasury(name: str, stripe_class: str, path: str, **row: Any) -> Collection:
 _OBJECT_NAMES: dict[str, str] = {
     # stripe-python class (dotted under ``stripe``) -> its OBJECT_NAME, for the generic
     # endpoints (the catalog imports no stripe class; a test checks the names).
-    "ApplePayDomain": "apple_pay_domain", "billing.Alert": "billing.alert",
+    "ApplePayDomain": "apple_pay_domain", "Capability": "capability",
+    "billing.Alert": "billing.alert",
     "billing.CreditBalanceTransaction": "billing.credit_balance_transaction",
     "billing.CreditGrant": "billing.credit_grant", "billing.Meter": "billing.meter",
     "billing_portal.Configuration": "billing_portal.configuration",
@@ -868,6 +877,17 @@ COLLECTIONS: tuple[Collection, ...] = (
                links=(parent("payment_link"), pick("price", "prices"),
                       via("product", "price", "product")),
                created_filter=False, permission="rak_payment_links_read"),
+    # A connected account's capabilities, read by the platform: Account.list_capabilities
+    # ("Returns a list of capabilities associated with the account."), Account.
+    # retrieve_capability. Ids are names (Stripe's example capability: "card_payments"): those
+    # the emulator's account requests (its `capabilities` map). Capability has no `created`;
+    # `capability.updated` (enabled_events) is the connected account's event. Permission:
+    # Stripe's Stripe Apps permissions reference, connected_account_read ("Grants access to
+    # read Accounts").
+    endpoint("capabilities", "Capability", "capabilities", parent="accounts",
+             names=("card_payments", "transfers"), created_filter=False,
+             events=Events(updated="capability.updated"),
+             permission="rak_connected_account_read"),
     # An account's owners: Account.list_owners (`/v1/financial_connections/accounts/{account}
     # /owners`); AccountListOwnersParams.ownership (required): "The ID of the ownership object
     # to fetch owners from." The account's `ownership` names it (Account.ownership: "The ID of

@@ -33,6 +33,7 @@ _LONG_ID_PREFIXES = frozenset({"pi", "ch", "pm", "re", "txn", "seti", "setatt", 
                                "cs", "po", "tr", "py", "dp", "issfr", "card", "ba"})
 _REF_CACHE = 50_000
 _OWNERS = "financial_connections_account_owners"
+_NAMED = tuple(c.name for c in catalog.COLLECTIONS if c.names)
 
 Ref = tuple[str, int]
 """A generated object: (collection name, index)."""
@@ -95,6 +96,8 @@ class Dataset:
             return 0
         if coll.test_mode_only and shape.livemode:
             return 0
+        if coll.names:  # a connected account's own (see catalog.Collection)
+            return 0 if shape.platform else len(coll.names)
         if coll.name == "accounts":
             return shape.connected_accounts
         return max(coll.minimum, round(shape.scale * coll.per_scale))
@@ -227,16 +230,26 @@ class Dataset:
 
     def id(self, name: str, index: int) -> str:
         """The id of object ``index`` of collection ``name``."""
+        names = catalog.BY_NAME[name].names
+        if names:
+            return names[index]
         prefix = objects.ID_PREFIX[self.kind(name, index)]
         return f"{prefix}_{self._codec(name, prefix).tail(index)}"
 
     def new_id(self, name: str, kind: str, serial: int) -> str:
         """The id of the ``serial``-th object created at run time in collection ``name``."""
+        names = catalog.BY_NAME[name].names
+        if names:  # IndexError: every name is taken
+            return names[self.counts[name] + serial]
         prefix = objects.ID_PREFIX[kind]
         return f"{prefix}_{self._codec(name, prefix).tail(self.counts[name] + serial)}"
 
     def index(self, name: str, object_id: str) -> int | None:
         """The index of ``object_id`` in collection ``name``, or None when it is not there."""
+        names = catalog.BY_NAME[name].names
+        if names:
+            index = names.index(object_id) if object_id in names else None
+            return index if index is not None and index < self.counts[name] else None
         for prefix in self._prefixes[name]:
             if object_id.startswith(prefix + "_"):
                 index = self._codec(name, prefix).index(object_id[len(prefix) + 1:])
@@ -247,6 +260,10 @@ class Dataset:
 
     def find(self, object_id: str) -> Ref | None:
         """The generated object with id ``object_id`` in any collection, or None."""
+        for name in _NAMED:
+            index = self.index(name, object_id)
+            if index is not None:
+                return (name, index)
         prefix = object_id.split("_", 1)[0]
         for name, prefixes in self._prefixes.items():
             if prefix in prefixes:
@@ -360,6 +377,8 @@ class Dataset:
             result["payout"] = self.id("payouts", payout) if payout is not None else None
         if name == "payouts":  # not a link: "true" for a manual payout
             result["manual"] = None if self.payout_automatic(index) else "true"
+        if name in _NAMED:  # the account they belong to: this data set's
+            result["account"] = self.shape.account
         if name == "financial_connections_accounts":
             low, high = self.block(_OWNERS, index)
             result["ownership"] = self.ownership(index) if high > low else None

@@ -29,13 +29,14 @@ _PAGING = {"limit", "starting_after", "ending_before", "expand"}
 # The stripe-python classes of the parents of lists served under their parent's path.
 PARENT_CLASSES = {"customers": "Customer", "products": "Product",
                   "payment_intents": "PaymentIntent",
-                  "financial_connections_accounts": "financial_connections.Account"}
+                  "financial_connections_accounts": "financial_connections.Account",
+                  "accounts": "Account"}
 
 
 def list_params(coll: catalog.Collection) -> Any:
     """The stripe-python TypedDict of a row's list parameters: ``<Resource>ListParams``, or
     ``<Parent>List<Path>Params`` for a list under its parent (``CustomerListCashBalance...``)."""
-    if coll.is_child and not coll.parent_param:
+    if coll.parent and not coll.parent_param:
         camel = "".join(part.title() for part in coll.path.split("_"))
         *package, name = PARENT_CLASSES[coll.parent].split(".")
         return functools.reduce(getattr, [*package, f"{name}List{camel}Params"], stripe.params)
@@ -58,10 +59,11 @@ def test_there_is_a_row_for_most_list_endpoints() -> None:
 def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
     cls = generic.stripe_class(coll.stripe_class)
     assert coll.kinds == (cls.OBJECT_NAME,)
-    if coll.is_child and not coll.parent_param:  # the parent's list_<path>, retrieve_<one>
+    if coll.parent and not coll.parent_param:  # the parent's list_<path>, retrieve_<one>
         parent = generic.stripe_class(PARENT_CLASSES[coll.parent])
         assert callable(getattr(parent, f"list_{coll.path}"))
-        assert coll.retrieve == hasattr(parent, f"retrieve_{coll.path.rstrip('s')}")
+        one = coll.path[:-3] + "y" if coll.path.endswith("ies") else coll.path.rstrip("s")
+        assert coll.retrieve == hasattr(parent, f"retrieve_{one}")
     else:
         assert coll.path == cls.class_url()
         assert coll.retrieve == hasattr(cls, "retrieve")
@@ -270,6 +272,45 @@ def test_financial_connections_owners_are_listed_by_the_accounts_ownership(
             if a["id"] not in emu.parents("financial_connections_account_owners").values()]
     assert bare
     assert {a["ownership"] for a in bare} == {None}
+
+
+def test_capabilities_are_named_and_each_connected_accounts_own() -> None:
+    with Emulator(seed=4, scale=3, clock=CLOCK, connected_accounts=2) as emu:
+        client = Client(emu)
+        first, second = emu.accounts()
+        for account in (first, second):  # the same names on every account, Stripe's ids
+            found = client.walk(f"/v1/accounts/{account}/capabilities")
+            assert [c["id"] for c in found] == ["transfers", "card_payments"]
+            assert {c["account"] for c in found} == {account}
+            assert found == emu.objects("capabilities", account)
+            assert client.data(f"/v1/accounts/{account}/capabilities/card_payments") == \
+                found[1]
+        assert emu.objects("capabilities") == [*emu.objects("capabilities", first),
+                                               *emu.objects("capabilities", second)]
+        assert emu.parents("capabilities", first) == {"transfers": first,
+                                                      "card_payments": first}
+        page = client.data(f"/v1/accounts/{first}/capabilities",
+                           {"limit": 1, "starting_after": "transfers"})
+        assert [c["id"] for c in page["data"]] == ["card_payments"]
+        assert page["url"] == f"/v1/accounts/{first}/capabilities"
+        assert client.get(f"/v1/accounts/{first}/capabilities/crypto").status_code == 404
+        assert client.get("/v1/accounts/acct_none/capabilities").status_code == 404
+        # only the platform reads them
+        assert Client(emu, account=first).get(
+            f"/v1/accounts/{first}/capabilities").status_code == 403
+        # capability.updated is the connected account's event
+        status = "active" if found[1]["status"] != "active" else "inactive"
+        other = client.data(f"/v1/accounts/{first}/capabilities/card_payments")
+        emu.update("card_payments", {"status": status}, account=second)
+        event = Client(emu, account=second).data(
+            "/v1/events", {"type": "capability.updated"})["data"][0]
+        assert event["account"] == second
+        assert event["data"]["object"]["id"] == "card_payments"
+        assert event["data"]["object"]["status"] == status
+        assert client.data(f"/v1/accounts/{second}/capabilities/card_payments")[
+            "status"] == status
+        assert client.data(f"/v1/accounts/{first}/capabilities/card_payments") == other
+        assert not client.walk("/v1/events", {"type": "capability.updated"})
 
 
 def test_treasury_payment_methods_hide_custom_ones_unless_asked(emu: Emulator) -> None:
