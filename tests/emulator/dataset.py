@@ -443,4 +443,9 @@ class Dataset:
                               livemode=self.shape.livemode)
         if "updated" in built:  # generated objects were last changed before the anchor
             built["updated"] = min(built["updated"], self.shape.anchor)
+        if name in _NAMED:  # capabilities the account requests (its `capabilities` map):
+            # requested ("Whether the capability has been requested."), so not `unrequested`
+            built.update(requested=True, requested_at=self.created(name, index),
+                         status="pending" if built["status"] == "unrequested"
+                         else built["status"])
         return built

@@ -282,6 +282,8 @@ def test_capabilities_are_named_and_each_connected_accounts_own() -> None:
             found = client.walk(f"/v1/accounts/{account}/capabilities")
             assert [c["id"] for c in found] == ["transfers", "card_payments"]
             assert {c["account"] for c in found} == {account}
+            assert all(c["requested"] and c["requested_at"] for c in found)
+            assert "unrequested" not in {c["status"] for c in found}
             assert found == emu.objects("capabilities", account)
             assert client.data(f"/v1/accounts/{account}/capabilities/card_payments") == \
                 found[1]
