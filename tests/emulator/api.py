@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from tests.emulator.world import World
 
 _PAGING = {"limit", "starting_after", "ending_before", "expand"}
-_CONNECT_ONLY = catalog.CONNECT_CHILDREN | {"accounts"}
+_NAMED = frozenset(c.name for c in catalog.COLLECTIONS if c.names)
+_CONNECT_ONLY = catalog.CONNECT_CHILDREN | _NAMED | {"accounts"}
 _KIND_OF_PREFIX = {prefix: kind for kind, prefix in objects.ID_PREFIX.items()}
 _MISSING_NAMES = {"payment_method": "PaymentMethod", "setup_intent": "setupintent"}
 _MAX_TYPES = 20
@@ -98,6 +99,8 @@ class Api:
                   params: dict[str, Any]) -> bytes:
         if route.collection in _CONNECT_ONLY and not store.is_platform:
             raise errors.not_a_platform()
+        if route.collection in _NAMED and "parent" in path_params:
+            store = self._home(store, path_params.pop("parent"))
         handlers: dict[str, Callable[[], bytes]] = {
             "list": lambda: self._list(store, route.collection, path_params.get("parent"),
                                        params),
@@ -107,6 +110,15 @@ class Api:
             "account": lambda: self._account(store, params),
         }
         return handlers[route.action]()
+
+    def _home(self, store: AccountStore, account: str) -> AccountStore:
+        """The data set of connected ``account``, whose own objects (``catalog.Collection.
+        names``) the platform ``store`` reads under ``/v1/accounts/{account}``."""
+        self._require(store, "accounts", account, "id", 404)
+        home = self.world.store(account)
+        if home is None:
+            raise errors.no_such("account", account, "id")
+        return home
 
     # -- lists -------------------------------------------------------------------------------
 
@@ -118,6 +130,8 @@ class Api:
         limit = query.limit(params)
         expansions = self._expansions(params, coll.kinds, listing=True)
         owner, url = parent, catalog.BY_NAME[name].path
+        if coll.names:
+            url = store.child_url(name, store.account)
         if parent is not None:
             self._require(store, coll.parent, parent, "id", 404)
             url = store.child_url(name, parent)

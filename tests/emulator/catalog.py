@@ -95,9 +95,10 @@ class Filter:
     (sub-keys compared with the sub-fields of ``field``), ``isnull`` (a boolean saying ``field``
     is null), ``choice`` (``eq`` restricted to ``choices``), and the special kinds ``parent``
     (names the parent, required; with ``choices``: it or one of those alternatives is required),
-    ``required`` (a required ``choice``), ``after`` and ``before`` (a timestamp bound, exclusive),
-    ``payout``, ``subscription_status``, ``event_type``,
-    ``event_types``, ``delivery_success``, ``unsupported`` (valid in Stripe, not emulated).
+    ``required`` (a required ``eq``, or ``choice`` when ``choices`` are given), ``after`` and
+    ``before`` (a timestamp bound, exclusive), ``payout``, ``subscription_status``,
+    ``event_type``, ``event_types``, ``delivery_success``, ``unsupported`` (valid in Stripe,
+    not emulated).
     """
 
     kind: str
@@ -162,6 +163,20 @@ class Events:
     created: str | None = None
     updated: str | None = None
     deleted: str | None = None
+    by_status: Mapping[str, str] = field(default_factory=dict)
+    """Where Stripe announces status changes rather than updates: the event it sends when
+    ``status`` becomes the key (an update that leaves ``status`` alone sends none)."""
+
+    def of_update(self, previous: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:
+        """The event of an update whose old values are ``previous`` and new object ``new``."""
+        if self.by_status:
+            return self.by_status.get(new.get("status", "")) if "status" in previous else None
+        return self.updated
+
+    def names(self) -> set[str]:
+        """Every event type named here."""
+        named = {self.created, self.updated, self.deleted, *self.by_status.values()}
+        return {name for name in named if name}
 
 
 def events(prefix: str, created: str | None = "created", updated: str | None = "updated",
@@ -172,7 +187,13 @@ def events(prefix: str, created: str | None = "created", updated: str | None = "
 
 @dataclass(frozen=True)
 class Collection:
-    """One sequence of objects of an account (see the module docstring)."""
+    """One sequence of objects of an account (see the module docstring).
+
+    ``names``: the objects' ids are these names, in order, unique within one account only
+    (Stripe's capability ids: ``card_payments``); such objects are a connected account's own
+    (its data set holds them, its events announce them) and the platform reads them under
+    ``/v1/accounts/{account}/<path>`` (``parent`` is ``accounts``).
+    """
 
     name: str
     kinds: tuple[str, ...]
@@ -199,11 +220,13 @@ class Collection:
     test_mode_only: bool = False
     stripe_class: str = ""
     fill: float | None = None
+    names: tuple[str, ...] = ()
 
     @property
     def is_child(self) -> bool:
-        """Whether objects belong to a parent object."""
-        return bool(self.parent)
+        """Whether objects belong to a parent object of the same data set (``names``: they
+        are the parent account's own objects, listed under its path)."""
+        return bool(self.parent) and not self.names
 
 
 _PI_CUSTOMER = {"customer": eq(), "customer_account": eq()}
@@ -239,13 +262,15 @@ def treasury(name: str, stripe_class: str, path: str, **row: Any) -> Collection:
 _OBJECT_NAMES: dict[str, str] = {
     # stripe-python class (dotted under ``stripe``) -> its OBJECT_NAME, for the generic
     # endpoints (the catalog imports no stripe class; a test checks the names).
-    "ApplePayDomain": "apple_pay_domain", "billing.Alert": "billing.alert",
+    "ApplePayDomain": "apple_pay_domain", "Capability": "capability",
+    "billing.Alert": "billing.alert",
     "billing.CreditBalanceTransaction": "billing.credit_balance_transaction",
     "billing.CreditGrant": "billing.credit_grant", "billing.Meter": "billing.meter",
     "billing_portal.Configuration": "billing_portal.configuration",
     "climate.Order": "climate.order", "entitlements.ActiveEntitlement":
     "entitlements.active_entitlement", "entitlements.Feature": "entitlements.feature",
     "financial_connections.Account": "financial_connections.account",
+    "financial_connections.AccountOwner": "financial_connections.account_owner",
     "financial_connections.Transaction": "financial_connections.transaction",
     "forwarding.Request": "forwarding.request",
     "identity.VerificationReport": "identity.verification_report",
@@ -800,9 +825,20 @@ COLLECTIONS: tuple[Collection, ...] = (
     # is `performance`."
     endpoint("tax_locations", "tax.Location", "/v1/tax/locations", created_filter=False,
              filters={"type": Filter("required", "type", ("performance",))}),
+    # 3-D Secure authentications: Stripe's events (WebhookEndpointCreateParams.enabled_events)
+    # are status changes, `three_d_secure.authentication.<status>` for each value of
+    # Authentication.status ("Status of this Authentication.": canceled, error, failed,
+    # requires_challenge, requires_submission, succeeded; `error` is announced as `errored`);
+    # none for a creation or another update. `challenge_started` is no status: not emitted.
     endpoint("three_d_secure_authentications", "three_d_secure.Authentication",
              "/v1/three_d_secure/authentications",
-             links=(pick("payment_method", "payment_methods"),), filters={"status": eq()}),
+             links=(pick("payment_method", "payment_methods"),), filters={"status": eq()},
+             events=Events(by_status={
+                 status: f"three_d_secure.authentication.{event}" for status, event in (
+                     ("canceled", "canceled"), ("error", "errored"), ("failed", "failed"),
+                     ("requires_challenge", "requires_challenge"),
+                     ("requires_submission", "requires_submission"),
+                     ("succeeded", "succeeded"))})),
     endpoint("apps_installs", "apps.Install", "/v1/apps/installs",
              filters={"account": eq(), "app": eq(), "approval_required": flag(),
                       "channel": eq(), "created_by": eq(), "status": eq()},
@@ -841,6 +877,27 @@ COLLECTIONS: tuple[Collection, ...] = (
                links=(parent("payment_link"), pick("price", "prices"),
                       via("product", "price", "product")),
                created_filter=False, permission="rak_payment_links_read"),
+    # A connected account's capabilities, read by the platform: Account.list_capabilities
+    # ("Returns a list of capabilities associated with the account."), Account.
+    # retrieve_capability. Ids are names (Stripe's example capability: "card_payments"): those
+    # the emulator's account requests (its `capabilities` map). Capability has no `created`;
+    # `capability.updated` (enabled_events) is the connected account's event. Permission:
+    # Stripe's Stripe Apps permissions reference, connected_account_read ("Grants access to
+    # read Accounts").
+    endpoint("capabilities", "Capability", "capabilities", parent="accounts",
+             names=("card_payments", "transfers"), created_filter=False,
+             events=Events(updated="capability.updated"),
+             permission="rak_connected_account_read"),
+    # An account's owners: Account.list_owners (`/v1/financial_connections/accounts/{account}
+    # /owners`); AccountListOwnersParams.ownership (required): "The ID of the ownership object
+    # to fetch owners from." The account's `ownership` names it (Account.ownership: "The ID of
+    # the Financial Connections Account Ownership object associated with this account."; null
+    # in Stripe's example account: here where the account has no owners). The same ownership id
+    # is each owner's `ownership` (Stripe's example owner: "fcaowns_...").
+    endpoint("financial_connections_account_owners", "financial_connections.AccountOwner",
+             "owners", parent="financial_connections_accounts", per_parent=2.0, retrieve=False,
+             created_filter=False, filters={"ownership": Filter("required")},
+             permission="rak_financial_connections_account_read"),
 )
 
 BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}

@@ -32,6 +32,8 @@ _BIG_CHILDREN = (11, 25)
 _LONG_ID_PREFIXES = frozenset({"pi", "ch", "pm", "re", "txn", "seti", "setatt", "iauth", "ipi",
                                "cs", "po", "tr", "py", "dp", "issfr", "card", "ba"})
 _REF_CACHE = 50_000
+_OWNERS = "financial_connections_account_owners"
+_NAMED = tuple(c.name for c in catalog.COLLECTIONS if c.names)
 
 Ref = tuple[str, int]
 """A generated object: (collection name, index)."""
@@ -94,6 +96,8 @@ class Dataset:
             return 0
         if coll.test_mode_only and shape.livemode:
             return 0
+        if coll.names:  # a connected account's own (see catalog.Collection)
+            return 0 if shape.platform else len(coll.names)
         if coll.name == "accounts":
             return shape.connected_accounts
         return max(coll.minimum, round(shape.scale * coll.per_scale))
@@ -226,16 +230,26 @@ class Dataset:
 
     def id(self, name: str, index: int) -> str:
         """The id of object ``index`` of collection ``name``."""
+        names = catalog.BY_NAME[name].names
+        if names:
+            return names[index]
         prefix = objects.ID_PREFIX[self.kind(name, index)]
         return f"{prefix}_{self._codec(name, prefix).tail(index)}"
 
     def new_id(self, name: str, kind: str, serial: int) -> str:
         """The id of the ``serial``-th object created at run time in collection ``name``."""
+        names = catalog.BY_NAME[name].names
+        if names:  # IndexError: every name is taken
+            return names[self.counts[name] + serial]
         prefix = objects.ID_PREFIX[kind]
         return f"{prefix}_{self._codec(name, prefix).tail(self.counts[name] + serial)}"
 
     def index(self, name: str, object_id: str) -> int | None:
         """The index of ``object_id`` in collection ``name``, or None when it is not there."""
+        names = catalog.BY_NAME[name].names
+        if names:
+            index = names.index(object_id) if object_id in names else None
+            return index if index is not None and index < self.counts[name] else None
         for prefix in self._prefixes[name]:
             if object_id.startswith(prefix + "_"):
                 index = self._codec(name, prefix).index(object_id[len(prefix) + 1:])
@@ -246,6 +260,10 @@ class Dataset:
 
     def find(self, object_id: str) -> Ref | None:
         """The generated object with id ``object_id`` in any collection, or None."""
+        for name in _NAMED:
+            index = self.index(name, object_id)
+            if index is not None:
+                return (name, index)
         prefix = object_id.split("_", 1)[0]
         for name, prefixes in self._prefixes.items():
             if prefix in prefixes:
@@ -359,7 +377,19 @@ class Dataset:
             result["payout"] = self.id("payouts", payout) if payout is not None else None
         if name == "payouts":  # not a link: "true" for a manual payout
             result["manual"] = None if self.payout_automatic(index) else "true"
+        if name in _NAMED:  # the account they belong to: this data set's
+            result["account"] = self.shape.account
+        if name == "financial_connections_accounts":
+            low, high = self.block(_OWNERS, index)
+            result["ownership"] = self.ownership(index) if high > low else None
+        if name == _OWNERS:
+            result["ownership"] = self.ownership(self.parent_index(name, index))
         return result
+
+    def ownership(self, account: int) -> str:
+        """The id of the ownership of Financial Connections account ``account`` (not an object
+        of any list: ``fcaowns_`` and the account id's tail, as in Stripe's example owner)."""
+        return "fcaowns_" + self.id("financial_connections_accounts", account).split("_", 1)[1]
 
     # -- payouts and their balance transactions ----------------------------------------------
 
@@ -413,4 +443,9 @@ class Dataset:
                               livemode=self.shape.livemode)
         if "updated" in built:  # generated objects were last changed before the anchor
             built["updated"] = min(built["updated"], self.shape.anchor)
+        if name in _NAMED:  # capabilities the account requests (its `capabilities` map):
+            # requested ("Whether the capability has been requested."), so not `unrequested`
+            built.update(requested=True, requested_at=self.created(name, index),
+                         status="pending" if built["status"] == "unrequested"
+                         else built["status"])
         return built

@@ -221,15 +221,17 @@ class Emulator:
     def objects(self, kind_or_stream: str, account: str | None = None, *,
                 included: bool = False) -> list[Obj]:
         """Ground truth: the live objects of a kind, collection or tap stream, newest first,
-        as ``GET`` by id returns them (``events``: the visible events); with ``included``,
+        as ``GET`` by id returns them (``events``: the visible events; on the platform, the
+        connected accounts' capabilities too: it reads them); with ``included``,
         with every includable field the emulator makes a value for expanded."""
         if kind_or_stream == "events":
             return self.events(account)
         with self.world.lock:
             store = self._store(account)
-            found = [store.render(name, object_id)
+            found = [holder.render(name, object_id)
                      for name, restriction in _collections(kind_or_stream)
-                     for object_id in self._ids(store, name, restriction)]
+                     for holder in self._holders(store, name)
+                     for object_id in self._ids(holder, name, restriction)]
             if not included:
                 return found
             return [expand.apply(store, obj, [[field] for field, child in
@@ -298,12 +300,25 @@ class Emulator:
             store = self._store(account)
             result = {}
             for name, restriction in _collections(kind_or_stream):
-                if catalog.BY_NAME[name].is_child or restriction == "in_payout":
+                if catalog.BY_NAME[name].names:  # a connected account's own: that account
+                    result.update((object_id, holder.account)
+                                  for holder in self._holders(store, name)
+                                  for object_id in self._ids(holder, name, restriction))
+                elif catalog.BY_NAME[name].is_child or restriction == "in_payout":
                     for object_id in self._ids(store, name, restriction):
                         owner = store.parent_id(name, object_id)
                         if owner is not None:
                             result[object_id] = owner
             return result
+
+    def _holders(self, store: AccountStore, name: str) -> list[AccountStore]:
+        """The stores holding ``store``'s objects of ``name``: on the platform, a connected
+        account's own objects that it reads under ``/v1/accounts/{account}`` are every
+        connected account's (``catalog.Collection.names``)."""
+        if catalog.BY_NAME[name].names and store.is_platform:
+            return [found for account in self.world.accounts()
+                    if (found := self.world.store(account)) is not None]
+        return [store]
 
     @staticmethod
     def _ids(store: AccountStore, name: str, restriction: str) -> Iterator[str]:

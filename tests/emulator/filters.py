@@ -54,7 +54,8 @@ def predicate(name: str, spec: Filter, raw: Any) -> Callable[[Obj], bool]:
         "in": lambda: _member(path, set(query.array(name, raw))),
         "dict": lambda: _matching(path, name, raw),
         "subscription_status": lambda: _status(_choice(name, raw, spec.choices)),
-        "required": lambda: _equal(path, _choice(name, raw, spec.choices)),
+        "required": lambda: _equal(path, _choice(name, raw, spec.choices) if spec.choices
+                                   else _text(name, raw)),
         "after": lambda: _within(path, query.integer(name, raw) + 1, None),
         "before": lambda: _within(path, None, query.integer(name, raw) - 1),
     }

@@ -61,8 +61,9 @@ _OPTIONAL_CHANCE = 0.5
 
 PREFIXES: dict[str, str] = {
     # Stripe object name -> id prefix, as the ids of Stripe's example objects (openapi
-    # fixtures3.json) and of the API reference's example objects spell them.
-    "account": "acct", "apple_pay_domain": "apwc", "application_fee": "fee",
+    # fixtures3.json) and of the API reference's example objects spell them (a capability's id
+    # is its name: none).
+    "account": "acct", "apple_pay_domain": "apwc", "capability": "", "application_fee": "fee",
     "apps.secret": "appsecret", "balance_transaction": "txn", "bank_account": "ba",
     "billing.alert": "alrt", "billing.credit_balance_transaction": "cbtxn",
     "billing.credit_grant": "credgr", "billing.meter": "meter",

@@ -26,7 +26,7 @@ def _routes() -> list[Route]:
     found = [Route("/v1/events", "events"), Route("/v1/events/{id}", "event"),
              Route("/v1/account", "account")]
     for coll in catalog.COLLECTIONS:
-        if coll.is_child and not coll.parent_param:
+        if coll.parent and not coll.parent_param:
             base = f"{catalog.BY_NAME[coll.parent].path}/{{parent}}/{coll.path}"
         else:
             base = coll.path

@@ -253,7 +253,8 @@ class AccountStore:
         return self.render(name, object_id)
 
     def update(self, name: str, object_id: str, fields: Obj, event_type: str | None) -> Obj:
-        """Change top-level fields; records ``<type>.updated`` with ``previous_attributes``."""
+        """Change top-level fields; records ``<type>.updated`` (or the event of the new
+        status, ``Events.by_status``) with ``previous_attributes``."""
         if not self.exists(name, object_id):
             raise ControlError(f"no live object {object_id} in {name}")
         frozen = _IMMUTABLE & fields.keys()
@@ -268,7 +269,8 @@ class AccountStore:
             return self.render(name, object_id)
         self.overlays[name].objects[object_id] = new
         self._touch(name, object_id)
-        self._record(name, object_id, event_type or catalog.BY_NAME[name].events.updated,
+        self._record(name, object_id,
+                     event_type or catalog.BY_NAME[name].events.of_update(previous, new),
                      previous)
         return self.render(name, object_id)
 

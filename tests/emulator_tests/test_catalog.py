@@ -29,7 +29,7 @@ def test_every_stream_has_generated_objects(shared: Emulator, stream: str) -> No
 
 def test_every_list_path_is_routed() -> None:
     for coll in catalog.COLLECTIONS:
-        path = coll.path if not coll.is_child or coll.parent_param else (
+        path = coll.path if not coll.parent or coll.parent_param else (
             f"{catalog.BY_NAME[coll.parent].path}/x_1/{coll.path}")
         found = match(path)
         assert found is not None, coll.name

@@ -28,15 +28,18 @@ _PAGING = {"limit", "starting_after", "ending_before", "expand"}
 
 # The stripe-python classes of the parents of lists served under their parent's path.
 PARENT_CLASSES = {"customers": "Customer", "products": "Product",
-                  "payment_intents": "PaymentIntent"}
+                  "payment_intents": "PaymentIntent",
+                  "financial_connections_accounts": "financial_connections.Account",
+                  "accounts": "Account"}
 
 
 def list_params(coll: catalog.Collection) -> Any:
     """The stripe-python TypedDict of a row's list parameters: ``<Resource>ListParams``, or
     ``<Parent>List<Path>Params`` for a list under its parent (``CustomerListCashBalance...``)."""
-    if coll.is_child and not coll.parent_param:
+    if coll.parent and not coll.parent_param:
         camel = "".join(part.title() for part in coll.path.split("_"))
-        return getattr(stripe.params, f"{PARENT_CLASSES[coll.parent]}List{camel}Params")
+        *package, name = PARENT_CLASSES[coll.parent].split(".")
+        return functools.reduce(getattr, [*package, f"{name}List{camel}Params"], stripe.params)
     *package, name = coll.stripe_class.split(".")
     return functools.reduce(getattr, [*package, f"{name}ListParams"], stripe.params)
 
@@ -56,10 +59,11 @@ def test_there_is_a_row_for_most_list_endpoints() -> None:
 def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
     cls = generic.stripe_class(coll.stripe_class)
     assert coll.kinds == (cls.OBJECT_NAME,)
-    if coll.is_child and not coll.parent_param:  # the parent's list_<path>, retrieve_<one>
+    if coll.parent and not coll.parent_param:  # the parent's list_<path>, retrieve_<one>
         parent = generic.stripe_class(PARENT_CLASSES[coll.parent])
         assert callable(getattr(parent, f"list_{coll.path}"))
-        assert coll.retrieve == hasattr(parent, f"retrieve_{coll.path.rstrip('s')}")
+        one = coll.path[:-3] + "y" if coll.path.endswith("ies") else coll.path.rstrip("s")
+        assert coll.retrieve == hasattr(parent, f"retrieve_{one}")
     else:
         assert coll.path == cls.class_url()
         assert coll.retrieve == hasattr(cls, "retrieve")
@@ -73,8 +77,7 @@ def test_row_agrees_with_stripe_python(coll: catalog.Collection) -> None:
                 if spec.kind == "required" or (spec.kind == "parent" and not spec.choices)}
     assert required == set(params.__required_keys__) - options
     assert coll.parent_param in ("", *(n for n, f in coll.filters.items() if f.kind == "parent"))
-    named = {e for e in (coll.events.created, coll.events.updated, coll.events.deleted) if e}
-    assert named <= event_names()
+    assert coll.events.names() <= event_names()
     pattern = f"rak_{cls.OBJECT_NAME.replace('.', '_')}_read"
     assert coll.permission in (pattern, STRIPE_PERMISSIONS.get(coll.name),
                                catalog.BY_NAME[coll.parent].permission if coll.parent else "")
@@ -170,6 +173,23 @@ def test_events_on_create_update_delete(emu: Emulator) -> None:
     assert endpoint["id"] not in {o["id"] for o in client.walk("/v1/webhook_endpoints")}
 
 
+def test_3ds_authentications_announce_status_changes_only(emu: Emulator) -> None:
+    # Stripe's events for them are three_d_secure.authentication.<status> (enabled_events)
+    client = Client(emu)
+    auth = emu.objects("three_d_secure_authentications")[0]
+    status = "error" if auth["status"] != "error" else "failed"
+    emu.update(auth["id"], {"metadata": {"order": "15"}})  # no event
+    emu.update(auth["id"], {"status": status})
+    mine = [e for e in client.walk("/v1/events", {"type": "three_d_secure.authentication.*"})
+            if e["data"]["object"]["id"] == auth["id"]]
+    expected = "three_d_secure.authentication.errored" if status == "error" else \
+        "three_d_secure.authentication.failed"
+    assert [e["type"] for e in mine] == [expected]
+    assert mine[0]["data"]["object"]["status"] == status
+    assert mine[0]["data"]["object"]["metadata"] == {**(auth["metadata"] or {}), "order": "15"}
+    assert mine[0]["data"]["previous_attributes"] == {"status": auth["status"]}
+
+
 def test_generated_objects_of_the_last_30_days_have_their_creation_event(emu: Emulator) -> None:
     client = Client(emu)
     recent = [f for f in emu.objects("treasury_financial_accounts")
@@ -227,6 +247,72 @@ def test_lists_under_a_parent(emu: Emulator) -> None:
     assert "line_items" not in client.data(f"/v1/payment_links/{owner}")
     missing = client.get("/v1/customers/cus_missing/cash_balance_transactions")
     assert missing.status_code == 404
+
+
+def test_financial_connections_owners_are_listed_by_the_accounts_ownership(
+        emu: Emulator) -> None:
+    client = Client(emu)
+    owners = emu.objects("financial_connections_account_owners")
+    account = emu.parents("financial_connections_account_owners")[owners[0]["id"]]
+    ownership = client.data(f"/v1/financial_connections/accounts/{account}")["ownership"]
+    assert ownership == owners[0]["ownership"]
+    assert ownership.startswith("fcaowns_")
+    path = f"/v1/financial_connections/accounts/{account}/owners"
+    missing = client.get(path)  # AccountListOwnersParams.ownership is required
+    assert missing.status_code == 400
+    assert missing.json()["error"]["message"] == "Missing required param: ownership."
+    found = client.walk(path, {"ownership": ownership})
+    mine = [o for o in owners if emu.parents("financial_connections_account_owners")[o["id"]]
+            == account]
+    assert found == mine
+    assert {o["ownership"] for o in found} == {ownership}
+    assert client.walk(path, {"ownership": "fcaowns_other"}) == []
+    # an account without owners has no ownership
+    bare = [a for a in emu.objects("financial_connections_accounts")
+            if a["id"] not in emu.parents("financial_connections_account_owners").values()]
+    assert bare
+    assert {a["ownership"] for a in bare} == {None}
+
+
+def test_capabilities_are_named_and_each_connected_accounts_own() -> None:
+    with Emulator(seed=4, scale=3, clock=CLOCK, connected_accounts=2) as emu:
+        client = Client(emu)
+        first, second = emu.accounts()
+        for account in (first, second):  # the same names on every account, Stripe's ids
+            found = client.walk(f"/v1/accounts/{account}/capabilities")
+            assert [c["id"] for c in found] == ["transfers", "card_payments"]
+            assert {c["account"] for c in found} == {account}
+            assert all(c["requested"] and c["requested_at"] for c in found)
+            assert "unrequested" not in {c["status"] for c in found}
+            assert found == emu.objects("capabilities", account)
+            assert client.data(f"/v1/accounts/{account}/capabilities/card_payments") == \
+                found[1]
+        assert emu.objects("capabilities") == [*emu.objects("capabilities", first),
+                                               *emu.objects("capabilities", second)]
+        assert emu.parents("capabilities", first) == {"transfers": first,
+                                                      "card_payments": first}
+        page = client.data(f"/v1/accounts/{first}/capabilities",
+                           {"limit": 1, "starting_after": "transfers"})
+        assert [c["id"] for c in page["data"]] == ["card_payments"]
+        assert page["url"] == f"/v1/accounts/{first}/capabilities"
+        assert client.get(f"/v1/accounts/{first}/capabilities/crypto").status_code == 404
+        assert client.get("/v1/accounts/acct_none/capabilities").status_code == 404
+        # only the platform reads them
+        assert Client(emu, account=first).get(
+            f"/v1/accounts/{first}/capabilities").status_code == 403
+        # capability.updated is the connected account's event
+        status = "active" if found[1]["status"] != "active" else "inactive"
+        other = client.data(f"/v1/accounts/{first}/capabilities/card_payments")
+        emu.update("card_payments", {"status": status}, account=second)
+        event = Client(emu, account=second).data(
+            "/v1/events", {"type": "capability.updated"})["data"][0]
+        assert event["account"] == second
+        assert event["data"]["object"]["id"] == "card_payments"
+        assert event["data"]["object"]["status"] == status
+        assert client.data(f"/v1/accounts/{second}/capabilities/card_payments")[
+            "status"] == status
+        assert client.data(f"/v1/accounts/{first}/capabilities/card_payments") == other
+        assert not client.walk("/v1/events", {"type": "capability.updated"})
 
 
 def test_treasury_payment_methods_hide_custom_ones_unless_asked(emu: Emulator) -> None:
