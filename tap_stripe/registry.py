@@ -57,6 +57,10 @@ class StreamDef:
             them have no such list.
         found_in: ``(stream, field)`` pairs naming objects of this stream that no list shows
             (closed reviews): read by id when those streams' records of the run hold them.
+        primary_key: The record's key fields. ``id`` alone, except where Stripe's ids are
+            unique within one parent only: a capability's id is its name (stripe-python's
+            ``Capability.id``: "The identifier for the capability"; Stripe's example object:
+            ``card_payments``), the same in every connected account.
     """
 
     name: str
@@ -87,6 +91,7 @@ class StreamDef:
     parent_match: dict[str, Any] = field(default_factory=dict)
     found_in: tuple[tuple[str, str], ...] = ()
     parent_params: dict[str, str] = field(default_factory=dict)
+    primary_key: tuple[str, ...] = ("id",)
 
     @property
     def key(self) -> str:
@@ -368,7 +373,7 @@ STREAMS: tuple[StreamDef, ...] = (
               ("capability",), update_events=("capability.updated",), parent="accounts",
               parent_id_field="account_id", created_filter=False, connect_only=True,
               parent_field="account", retrieve="/v1/accounts/{parent_id}/capabilities/{id}",
-              selected_by_default=False),
+              primary_key=("account_id", "id"), selected_by_default=False),
     StreamDef("climate_orders", "/v1/climate/orders", "climate.Order", ("climate.order",),
               update_events=_prefixed("climate.order", "canceled", "created", "delayed",
                                       "delivered", "product_substituted"),

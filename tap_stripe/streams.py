@@ -59,7 +59,7 @@ class StripeStream(Stream):
         self.sdef = sdef
         self._feed = feed
         super().__init__(tap, schema=load_schema(sdef.name), name=sdef.name)
-        self.primary_keys = ["id"]
+        self.primary_keys = list(sdef.primary_key)
         self.replication_key = sdef.key or None  # none: read whole on every run (FULL_TABLE)
         self.selected_by_default = sdef.selected_by_default
 

@@ -204,3 +204,17 @@ def test_with_connected_accounts_each_new_stream_reads_each_account(emulator: Em
               if r["stripe_account"] == connected}
     assert tagged == {name for name in OWN if plain_list(emulator, name, connected)}
     assert tagged
+
+
+def test_capabilities_are_keyed_by_account_and_name() -> None:
+    # A capability's id is its name (stripe-python's Capability.id, Stripe's example object:
+    # card_payments), the same in every connected account: the key holds the account too.
+    with Emulator(seed=16, scale=1, clock=CLOCK, connected_accounts=2) as emulator:
+        truth = {(o["account"], o["id"]) for o in emulator.objects("capabilities")}
+        out = run_tap({**tap_config(emulator), "connected_accounts": "all"}, ["capabilities"])
+    schema = next(m for m in out.messages
+                  if m["type"] == "SCHEMA" and m["stream"] == "capabilities")
+    assert schema["key_properties"] == ["account_id", "id"]
+    got = [(r["account_id"], r["id"]) for r in out.records["capabilities"]]
+    assert sorted(got) == sorted(truth)
+    assert len({name for _, name in truth}) < len(truth)  # names repeat across accounts
