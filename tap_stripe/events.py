@@ -255,16 +255,16 @@ class EventsHub(SharedPass):
         except StripeAccessError as exc:
             if exc.status == 404:
                 return None
-            self._refuse(sdef, exc, f"its objects by id (GET {sdef.retrieve_path}); its "
-                         "records come from their events' payloads this run, as Stripe "
-                         "rendered them (a record re-read only for a changed embedded list "
-                         "is left out)")
+            self._refuse(sdef, exc)
             return None
         return None if fresh.get("deleted") else fresh
 
-    def _refuse(self, sdef: StreamDef, exc: StripeAccessError, what: str) -> None:
+    def _refuse(self, sdef: StreamDef, exc: StripeAccessError) -> None:
         """A request of ``sdef``'s was refused: with ``skip_refused`` and a 403, note it (one
-        warning per stream), else end the run with the error."""
+        warning per stream), else end the run with the error. From then on none of the
+        stream's requests is made (see ``_needs_refetch``, ``_children_wanted``), whichever
+        was refused first: the warning says so, the same whatever the order the requests
+        answered in."""
         if not self.skip_refused or exc.status != 403:
             raise exc
         with self._refused_lock:
@@ -272,7 +272,7 @@ class EventsHub(SharedPass):
                 return
             self.refused[sdef.name] = exc.permission or str(exc)
         LOGGER.warning("Stream %s: the API key may not read %s (on_permission_error=skip): "
-                       "%s", sdef.name, what, exc.permission or str(exc))
+                       "%s", sdef.name, _refused_reads(sdef), exc.permission or str(exc))
 
     def _child_list(self, child: StreamDef, change: _Change) -> ChildList:
         if not change.deleted:
@@ -280,8 +280,7 @@ class EventsHub(SharedPass):
                 return child_list(self.api, child, change.obj, self._header(child))
             except StripeAccessError as exc:
                 if not exc.gone:
-                    self._refuse(child, exc, f"the {child.name} of a changed "
-                                 f"{change.sdef.name} object; they are left out this run")
+                    self._refuse(child, exc)
                 return ChildList([])  # deleted since this event: its delete event follows
         embedded = change.obj.get(child.embedded or "")
         if not isinstance(embedded, dict):
@@ -319,3 +318,17 @@ class EventsHub(SharedPass):
                     rec[child.replication_key] = when
                 yield child.name, mark_change(rec, when, gone or child.shows_deleted(rec))
 
+
+def _refused_reads(sdef: StreamDef) -> str:
+    """What the hub no longer asks for once a request of ``sdef``'s was refused: its objects
+    by id (records then come from their events' payloads) and its lists under a changed
+    parent (left out)."""
+    by_id = (f"its objects by id (GET {sdef.retrieve_path})" if sdef.retrieve_path else "")
+    listed = f"the {sdef.name} of a changed {sdef.parent} object" if sdef.parent else ""
+    payloads = ("its records come from their events' payloads this run, as Stripe rendered "
+                "them (a record re-read only for a changed embedded list is left out)")
+    if by_id and listed:
+        return f"{by_id} nor {listed}; {payloads}, and those lists are left out"
+    if by_id:
+        return f"{by_id}; {payloads}"
+    return f"{listed}; they are left out this run"

@@ -66,9 +66,12 @@ def test_a_refused_reread_falls_back_to_the_event_payload_with_skip(
     assert out.error is None
     refused = [r for r in emulator.requests(since) if r["status"] == 403]
     paths = [r["path"] for r in refused]
-    # re-reads already in flight are refused too; none is asked twice
+    # The re-reads and the changed customer's payment-method list go out together: which one
+    # is refused first is their order; the requests already in flight are refused too, and
+    # none is asked twice.
     assert paths and len(paths) == len(set(paths))
-    assert set(paths) <= {f"/v1/payment_methods/{m['id']}" for m in changes["methods"]}
+    assert set(paths) <= {f"/v1/payment_methods/{m['id']}" for m in changes["methods"]} | {
+        f"/v1/customers/{changes['customer']['id']}/payment_methods"}
     methods = {r["id"]: r for r in out.records["payment_methods"]}
     assert methods.keys() == {m["id"] for m in changes["methods"]}
     for method in changes["methods"]:  # the event's copy, as the emulator rendered it
@@ -77,11 +80,12 @@ def test_a_refused_reread_falls_back_to_the_event_payload_with_skip(
         assert methods[method["id"]]["is_deleted"] is False
     assert [r["id"] for r in out.records["customers"]] == [changes["customer"]["id"]]
     warnings = [m for m in caplog.messages if "on_permission_error=skip" in m]
-    assert len(warnings) == 1
-    assert warnings[0].startswith("Stream payment_methods: the API key may not read its "
-                                  "objects by id (GET /v1/payment_methods/{id}); its records "
-                                  "come from their events' payloads this run")
-    assert "rak_payment_method_read" in warnings[0]
+    assert warnings == [  # the same whichever request was refused first
+        "Stream payment_methods: the API key may not read its objects by id "
+        "(GET /v1/payment_methods/{id}) nor the payment_methods of a changed customers "
+        "object; its records come from their events' payloads this run, as Stripe rendered "
+        "them (a record re-read only for a changed embedded list is left out), and those "
+        "lists are left out (on_permission_error=skip): rak_payment_method_read"]
     bookmark = out.state["bookmarks"]["payment_methods"]["replication_key_value"]
     assert bookmark >= changes["since"] + 60
 
@@ -112,3 +116,35 @@ def test_the_cli_run_ends_with_the_streams_read_in_part(
     assert result.stderr.splitlines()[-1].endswith(
         "Stream(s) read in part: the API key may not make some of their requests "
         "(on_permission_error=skip): payment_methods (rak_payment_method_read).")
+
+
+def test_the_warning_is_the_same_whichever_request_is_refused(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """One run where only a changed customer's payment-method list is asked for, one where only
+    a payment method is re-read by id: both tell the stream's outcome in the same words."""
+    caplog.set_level(logging.WARNING, logger="tap-stripe")
+    with Emulator(seed=66, scale=1, clock=CLOCK) as emu:
+        emu.add_key(KEY, ["rak_event_read", "rak_customer_read", "rak_accounts_kyc_basic_read"])
+        customer = emu.create("customer", {"email": "listed@example.com"})
+        method = emu.create("payment_method", parent=customer["id"])
+        emu.advance(HOUR)
+        messages, refused = [], []
+        for change in ({"email": "changed@example.com"}, {"metadata": {"n": "1"}}):
+            since = emu.now - 1
+            emu.update(customer["id"] if "email" in change else method["id"], change)
+            emu.advance(120)
+            log = emu.requests()
+            serial = log[-1]["serial"] if log else 0
+            caplog.clear()
+            out = run_tap(config(emu, on_permission_error="skip"), STREAMS, recent(since))
+            assert out.error is None
+            refused.append([r["path"] for r in emu.requests(serial) if r["status"] == 403])
+            messages += [m for m in caplog.messages if "on_permission_error=skip" in m]
+        assert refused == [[f"/v1/customers/{customer['id']}/payment_methods"],
+                           [f"/v1/payment_methods/{method['id']}"]]
+        assert [r["id"] for r in out.records["payment_methods"]] == [method["id"]]
+    assert len(messages) == 2
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("Stream payment_methods: the API key may not read its "
+                                  "objects by id (GET /v1/payment_methods/{id}) nor the "
+                                  "payment_methods of a changed customers object;")
