@@ -180,7 +180,7 @@ def stopped_run(cfg: dict[str, Any]) -> tuple[Output, StopRequested]:
     """Sync in-process until the signal stops it; its output and the StopRequested."""
     raw = io.BytesIO()
     text = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
-    tap = TapStripe(config=cfg, catalog=catalog_for(STREAMS))
+    tap = TapStripe(config=cfg, catalog=catalog_for(STREAMS, lean=True))
     with redirect_stdout(text), pytest.raises(StopRequested) as stop:
         tap.sync_all()
     text.flush()
