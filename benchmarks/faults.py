@@ -93,9 +93,10 @@ def start_date(emulator: Emulator) -> str:
 
 def tap_files(workdir: Path, config: dict[str, Any], streams: list[str] | None,
               state: dict[str, Any] | None = None) -> list[str]:
-    """Write config, catalog and state into ``workdir``; the tap's command line for them."""
+    """Write config, catalog and state into ``workdir``; the tap's command line for them. The
+    catalog is lean (``catalog_for``): the streams not read have no schema to parse."""
     (workdir / "config.json").write_text(json.dumps(config))
-    (workdir / "catalog.json").write_text(json.dumps(catalog_for(streams)))
+    (workdir / "catalog.json").write_text(json.dumps(catalog_for(streams, lean=True)))
     command = [str(TAP), "--config", str(workdir / "config.json"),
                "--catalog", str(workdir / "catalog.json")]
     if state is not None:

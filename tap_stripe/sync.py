@@ -41,7 +41,7 @@ from tap_stripe.streams import Bookmark, StripeStream
 from tap_stripe.writer import BufferedWriter
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
@@ -80,15 +80,19 @@ def pop_deselected(record: dict[str, Any], mask: SelectionMask,
 
 
 def set_bookmarks(state: dict[str, Any], replication_key: str | None,
-                  fields: dict[str, int | None]) -> None:
+                  fields: dict[str, int | None]) -> bool:
     """Set bookmark ``fields`` of a context's ``state`` in order (None removes one), with the
-    stream's replication key."""
+    stream's replication key; whether there were any (a stream read whole has none, and its
+    state is left as it is)."""
+    if not fields:
+        return False
     state["replication_key"] = replication_key
     for key, value in fields.items():
         if value is None:
             state.pop(key, None)
         else:
             state[key] = value
+    return True
 
 
 class SyncLoop:
@@ -224,7 +228,7 @@ class SyncLoop:
         """Write ``stream``'s records and bookmarks in ``account``."""
         context = self.context_of(account)
         state = self.state_of(stream, account)
-        tap, run = self.tap, self.run
+        tap = self.tap
         writer = tap.message_writer
         version = self.version(stream)
         alias = stream.stream_maps[0].stream_alias
@@ -232,23 +236,13 @@ class SyncLoop:
         # singer-sdk's post_process hook, when a subclass has one, sees the plain dict
         hooked = type(stream).post_process is not Stream.post_process
         every = stream.STATE_MSG_FREQUENCY
-        found, progress = run.found, run.progress
         counter, timer = stream.get_record_counter(), stream.get_sync_timer()
         with counter, timer:
             counter.with_context(context or {})
             timer.with_context(context or {})
             self.mark_start(stream, state)
             n = 0
-            for item in self.items(stream, account):
-                shutdown.check()  # a safe point: between two records or checkpoints
-                if isinstance(item, Bookmark):
-                    self.move(stream, state, item.fields)
-                    if item.checkpoint is not None:
-                        progress.checkpoint(stream.name, account, item.checkpoint)
-                    continue
-                item["stripe_account"] = account
-                found.note(stream.name, item, account)
-                progress.record(stream.name)
+            for item in self.walk(stream, account, state, self.write_state):
                 record = stream.post_process(plain(item), context) if hooked else item
                 if record is None:
                     continue
@@ -275,6 +269,27 @@ class SyncLoop:
                 self.tap.write_message(RecordMessage(
                     stream=stream_map.stream_alias, record=mapped, version=version,
                     time_extracted=dt.datetime.now(dt.timezone.utc)))
+
+    def walk(self, stream: StripeStream, account: str | None, state: dict[str, Any],
+             moved: Callable[[StripeStream], None] | None = None) -> Iterator[Obj]:
+        """``stream``'s records in ``account``, each tagged with the account, noted for
+        ``found`` and counted; each bookmark move set in ``state`` (then ``moved``, the tap's
+        own loop writing a STATE when due) and its checkpoint counted."""
+        run = self.run
+        for item in self.items(stream, account):
+            shutdown.check()  # a safe point: between two records or checkpoints
+            if isinstance(item, Bookmark):
+                if set_bookmarks(state, stream.replication_key, item.fields):
+                    self._dirty.add(stream.name)
+                    if moved is not None:
+                        moved(stream)
+                if item.checkpoint is not None:
+                    run.progress.checkpoint(stream.name, account, item.checkpoint)
+                continue
+            item["stripe_account"] = account
+            run.found.note(stream.name, item, account)
+            run.progress.record(stream.name)
+            yield item
 
     def items(self, stream: StripeStream,
               account: str | None) -> Iterator[Obj | Bookmark]:
@@ -364,16 +379,6 @@ class SyncLoop:
                            stream.name, value)
         state["starting_replication_value"] = value
 
-    def move(self, stream: StripeStream, state: dict[str, Any],
-             fields: dict[str, int | None]) -> None:
-        """Set bookmark fields and write a STATE message when due (a stream read whole has
-        none)."""
-        if not fields:
-            return
-        set_bookmarks(state, stream.replication_key, fields)
-        self._dirty.add(stream.name)
-        self.write_state(stream)
-
     def end(self, stream: StripeStream, state: dict[str, Any]) -> None:
         """A context's sync ended: drop singer-sdk's markers of the sync."""
         for marker in SYNC_MARKERS:
@@ -414,16 +419,7 @@ class SyncLoop:
         if not run.planned:
             run.make_plan(self.inputs([s for s in self.streams if s.selected]))
         account = context["stripe_account"] if context else run.own_account
-        state = self.state_of(stream, account)
-        for item in self.items(stream, account):
-            shutdown.check()
-            if isinstance(item, Bookmark):
-                if item.fields:
-                    set_bookmarks(state, stream.replication_key, item.fields)
-                continue
-            item["stripe_account"] = account
-            run.found.note(stream.name, item, account)
-            run.progress.record(stream.name)
+        for item in self.walk(stream, account, self.state_of(stream, account)):
             yield plain(item)
         # singer-sdk writes no STATE after a stream read whole (unchanged): its records out now
         self.flush()

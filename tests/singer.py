@@ -53,19 +53,26 @@ def _discovered() -> str:
     return json.dumps(TapStripe(config={}, validate_config=False).catalog_dict)
 
 
-def catalog_for(streams: list[str] | None, *, full_table: bool = False) -> dict[str, Any]:
+def catalog_for(streams: list[str] | None, *, full_table: bool = False,
+                lean: bool = False) -> dict[str, Any]:
     """The discovered catalog with only ``streams`` selected (when None: those a run without
-    a catalog reads, the streams selected by default)."""
+    a catalog reads, the streams selected by default).
+
+    With ``lean`` a stream not selected keeps its entry, deselected, but with an empty schema
+    and its top-level metadata only: a run reads nothing else of it, and singer-sdk's work on
+    a catalog grows with its schemas (the tap starts in about 0.3 s with every schema of the
+    110 streams, 0.1 s with three selected and the rest lean)."""
     catalog: dict[str, Any] = json.loads(_discovered())
     for entry in catalog["streams"]:
-        top = next(m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == [])
-        chosen = (top["selected-by-default"] if streams is None
+        top = next(m for m in entry["metadata"] if m["breadcrumb"] == [])
+        chosen = (top["metadata"]["selected-by-default"] if streams is None
                   else entry["tap_stream_id"] in streams)
         if full_table:
             entry["replication_method"] = "FULL_TABLE"
-        for meta in entry["metadata"]:
-            if meta["breadcrumb"] == []:
-                meta["metadata"]["selected"] = chosen
+        top["metadata"]["selected"] = chosen
+        if lean and not chosen:
+            entry["schema"] = {"type": "object", "properties": {}}
+            entry["metadata"] = [top]
     return catalog
 
 
@@ -78,7 +85,8 @@ def run_tap(config: dict[str, Any], streams: list[str] | None = None,
     """
     raw = io.BytesIO()
     text = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
-    tap = TapStripe(config=config, catalog=catalog_for(streams, full_table=full_table), state=state)
+    tap = TapStripe(config=config, catalog=catalog_for(streams, full_table=full_table, lean=True),
+                    state=state)
     error = None
     with redirect_stdout(text):
         try:

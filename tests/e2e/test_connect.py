@@ -28,7 +28,7 @@ EVENT_DRIVEN = ["customers", "invoices", "invoice_line_items", "products", "subs
 
 def config(emulator: Emulator, **extra: Any) -> dict[str, Any]:
     """Settings reading the emulator's whole history, the event lag kept short."""
-    return {**tap_config(emulator), "event_lag_seconds": 60, **extra}
+    return {**tap_config(emulator, live_rate=True), "event_lag_seconds": 60, **extra}
 
 
 def sync(emulator: Emulator, store: Store, state: dict[str, Any] | None,

@@ -66,7 +66,7 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture(scope="module")
 def synced(emulator: Emulator) -> Synced:
     store = Store()
-    first = run_tap(tap_config(emulator), ALL)
+    first = run_tap(tap_config(emulator, live_rate=True), ALL)
     store.load(first)
     return Synced(store, first)
 
@@ -167,7 +167,7 @@ def test_an_incremental_run_brings_a_change_to_each_new_event_driven_stream(
     emulator.advance(LAG + 1)  # the first sync's events are behind the lag
     changed = {stream: _make_change(emulator, stream) for stream in FOLLOWED}
     emulator.advance(LAG + 1)
-    second = run_tap(tap_config(emulator), ALL, synced.first.state)
+    second = run_tap(tap_config(emulator, live_rate=True), ALL, synced.first.state)
     synced.store.load(second)
     for stream, (object_id, fields) in changed.items():
         rows = [r for r in second.records.get(stream, []) if r["id"] == object_id]
@@ -188,7 +188,7 @@ def test_with_connected_accounts_each_new_stream_reads_each_account(emulator: Em
     # Every account's own objects, read with its Stripe-Account header (the Connect-only
     # streams, read on the platform for each account, are test_connect's).
     emulator.advance(LAG + 1)  # what the tests before made is behind the lag
-    out = run_tap({**tap_config(emulator), "connected_accounts": "all"}, OWN)
+    out = run_tap({**tap_config(emulator, live_rate=True), "connected_accounts": "all"}, OWN)
     store = Store()
     store.load(out)
     platform = emulator.platform_account
@@ -211,7 +211,8 @@ def test_capabilities_are_keyed_by_account_and_name() -> None:
     # card_payments), the same in every connected account: the key holds the account too.
     with Emulator(seed=16, scale=1, clock=CLOCK, connected_accounts=2) as emulator:
         truth = {(o["account"], o["id"]) for o in emulator.objects("capabilities")}
-        out = run_tap({**tap_config(emulator), "connected_accounts": "all"}, ["capabilities"])
+        out = run_tap({**tap_config(emulator, live_rate=True), "connected_accounts": "all"},
+                      ["capabilities"])
     schema = next(m for m in out.messages
                   if m["type"] == "SCHEMA" and m["stream"] == "capabilities")
     assert schema["key_properties"] == ["account_id", "id"]

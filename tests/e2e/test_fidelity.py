@@ -53,7 +53,7 @@ CONNECT = ["accounts", "persons", "external_account_bank_accounts", "external_ac
 
 def config(emulator: Emulator, **extra: Any) -> dict[str, Any]:
     """Tap settings reading the emulator's whole history, with the default 60 s event lag."""
-    return {**tap_config(emulator), "event_lag_seconds": LAG, **extra}
+    return {**tap_config(emulator, live_rate=True), "event_lag_seconds": LAG, **extra}
 
 
 def sync(emulator: Emulator, store: Store, streams: list[str] | None,

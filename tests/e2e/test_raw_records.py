@@ -61,7 +61,7 @@ def test_pass_through_records_are_the_bytes_of_singer_sdks_path(
                                                 "email": "zoe@example.com"})
         coupon = emulator.create("coupon", {"percent_off": 1e-05, "name": "Tiny"})
         emulator.advance(3600)
-        config = tap_config(emulator)
+        config = tap_config(emulator, live_rate=True)
         raw = _records(config)
         raw_written = len(written)
         written.clear()

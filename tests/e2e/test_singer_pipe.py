@@ -58,7 +58,7 @@ def piped(tmp_path_factory: pytest.TempPathFactory, meltano: Meltano) -> Iterato
 
 def _pipe(tmp_path: Path, emulator: Emulator, target: Path) -> tuple[Path, dict[str, Any]]:
     """Run ``tap | target``; return the output folder and the last STATE the target echoed."""
-    (tmp_path / "tap.json").write_text(json.dumps(tap_config(emulator)))
+    (tmp_path / "tap.json").write_text(json.dumps(tap_config(emulator, live_rate=True)))
     out = tmp_path / "out"
     (tmp_path / "target.json").write_text(json.dumps(
         {"destination_path": str(out), "do_timestamp_file": False}))

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import responses
 
+import tap_stripe.http
 from tap_stripe.api import StripeApi
 from tap_stripe.channels import READING_ITEMS, SPILL, Channel, Checkpoint, SpillFile
 from tap_stripe.errors import StripeAccessError
@@ -393,6 +394,9 @@ def tap_threads() -> list[threading.Thread]:
 
 def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_thread_remains(
         fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the deadline watchdog ends 0.05 s after the last request, not 2 s: the threads still
+    # have to end by themselves, without the test waiting out the tap's idle time
+    monkeypatch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
     serve_account(fake)
     fake.fail("/v1/invoices", START + 2 * DAY, 400,
               {"error": {"type": "invalid_request_error", "message": "boom"}})

@@ -69,8 +69,10 @@ def mocked_stripe() -> Iterator[FakeStripe]:
 
 TestTapStripe = get_tap_test_class(
     tap_class=TapStripe,
+    # live mode's account rate: nothing limits the mocked HTTP, and at a test key's 25/s the
+    # sync and the connection test of every stream wait most of their time
     config={"client_secret": "sk_test_standard", "api_base": BASE,
-            "start_date": "2024-01-01T00:00:00Z"},
+            "start_date": "2024-01-01T00:00:00Z", "max_requests_per_second": 100},
     suite_config=SuiteConfig(max_records_limit=20),
     # every stream selected, the opt-in ones too (singer-sdk compares each stream's records
     # with its selected properties)
