@@ -29,6 +29,7 @@ from tap_stripe.stamps import Stamper
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
+    from concurrent.futures import Future
 
     from tap_stripe.channels import Item
     from tap_stripe.passes import SharedPass
@@ -65,6 +66,7 @@ class Run:
         self._families: dict[tuple[str, str | None], FamilyScan] = {}  # (root, account)
         self._hubs: dict[str | None, EventsHub] = {}
         self._prefetched = False
+        self._own: Future[dict[str, Any]] | None = None  # /v1/account, asked ahead
         self.refused: dict[str, str] = {}  # connected accounts that refused access: why
 
     @cached_property
@@ -130,6 +132,12 @@ class Run:
     def plan(self, plan: RunPlan) -> None:
         self._plan = plan
 
+    def ask_own_account(self) -> None:
+        """Ask for the key's own account on a worker now, beside the run's other first
+        requests (``own_account`` takes the answer)."""
+        if not self.settings.account_id and self._own is None:
+            self._own = self.scheduler.pool.submit(self.api.get, "/v1/account")
+
     @cached_property
     def own_account(self) -> str | None:
         """Id of the account the key reads without a Stripe-Account header (``account_id``
@@ -137,7 +145,8 @@ class Run:
         if self.settings.account_id:
             return self.settings.account_id
         try:
-            return str(self.api.get("/v1/account").get("id") or "") or None
+            own = self.api.get("/v1/account") if self._own is None else self._own.result()
+            return str(own.get("id") or "") or None
         except StripeAccessError as exc:
             LOGGER.warning("Could not read the key's own account id (%s); records of the "
                            "platform carry stripe_account null.", exc)
