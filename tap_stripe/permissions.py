@@ -7,7 +7,7 @@ permission needed) and applies ``on_permission_error``: ``fail`` stops the run w
 when it lists (child streams with the first id of their parent), ``/v1/events`` when it follows
 events. Each endpoint is asked once, so a run that only follows events costs one request.
 
-With the run's worker pool (``submit``), the probes a run is expected to need go out together
+With the run's workers (``pool.Workers``), the probes a run is expected to need go out together
 with /v1/events (``ask_ahead``), each child's as soon as its parent's answers: the first answers
 of a run take one round trip, not one per kind of request.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from tap_stripe.api import endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import StreamsNotReadableError, StripeAccessError
 from tap_stripe.pages import Obj, objects_of
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from tap_stripe.api import StripeApi
+    from tap_stripe.pool import Workers
 
 LOGGER = logging.getLogger("tap-stripe.permissions")
 EVENTS_PATH = "/v1/events"
@@ -70,25 +72,28 @@ class Reads:
 
 @dataclass(frozen=True)
 class _Answer:
-    """The outcome of one probe request: the first object, or the refusal."""
+    """The outcome of one probe request: the first object and whether there are more, or
+    the refusal."""
 
     first: Obj | None = None
     error: StripeAccessError | None = None
+    more: bool = False
 
 
 Key = tuple[str, tuple[tuple[str, Any], ...]]
 
 
 class PermissionCheck:
-    """Probes streams through ``api``; each endpoint is requested at most once. With
-    ``submit`` (``pool.Pool.submit``) the requests run on the run's workers, and may be sent
-    ahead of the plan (``ask_ahead``); without it, a few at a time on threads of their own."""
+    """Probes streams through ``api``; each endpoint is requested at most once. With the
+    run's ``workers`` the requests run on its pool, counted in flight by its pace (whose
+    latencies they are the first of), and may be sent ahead of the plan (``ask_ahead``);
+    without, a few at a time on threads of their own."""
 
     def __init__(self, api: StripeApi, account: str | None = None, *,
-                 submit: Callable[..., Future[Any]] | None = None) -> None:
+                 workers: Workers | None = None) -> None:
         self.api = api
         self.account = account
-        self.submit = submit
+        self.workers = workers
         self._answers: dict[Key, _Answer] = {}
         self._sent: dict[Key, Future[_Answer]] = {}  # asked on a worker, answer not taken yet
         self._lock = threading.Lock()
@@ -97,9 +102,9 @@ class PermissionCheck:
         """Send /v1/events and the probes of ``reads`` (what the run is expected to read)
         without waiting: they go out together, each child's list as soon as its parent's
         answers. A failure is raised where its answer is taken (``ask_events``, ``probe``);
-        a probe the plan turns out not to need is never looked at. Without ``submit``,
+        a probe the plan turns out not to need is never looked at. Without ``workers``,
         nothing is sent ahead."""
-        if self.submit is None:
+        if self.workers is None:
             return
         self._send(EVENTS_PATH, {})
         for sdef in (BY_NAME[r.stream] for r in reads if r.listing):
@@ -121,16 +126,26 @@ class PermissionCheck:
     def _send(self, path: str, params: dict[str, Any]) -> Future[_Answer] | None:
         """Request ``path`` on a worker unless it was asked already; its pending answer."""
         key = (path, tuple(sorted(params.items())))
+        workers = self.workers
         with self._lock:
-            if key in self._answers or self.submit is None:
+            if key in self._answers or workers is None:
                 return None
             future = self._sent.get(key)
             if future is None:
                 try:
-                    future = self._sent[key] = self.submit(self._request, path, params)
+                    flight, future = workers.pace.send(workers.pool.submit, endpoint_of(path),
+                                                       self._request, path, params)
                 except PassCancelledError:  # the run is closing
                     return None
+                self._sent[key] = future
+                future.add_done_callback(lambda done: workers.pace.land(
+                    flight, observed=not done.cancelled() and done.exception() is None))
             return future
+
+    def populated(self) -> set[str]:
+        """The list paths whose probe found more than one object."""
+        with self._lock:
+            return {key[0] for key, answer in self._answers.items() if answer.more}
 
     def ask_events(self) -> None:
         """Probe /v1/events first: its answer, even a refusal, also tells Stripe's time."""
@@ -151,7 +166,7 @@ class PermissionCheck:
         """Ask each (path, params) not asked yet, concurrently; a failure is raised in the
         order of ``asks``."""
         unique = {(path, tuple(sorted(params.items()))): (path, params) for path, params in asks}
-        if self.submit is not None:
+        if self.workers is not None:
             for path, params in unique.values():
                 self._send(path, params)
         else:
@@ -196,7 +211,7 @@ class PermissionCheck:
                 raise
             return _Answer(error=exc)
         data = objects_of(page, path)
-        return _Answer(first=data[0] if data else None)
+        return _Answer(first=data[0] if data else None, more=bool(page.get("has_more")))
 
     def _probe(self, reads: Reads) -> Probe:
         sdef = BY_NAME[reads.stream]

@@ -68,6 +68,9 @@ class Run:
         self._prefetched = False
         self._own: Future[dict[str, Any]] | None = None  # /v1/account, asked ahead
         self.refused: dict[str, str] = {}  # connected accounts that refused access: why
+        # list paths whose permission probe found more than one object: their listings from
+        # the start date are cut before the first answer (see ``listing.WindowLister``)
+        self.populated: set[str] = set()
 
     @cached_property
     def settings(self) -> Settings:
@@ -257,9 +260,12 @@ class Run:
             only = account if root.connect_only and self.header(account) else None
             header = None if only else self.header(account)
             end = self.events_end if root.name == "events" else self.started
+            cut_first = root.path in self.populated and min(
+                starts.values(), default=None) == self.settings.start
             scan = self._families[(root.name, account)] = FamilyScan(
                 self.api, root, starts, end, self.settings.slice_seconds,
                 Stamper(self.started), header, scheduler=self.scheduler, only=only,
+                cut_first=cut_first,
                 hidden=partial(self.clocks.variants, root, header)
                 if root.clock_param and self.clocks.enabled else None)
         return scan

@@ -124,7 +124,7 @@ class SyncLoop:
         run = self.run
         check_catalog(self.tap.input_catalog)
         selected = [s for s in self.streams if s.selected]
-        checker = PermissionCheck(run.api, submit=run.scheduler.pool.submit)
+        checker = PermissionCheck(run.api, workers=run.scheduler)
         checker.ask_ahead(self.expected_reads(selected))
         run.ask_own_account()
         checker.ask_events()
@@ -141,6 +141,7 @@ class SyncLoop:
         for probe in self.skipped:
             self.tap.streams[probe.stream].selected = False
         run.plan = plan.without({probe.stream for probe in self.skipped})
+        run.populated = checker.populated()
 
     def expected_reads(self, selected: list[StripeStream]) -> list[Reads]:
         """What the selected streams are expected to read, planned by this machine's clock
