@@ -260,7 +260,8 @@ class Run:
             only = account if root.connect_only and self.header(account) else None
             header = None if only else self.header(account)
             end = self.events_end if root.name == "events" else self.started
-            cut_first = root.path in self.populated and min(
+            # the probes ask the key's own account: its listings only
+            cut_first = header is None and only is None and root.path in self.populated and min(
                 starts.values(), default=None) == self.settings.start
             scan = self._families[(root.name, account)] = FamilyScan(
                 self.api, root, starts, end, self.settings.slice_seconds,

@@ -144,14 +144,20 @@ class SyncLoop:
         run.populated = checker.populated()
 
     def expected_reads(self, selected: list[StripeStream]) -> list[Reads]:
-        """What the selected streams are expected to read, planned by this machine's clock
-        before Stripe's is known; none with connected accounts (the accounts read come
-        first)."""
+        """What the selected streams are expected to read, before Stripe's clock is known
+        (none with connected accounts: the accounts read come first). Only whether a bookmark
+        is past the events' retention depends on that clock: each stream is planned at its
+        bookmark's own time, so one kept current by events reads them alone (after a longer
+        pause the plan adds its list's probe)."""
         if self.run.settings.connect:
             return []
-        now = int(time.time())
-        return [read_of(s.name, self.first_plan(s, s.get_context_state(None), now))
-                for s in selected]
+        expected = []
+        for stream in selected:
+            state = stream.get_context_state(None)
+            bookmark = state.get("replication_key_value")
+            now = bookmark if isinstance(bookmark, int) else int(time.time())
+            expected.append(read_of(stream.name, self.first_plan(stream, state, now)))
+        return expected
 
     def first_plan(self, stream: StripeStream, state: Mapping[str, Any], now: int) -> Plan:
         """The plan of ``stream`` from ``state`` at ``now``."""
