@@ -16,11 +16,13 @@ KEY = "sk_live_benchmark000000"
 
 class EmulatorProcess:
     """``python -m tests.emulator`` on a free local port, with live-mode data for ``KEY``;
-    ``connected_accounts`` Connect accounts of ``connected_scale`` each (none by default)."""
+    ``connected_accounts`` Connect accounts of ``connected_scale`` each (none by default);
+    ``cache_size`` serialised objects cached (the emulator's default when None)."""
 
     def __init__(self, scale: int, *, seed: int = 1, connected_accounts: int = 0,
-                 connected_scale: int | None = None) -> None:
+                 connected_scale: int | None = None, cache_size: int | None = None) -> None:
         self.scale = scale
+        self.cache_size = cache_size
         self.seed = seed
         self.connected_accounts = connected_accounts
         self.connected_scale = connected_scale
@@ -33,6 +35,8 @@ class EmulatorProcess:
                 "--connected-accounts", str(self.connected_accounts)]
         if self.connected_scale is not None:
             argv += ["--connected-scale", str(self.connected_scale)]
+        if self.cache_size is not None:
+            argv += ["--cache-size", str(self.cache_size)]
         self._process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         self.info = json.loads(self._process.stdout.readline())

@@ -13,7 +13,9 @@ spend most of its time on empty windows.
 
 "What the limits allow" for a run's requests: all of them at 100/s or its busiest endpoint's at
 25/s, whichever takes longer; the share is that time over the run's wall time, from its first
-request to its last (``steady``: over the middle 80% of its requests).
+request to its last (``steady``: over the middle 80% of its requests; ``whole``: over the tap
+process's whole wall time, start-up included). Requests per 100 objects show that a share is
+not bought with useless requests.
 """
 
 from __future__ import annotations
@@ -31,9 +33,15 @@ FIVE_STREAMS = ["balance_transactions", "charges", "customers", "invoices", "pay
 LATENCIES_MS = (250, 500, 1000, 2000)
 OTHERS_LATENCIES_MS = (250, 1000)
 # Emulator scales (customers): this tap's backfills, then the other connectors'. The emulator
-# keeps 50,000 serialised objects cached; the five streams hold 13 objects per customer.
+# keeps 50,000 serialised objects cached by default; the five streams hold 13 objects per
+# customer.
 SCALES = {"five": 3500, "customers": 40000}
 OTHERS_SCALES = {"five": 300, "customers": 3000}
+# The five streams again at issue 14's own scale (192,142 objects: 14,780 customers), this tap
+# at OTHERS_LATENCIES_MS, the emulator's cache raised to hold them all (about 4 MB of its
+# memory per 1,000 objects: about 1 GB).
+ISSUE_SCALE = 14780
+ISSUE_CACHE = 200_000
 CEILING = 100.0  # Stripe's live-mode requests per second
 ENDPOINT_CEILING = 25.0  # ... and per endpoint
 TARGET_SHARE = 0.9
@@ -54,24 +62,34 @@ def figures(run: dict[str, Any]) -> dict[str, Any]:
     span = run["requests"] / run["per_second"] if run["per_second"] else 0.0
     steady = run["steady_per_second"] * ideal / max(run["requests"], 1)
     return {"share": round(ideal / span, 3) if span else 0.0,
+            "whole_share": round(ideal / run["seconds"], 3) if run["seconds"] else 0.0,
             "steady_share": round(min(1.0, steady), 3),
+            "requests_per_100": round(100 * run["requests"] / max(run["records"], 1), 2),
             "share_429": round(run["rate_429"] / max(run["requests"], 1), 4)}
 
 
-def latency(work: Path, scale: int, sync: Sync) -> dict[str, Any]:
-    """Every run of the table; ``scale`` is that of this tap's five-stream backfill."""
+def latency(work: Path, scale: int, sync: Sync, *, others: bool = True,
+            latencies: tuple[int, ...] = LATENCIES_MS, issue_scale: bool = True,
+            ) -> dict[str, Any]:
+    """Every run of the table; ``scale`` is that of this tap's five-stream backfill. Without
+    ``others`` only this tap's rows, at ``latencies`` (a trial, see ``run.py --only-ours``);
+    without ``issue_scale``, not the rows at ``ISSUE_SCALE``."""
     scales = {**SCALES, "five": scale}
     start = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=HISTORY_DAYS)).strftime(
         "%Y-%m-%dT00:00:00Z")
     results: dict[str, Any] = {"scales": scales, "others_scales": OTHERS_SCALES,
                                "start_days_back": HISTORY_DAYS, "runs": []}
-    plans: list[tuple[int, list[tuple[str, Connector, tuple[int, ...]]]]] = []
+    plans: list[tuple[int, int | None, list[tuple[str, Connector, tuple[int, ...]]]]] = []
     for key in BACKFILLS:
-        plans.append((scales[key], [(key, OURS, LATENCIES_MS)]))
-        plans.append((OTHERS_SCALES[key], [(key, c, OTHERS_LATENCIES_MS)
-                                           for c in (SINGER_IO, AIRBYTE)]))
-    for emulator_scale, runs in plans:
-        with EmulatorProcess(emulator_scale) as emu:
+        plans.append((scales[key], None, [(key, OURS, latencies)]))
+        if others:
+            plans.append((OTHERS_SCALES[key], None, [(key, c, OTHERS_LATENCIES_MS)
+                                                     for c in (SINGER_IO, AIRBYTE)]))
+    if issue_scale:
+        plans.append((ISSUE_SCALE, ISSUE_CACHE, [
+            ("five", OURS, tuple(ms for ms in latencies if ms in OTHERS_LATENCIES_MS))]))
+    for emulator_scale, cache, runs in plans:
+        with EmulatorProcess(emulator_scale, cache_size=cache) as emu:
             emu.configure(rate_limit="off", latency_ms=0)
             streams = BACKFILLS[runs[0][0]][1]
             sync(OURS, emu, work / f"warm-{emulator_scale}", streams,  # fills the caches
@@ -85,7 +103,8 @@ def latency(work: Path, scale: int, sync: Sync) -> dict[str, Any]:
                         results["runs"].append({**row, "error": problem})
                         continue
                     emu.configure(rate_limit="live", latency_ms=ms)
-                    run = sync(connector, emu, work / f"{connector.name}-{key}-{ms}",
+                    run = sync(connector, emu,
+                               work / f"{connector.name}-{key}-{ms}-{emulator_scale}",
                                BACKFILLS[key][1], start_date=start)
                     run.pop("final_state", None)
                     results["runs"].append({**row, **run, **figures(run)})
@@ -99,21 +118,30 @@ def latency_report(results: dict[str, Any]) -> str:
         label = BACKFILLS[run["backfill"]][0]
         if "error" in run:
             rows.append([label, run["connector"], f"{run['latency_ms']} ms", run["error"],
-                         *[""] * 6])
+                         *[""] * 8])
             continue
         rows.append([label, run["connector"], f"{run['latency_ms']} ms",
                      f"{run['records']:,} (scale {run['scale']:,})", run["requests"],
-                     run["per_second"], f"{run['share']:.0%}", f"{run['steady_share']:.0%}",
+                     run.get("requests_per_100", ""), run["per_second"],
+                     f"{run['share']:.0%}", _percent(run.get("whole_share")),
+                     f"{run['steady_share']:.0%}",
                      f"{run['share_429']:.1%} ({run['rate_429']})", run["peak_rss_mb"]])
-    header = ["backfill", "connector", "per page", "records", "requests", "requests/s",
-              "share of what the limits allow", "steady share", "429s", "peak RSS MB"]
+    header = ["backfill", "connector", "per page", "records", "requests",
+              "requests per 100 objects", "requests/s", "share of what the limits allow",
+              "share over the whole process", "steady share", "429s", "peak RSS MB"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return ("**Latency**: backfills at 250 ms to 2 s a page, live-mode limits (100 requests/s, "
             f"25/s per endpoint), default settings, from {results['start_days_back']} days back; "
             "the share is the least time the limits "
-            "allow for the run's requests over its wall time from first request to last "
-            "(steady: the middle 80% of its requests):\n\n" + "\n".join(lines))
+            "allow for the run's requests over its wall time from first request to last (the "
+            "one issue 14's 90% target is graded on); over the whole process: over the tap "
+            "process's wall time, start-up included; steady: the middle 80% of its "
+            "requests:\n\n" + "\n".join(lines))
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share:.0%}"
 
 
 def latency_target(results: dict[str, Any]) -> tuple[str, str, bool]:
@@ -121,7 +149,8 @@ def latency_target(results: dict[str, Any]) -> tuple[str, str, bool]:
     of what the limits allow, fewer than 1% of its requests answered 429."""
     ours = [r for r in results["runs"] if r["connector"] == OURS.name
             and r["latency_ms"] in OTHERS_LATENCIES_MS and "error" not in r]
-    measured = ", ".join(f"{BACKFILLS[r['backfill']][0]} at {r['latency_ms']} ms: "
+    measured = ", ".join(f"{BACKFILLS[r['backfill']][0]} (scale {r['scale']:,}) at "
+                         f"{r['latency_ms']} ms: "
                          f"{r['share']:.0%} ({r['share_429']:.1%} 429s)" for r in ours)
     met = bool(ours) and all(r["share"] >= TARGET_SHARE and r["share_429"] < TARGET_429_SHARE
                              for r in ours)
@@ -135,15 +164,14 @@ def latency_shortfalls(results: dict[str, Any]) -> list[str]:
              and r["latency_ms"] in OTHERS_LATENCIES_MS and r["share"] < TARGET_SHARE]
     if not short:
         return []
-    runs = "; ".join(f"{BACKFILLS[r['backfill']][0]} at {r['latency_ms']} ms: {r['share']:.0%} "
+    runs = "; ".join(f"{BACKFILLS[r['backfill']][0]} (scale {r['scale']:,}) at "
+                     f"{r['latency_ms']} ms: {r['share']:.0%} "
                      f"over {r['requests'] / r['per_second']:.1f} s of requests, "
                      f"{r['steady_share']:.0%} steady" for r in short)
     return [f"- **Share of what the limits allow at real latencies: {runs} (target "
             f"{TARGET_SHARE:.0%}).** During the run the tap keeps what the limits allow in "
-            "flight (the steady share); what is lost is the start, a few round trips before "
-            "the lists are read at full speed: the run's first requests (Stripe's clock, the "
-            "key's own account, then the permission probes) go out one after another, then "
-            "each listing's first page tells how to split its windows, and the tail, where "
-            "the busiest endpoint's last sub-windows are read at its 25/s alone. At 1 s a page "
-            "those round trips weigh against runs of a few dozen seconds, the longest the "
-            "emulator serves from its cache (see the latency benchmark's notes)."]
+            "flight (the steady share); what is lost is the start: one round trip (Stripe's "
+            "clock, the key's own account and the permission probes, sent together) before "
+            "the lists go out, against runs of a few seconds of requests (the rows at issue "
+            f"14's scale, {ISSUE_SCALE:,} customers, show the same backfill when it lasts "
+            "longer)."]

@@ -10,7 +10,8 @@ singer-io's tap-stripe 3.3.0 then Airbyte's source-stripe, same data, same limit
 cpu: the tap's CPU per record with no latency and no limits, by kind of stream.
 memory: peak RSS of a sync of about a million objects.
 latency: backfills at 250 ms to 2 s a page against live-mode limits, this tap and (at 250 ms
-  and 1 s) the other two (benchmarks/latency.py).
+  and 1 s) the other two (benchmarks/latency.py). `latency --only-ours 250,1000`: this tap's
+  rows alone at those latencies, printed, not recorded (a trial).
 connect: a platform with 1,000 small connected accounts, connected_accounts "all", 200 ms a
   request, live-mode limits; then the no-change incremental run and a run of one shard
   (benchmarks/connect.py). Fails, recording no figures, unless records come from every account.
@@ -423,13 +424,31 @@ def write_readme(results: dict[str, Any]) -> None:
                  connect_summary(results["connect"]))
 
 
+def _latencies(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(ms) for ms in text.split(","))
+    except ValueError:
+        msg = f"not comma-separated milliseconds: {text!r} (e.g. 250,1000)"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def main() -> None:
     """Run the chosen benchmarks and record their results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("which", nargs="*", help=f"some of {', '.join(BENCHMARKS)}")
     parser.add_argument("--scale", type=int,
                         help="emulator scale (customers) for all (connect: of each account)")
+    parser.add_argument("--only-ours", metavar="MS", type=_latencies,
+                        help="latency only: a trial of this tap's rows alone at these latencies "
+                             "(comma-separated ms, e.g. 250,1000), shown, not recorded")
     args = parser.parse_args()
+    if args.only_ours:
+        scale = args.scale or BENCHMARKS["latency"][1]
+        with tempfile.TemporaryDirectory(prefix="tap-stripe-bench-") as tmp:
+            trial = latency(Path(tmp), scale, sync, others=False, latencies=args.only_ours)
+        print(json.dumps(trial, indent=1), file=sys.stderr)
+        print(latency_report(trial))
+        return
     chosen = args.which or list(BENCHMARKS)
     unknown = set(chosen) - set(BENCHMARKS)
     if unknown:

@@ -130,7 +130,7 @@ class FamilyScan(SharedPass):
 
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
                  slice_seconds: int, stamp: Stamp, account: str | None = None, *,
-                 scheduler: Workers, only: str | None = None,
+                 scheduler: Workers, only: str | None = None, cut_first: bool = False,
                  hidden: Callable[[], list[dict[str, str]]] | None = None) -> None:
         super().__init__(list(starts), scheduler)
         self.api = api
@@ -141,6 +141,7 @@ class FamilyScan(SharedPass):
         self.stamp = stamp
         self.account = account
         self.only = only  # read this one parent by id instead of listing them all
+        self.cut_first = cut_first  # the plain list's windows cut before its first answer
         # parameter sets (beyond the registry's) that list what a plain list hides
         self.hidden = hidden
         self.children = [c for c in children_of(parent.name) if c.name in starts]
@@ -167,7 +168,8 @@ class FamilyScan(SharedPass):
                 Listing(parent.path, {**params, **variant}, parent.created_filter,
                         self.account, nested, sparse=bool(variant), raw=True),
                 self._grid(), submit=self.pool.submit, pace=self.pace, budget=self.budget,
-                stop=self.stop) for variant in [{}, *extra]]
+                stop=self.stop, cut_first=self.cut_first and not variant)
+                for variant in [{}, *extra]]
             units = (unit for entry in interleaved(listers)
                      for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
         parent_start = self.starts.get(parent.name)

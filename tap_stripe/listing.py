@@ -87,6 +87,7 @@ class _Segment:
     reserved: int = 0  # objects counted in the budget for the page asked for
     seen: int = 0
     newest: int = 0
+    reached: int | None = None  # the oldest `created` read so far
     cursors: Cursors | None = None
     pages: deque[tuple[int, list[Obj]]] = field(default_factory=deque)  # (weight, page)
 
@@ -130,10 +131,18 @@ class WindowLister:
     as full) is not spent; the oldest sub-window may always fetch, so the listing never
     stalls. Endpoints without a ``created`` filter are read in one pass, newest first, until
     objects older than the window start.
+
+    With ``cut_first`` (a listing known to hold objects, read from the start date) over fewer
+    than ``WHOLE_RANGE_WINDOWS`` windows, nothing waits for a first answer: the range is cut
+    at once in as many parts as the pace wants in flight on the endpoint (each window in parts
+    by its share of the range, one at least, so an empty part costs one request), all of them
+    asked together, each split further once its first page tells the density. (A longer range
+    is asked whole first, as above: a small account's stays one request.)
     """
 
     def __init__(self, api: StripeApi, listing: Listing, windows: list[tuple[int, int]], *,
-                 submit: Submit, pace: Pace, budget: Budget, stop: threading.Event) -> None:
+                 submit: Submit, pace: Pace, budget: Budget, stop: threading.Event,
+                 cut_first: bool = False) -> None:
         self.api = api
         self.listing = listing
         self.endpoint = endpoint_of(listing.path)
@@ -147,12 +156,25 @@ class WindowLister:
         self._opened: dict[WindowEnd, float] = {}  # when each window's first request went out
         self._heard: set[WindowEnd] = set()  # windows that answered at least once
         self._wake: float | None = None  # when the next window may go out speculatively
+        self._objects = 0  # objects read, over
+        self._covered = 0  # ... this many seconds of `created` read through
+        self._cut_first = (cut_first and listing.created_filter and pace.most >= 2
+                           and not listing.sparse and len(windows) < WHOLE_RANGE_WINDOWS)
 
     def __iter__(self) -> Iterator[list[Obj] | WindowEnd]:
         """Pages and window ends in order (see the class docstring)."""
+        try:
+            yield from self._pages()
+        finally:
+            self.pace.work(self, self.endpoint, 0)
+
+    def _pages(self) -> Iterator[list[Obj] | WindowEnd]:
         segments = self._segments
         at_least = 2 if self.listing.sparse else WHOLE_RANGE_WINDOWS
-        if len(segments) >= at_least and self.listing.created_filter:
+        if self._cut_first:
+            self._cut_ahead()
+            segments = self._segments
+        elif len(segments) >= at_least and self.listing.created_filter:
             # One request over the whole range first: when one page holds all of it (a small
             # or quiet account), each window's objects are taken from it, in the same order
             # and with the same window ends, and the empty windows cost no request.
@@ -198,6 +220,20 @@ class WindowLister:
         last.requested = True
         self._arrive(last, done)
 
+    def _cut_ahead(self) -> None:
+        """Cut every window in parts, newest first, as many in all as the pace wants in
+        flight on the endpoint, each window's by its share of the range (one at least)."""
+        wanted, _ = self.pace.targets(self.endpoint)
+        total = sum(seg.lt - seg.gte for seg in self._segments)
+        cut: list[_Segment] = []
+        for seg in self._segments:
+            span = seg.lt - seg.gte
+            parts = max(1, min(span, round(wanted * span / total)))
+            bounds = [seg.gte + span * i // parts for i in range(parts + 1)]
+            cut += [_Segment(seg.window, bounds[i - 1], bounds[i])
+                    for i in range(parts, 0, -1)]
+        self._segments = cut
+
     def _fetch(self, gte: int, lt: int, cursor: str | None) -> Obj:
         listing = self.listing
         query: dict[str, Any] = {"limit": PAGE_SIZE, **listing.params}
@@ -211,6 +247,7 @@ class WindowLister:
         """Request the next page of every sub-window that may fetch, oldest first."""
         segments = self._segments
         self._wake = None
+        self.pace.work(self, self.endpoint, self._requests_left())
         # The sub-windows read next, as many as the pace wants in flight, fetch whatever the
         # budget says: their pages are handed on next, which is what frees the budget.
         next_up, _ = self.pace.targets(self.endpoint)
@@ -222,7 +259,8 @@ class WindowLister:
             next_up -= 1
             if seg.in_flight:
                 continue
-            if index and not seg.requested and seg.window not in self._opened:
+            if (index and not seg.requested and seg.window not in self._opened
+                    and not self._cut_first):
                 before = segments[index - 1].window
                 opened = self._opened.get(before)
                 if opened is None:
@@ -243,6 +281,18 @@ class WindowLister:
             seg.reserved = self._page_weight
             self.budget.take(seg.reserved)
             future.add_done_callback(functools.partial(self._answered, seg))
+
+    def _requests_left(self) -> float:
+        """Requests this listing expects to make still: each unfinished sub-window's pages
+        at the density read so far (one each before any answer, at least one each)."""
+        density = self._objects / self._covered if self._covered else None
+        left = 0.0
+        for seg in self._segments:
+            if seg.done or seg.error is not None:
+                continue
+            span = (seg.lt if seg.reached is None else seg.reached) - seg.gte
+            left += 1.0 if density is None else max(1.0, density * span / PAGE_SIZE)
+        return left
 
     def _answered(self, seg: _Segment, future: Future[Obj]) -> None:
         self._answers.put((seg, future))
@@ -294,6 +344,12 @@ class WindowLister:
             seg.pages.append((weight, kept))
             self.budget.take(weight)
             self._page_weight = max(1, round(weight * PAGE_SIZE / len(kept)))
+        if self.listing.created_filter:
+            top = seg.lt if seg.reached is None else seg.reached
+            bottom = created_of(data[-1]) if data and page.get("has_more") else seg.gte
+            self._objects += len(data)
+            self._covered += max(0, top - bottom)
+            seg.reached = bottom
         if not data or not page.get("has_more") or before_start:
             seg.done = True
             return
@@ -307,15 +363,21 @@ class WindowLister:
     def _maybe_split(self, seg: _Segment, oldest: int) -> None:
         """Cut what remains of ``seg`` (created in ``[gte, oldest]``) in equal parts of at most
         about ``PART_PAGES`` pages if it holds ``SPLIT_PAGES`` or more, at most as many as the
-        pace wants in flight on the endpoint."""
+        pace wants in flight on the endpoint; and, while the unfinished sub-windows are fewer
+        than that (the listing's end, each read page after page), in parts of about a page
+        into the places they leave idle."""
         span = oldest - seg.gte
         if self.pace.most < 2 or span < 2:  # one request at a time gains nothing by it
             return
         expected = seg.seen * span / max(1, seg.newest - oldest + 1)
-        if expected < SPLIT_PAGES * PAGE_SIZE:
-            return
         wanted, _ = self.pace.targets(self.endpoint)
-        parts = min(int(expected // (PART_PAGES * PAGE_SIZE)) + 1, wanted, span)
+        idle = wanted - sum(1 for s in self._segments if not s.done)
+        parts = 1
+        if expected >= SPLIT_PAGES * PAGE_SIZE:
+            parts = min(int(expected // (PART_PAGES * PAGE_SIZE)) + 1, wanted)
+        if idle > 0:
+            parts = max(parts, min(int(expected // PAGE_SIZE) + 1, idle + 1))
+        parts = min(parts, span)
         if parts < 2:
             return
         cuts = [seg.gte + span * i // parts for i in range(parts)]

@@ -6,15 +6,23 @@ permission needed) and applies ``on_permission_error``: ``fail`` stops the run w
 ``skip`` names each stream it leaves out. A stream is probed for what it reads: its list endpoint
 when it lists (child streams with the first id of their parent), ``/v1/events`` when it follows
 events. Each endpoint is asked once, so a run that only follows events costs one request.
+
+With the run's workers (``pool.Workers``), the probes a run is expected to need go out together
+with /v1/events (``ask_ahead``), each child's as soon as its parent's answers: the first answers
+of a run take one round trip, not one per kind of request.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from tap_stripe.api import endpoint_of
+from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import StreamsNotReadableError, StripeAccessError
 from tap_stripe.pages import Obj, objects_of
 from tap_stripe.registry import BY_NAME, StreamDef
@@ -23,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from tap_stripe.api import StripeApi
+    from tap_stripe.pool import Workers
 
 LOGGER = logging.getLogger("tap-stripe.permissions")
 EVENTS_PATH = "/v1/events"
@@ -63,19 +72,80 @@ class Reads:
 
 @dataclass(frozen=True)
 class _Answer:
-    """The outcome of one probe request: the first object, or the refusal."""
+    """The outcome of one probe request: the first object and whether there are more, or
+    the refusal."""
 
     first: Obj | None = None
     error: StripeAccessError | None = None
+    more: bool = False
+
+
+Key = tuple[str, tuple[tuple[str, Any], ...]]
 
 
 class PermissionCheck:
-    """Probes streams through ``api``; each endpoint is requested at most once."""
+    """Probes streams through ``api``; each endpoint is requested at most once. With the
+    run's ``workers`` the requests run on its pool, counted in flight by its pace (whose
+    latencies they are the first of), and may be sent ahead of the plan (``ask_ahead``);
+    without, a few at a time on threads of their own."""
 
-    def __init__(self, api: StripeApi, account: str | None = None) -> None:
+    def __init__(self, api: StripeApi, account: str | None = None, *,
+                 workers: Workers | None = None) -> None:
         self.api = api
         self.account = account
-        self._answers: dict[tuple[str, tuple[tuple[str, str], ...]], _Answer] = {}
+        self.workers = workers
+        self._answers: dict[Key, _Answer] = {}
+        self._sent: dict[Key, Future[_Answer]] = {}  # asked on a worker, answer not taken yet
+        self._lock = threading.Lock()
+
+    def ask_ahead(self, reads: Iterable[Reads]) -> None:
+        """Send /v1/events and the probes of ``reads`` (what the run is expected to read)
+        without waiting: they go out together, each child's list as soon as its parent's
+        answers. A failure is raised where its answer is taken (``ask_events``, ``probe``);
+        a probe the plan turns out not to need is never looked at. Without ``workers``,
+        nothing is sent ahead."""
+        if self.workers is None:
+            return
+        self._send(EVENTS_PATH, {})
+        for sdef in (BY_NAME[r.stream] for r in reads if r.listing):
+            if sdef.parent is None:
+                self._send(sdef.path, dict(sdef.params))
+                continue
+            parent = self._send(*_root_ask(sdef))
+            if parent is not None:
+                parent.add_done_callback(partial(self._send_child, sdef))
+
+    def _send_child(self, sdef: StreamDef, parent: Future[_Answer]) -> None:
+        """Send the probe of ``sdef``'s list once its parent's probe has answered."""
+        if parent.cancelled() or parent.exception() is not None:
+            return  # raised where the parent's answer is taken
+        ask = self._child_ask(sdef)
+        if ask is not None:
+            self._send(*ask)
+
+    def _send(self, path: str, params: dict[str, Any]) -> Future[_Answer] | None:
+        """Request ``path`` on a worker unless it was asked already; its pending answer."""
+        key = (path, tuple(sorted(params.items())))
+        workers = self.workers
+        with self._lock:
+            if key in self._answers or workers is None:
+                return None
+            future = self._sent.get(key)
+            if future is None:
+                try:
+                    flight, future = workers.pace.send(workers.pool.submit, endpoint_of(path),
+                                                       self._request, path, params)
+                except PassCancelledError:  # the run is closing
+                    return None
+                self._sent[key] = future
+                future.add_done_callback(lambda done: workers.pace.land(
+                    flight, observed=not done.cancelled() and done.exception() is None))
+            return future
+
+    def populated(self) -> set[str]:
+        """The list paths whose probe found more than one object."""
+        with self._lock:
+            return {key[0] for key, answer in self._answers.items() if answer.more}
 
     def ask_events(self) -> None:
         """Probe /v1/events first: its answer, even a refusal, also tells Stripe's time."""
@@ -93,16 +163,20 @@ class PermissionCheck:
         return [self._probe(r) for r in reads]
 
     def _ask_all(self, asks: list[tuple[str, dict[str, Any]]]) -> None:
-        """Ask each (path, params) not asked yet, concurrently."""
+        """Ask each (path, params) not asked yet, concurrently; a failure is raised in the
+        order of ``asks``."""
         unique = {(path, tuple(sorted(params.items()))): (path, params) for path, params in asks}
-        todo = [ask for key, ask in unique.items() if key not in self._answers]
-        if len(todo) < 2:
-            for path, params in todo:
-                self._ask(path, params)
-            return
-        with ThreadPoolExecutor(max_workers=min(PROBES_AT_ONCE, len(todo)),
-                                thread_name_prefix="tap-stripe-probe") as pool:
-            list(pool.map(lambda ask: self._ask(*ask), todo))
+        if self.workers is not None:
+            for path, params in unique.values():
+                self._send(path, params)
+        else:
+            todo = [ask for key, ask in unique.items() if key not in self._answers]
+            if len(todo) >= 2:
+                with ThreadPoolExecutor(max_workers=min(PROBES_AT_ONCE, len(todo)),
+                                        thread_name_prefix="tap-stripe-probe") as pool:
+                    list(pool.map(lambda ask: self._ask(*ask), todo))
+        for path, params in unique.values():
+            self._ask(path, params)
 
     def _child_ask(self, sdef: StreamDef) -> tuple[str, dict[str, Any]] | None:
         """The probe of a child stream's list, with the first id of its parent (None when the
@@ -115,20 +189,29 @@ class PermissionCheck:
         return sdef.path.format(parent_id=first["id"]), params
 
     def _ask(self, path: str, params: dict[str, Any]) -> _Answer:
+        """The answer of ``path``'s probe: the one sent ahead, else asked now."""
+        key = (path, tuple(sorted(params.items())))
+        with self._lock:
+            answer = self._answers.get(key)
+            sent = self._sent.get(key)
+        if answer is not None:
+            return answer
+        answer = self._request(path, params) if sent is None else sent.result()
+        with self._lock:
+            self._sent.pop(key, None)
+            return self._answers.setdefault(key, answer)
+
+    def _request(self, path: str, params: dict[str, Any]) -> _Answer:
         """GET ``path`` with ``limit=1``. Stripe refusing the endpoint (403, 400, 404) is an
         answer; anything else (a wrong key, an unreachable or non-Stripe api_base) ends the run."""
-        key = (path, tuple(sorted(params.items())))
-        if key not in self._answers:
-            try:
-                page = self.api.get(path, {"limit": 1, **params}, self.account)
-            except StripeAccessError as exc:
-                if exc.status not in REFUSALS:
-                    raise
-                self._answers[key] = _Answer(error=exc)
-            else:
-                data = objects_of(page, path)
-                self._answers[key] = _Answer(first=data[0] if data else None)
-        return self._answers[key]
+        try:
+            page = self.api.get(path, {"limit": 1, **params}, self.account)
+        except StripeAccessError as exc:
+            if exc.status not in REFUSALS:
+                raise
+            return _Answer(error=exc)
+        data = objects_of(page, path)
+        return _Answer(first=data[0] if data else None, more=bool(page.get("has_more")))
 
     def _probe(self, reads: Reads) -> Probe:
         sdef = BY_NAME[reads.stream]

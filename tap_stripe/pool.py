@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -110,7 +110,13 @@ class Pace:
     time spent waiting for the rate limiter left out). Per endpoint (its rate x its latency) and
     for the account (the account's rate x the latency of all), with the rates in force (lower
     after a 429) and the latencies observed (``Latency.sizing``), so the targets grow and
-    shrink during the run; ``most`` caps both (``SEQUENTIAL``: one)."""
+    shrink during the run; ``most`` caps both (``SEQUENTIAL``: one).
+
+    When the account's places are the bound, the endpoints with most work left (``work``:
+    requests the listings expect to make still) come first: a free place goes to an endpoint
+    only if more are free than the busier endpoints lack of their own target, so the endpoint
+    that takes longest is never the one held back (and no endpoint's own rate idles while it
+    has the most left to read)."""
 
     def __init__(self, rates: Rates, most: int,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -122,6 +128,8 @@ class Pace:
         self._overall = Latency()
         self._flying: Counter[str] = Counter()
         self._total = 0
+        self._work: defaultdict[str, float] = defaultdict(float)  # requests left, by endpoint
+        self._works: dict[object, tuple[str, float]] = {}  # by listing: (endpoint, requests)
 
     def latency(self, endpoint: str) -> float:
         """Seconds that size the requests in flight to ``endpoint`` (those of all endpoints
@@ -140,11 +148,28 @@ class Pace:
     def _bounded(self, in_flight: float) -> int:
         return min(self.most, max(1, math.ceil(in_flight - ROUNDING)))
 
+    def work(self, listing: object, endpoint: str, requests: float) -> None:
+        """``listing`` (on ``endpoint``) expects to make ``requests`` more (0: done)."""
+        with self._lock:
+            _, before = self._works.pop(listing, (endpoint, 0.0))
+            self._work[endpoint] += requests - before
+            if requests > 0:
+                self._works[listing] = (endpoint, requests)
+
     def allows(self, endpoint: str) -> bool:
-        """Whether one more request to ``endpoint`` may go out now."""
+        """Whether one more request to ``endpoint`` may go out now: below its own target
+        and the account's, with more places free than the endpoints with more work left
+        lack of their own."""
         mine, everyone = self.targets(endpoint)
         with self._lock:
-            return self._flying[endpoint] < mine and self._total < everyone
+            if self._flying[endpoint] >= mine or self._total >= everyone:
+                return False
+            left = self._work[endpoint]
+            busier = [e for e, n in self._work.items() if n > left and e != endpoint]
+            flying = {e: self._flying[e] for e in busier}
+            free = everyone - self._total
+        lacking = sum(max(0, self.targets(e)[0] - flying[e]) for e in busier)
+        return free > lacking
 
     def send(self, submit: Callable[..., Future[T]], endpoint: str, fn: Callable[..., T],
              *args: Any) -> tuple[Flight, Future[T]]:

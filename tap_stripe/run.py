@@ -29,6 +29,7 @@ from tap_stripe.stamps import Stamper
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
+    from concurrent.futures import Future
 
     from tap_stripe.channels import Item
     from tap_stripe.passes import SharedPass
@@ -65,7 +66,11 @@ class Run:
         self._families: dict[tuple[str, str | None], FamilyScan] = {}  # (root, account)
         self._hubs: dict[str | None, EventsHub] = {}
         self._prefetched = False
+        self._own: Future[dict[str, Any]] | None = None  # /v1/account, asked ahead
         self.refused: dict[str, str] = {}  # connected accounts that refused access: why
+        # list paths whose permission probe found more than one object: their listings from
+        # the start date are cut before the first answer (see ``listing.WindowLister``)
+        self.populated: set[str] = set()
 
     @cached_property
     def settings(self) -> Settings:
@@ -130,6 +135,12 @@ class Run:
     def plan(self, plan: RunPlan) -> None:
         self._plan = plan
 
+    def ask_own_account(self) -> None:
+        """Ask for the key's own account on a worker now, beside the run's other first
+        requests (``own_account`` takes the answer)."""
+        if not self.settings.account_id and self._own is None:
+            self._own = self.scheduler.pool.submit(self.api.get, "/v1/account")
+
     @cached_property
     def own_account(self) -> str | None:
         """Id of the account the key reads without a Stripe-Account header (``account_id``
@@ -137,7 +148,8 @@ class Run:
         if self.settings.account_id:
             return self.settings.account_id
         try:
-            return str(self.api.get("/v1/account").get("id") or "") or None
+            own = self.api.get("/v1/account") if self._own is None else self._own.result()
+            return str(own.get("id") or "") or None
         except StripeAccessError as exc:
             LOGGER.warning("Could not read the key's own account id (%s); records of the "
                            "platform carry stripe_account null.", exc)
@@ -248,9 +260,13 @@ class Run:
             only = account if root.connect_only and self.header(account) else None
             header = None if only else self.header(account)
             end = self.events_end if root.name == "events" else self.started
+            # the probes ask the key's own account: its listings only
+            cut_first = header is None and only is None and root.path in self.populated and min(
+                starts.values(), default=None) == self.settings.start
             scan = self._families[(root.name, account)] = FamilyScan(
                 self.api, root, starts, end, self.settings.slice_seconds,
                 Stamper(self.started), header, scheduler=self.scheduler, only=only,
+                cut_first=cut_first,
                 hidden=partial(self.clocks.variants, root, header)
                 if root.clock_param and self.clocks.enabled else None)
         return scan

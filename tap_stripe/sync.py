@@ -33,7 +33,7 @@ from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import SettingsError, StripeAccessError
 from tap_stripe.pages import Obj
 from tap_stripe.permissions import PermissionCheck, Probe, Reads, check_permissions
-from tap_stripe.plan import StreamInput, plan_stream, reads
+from tap_stripe.plan import Plan, StreamInput, plan_stream, reads
 from tap_stripe.raw import plain
 from tap_stripe.registry import BY_NAME
 from tap_stripe.shutdown import StopRequested
@@ -79,6 +79,11 @@ def pop_deselected(record: dict[str, Any], mask: SelectionMask,
             pop_deselected(record[name], mask, crumb)
 
 
+def read_of(stream: str, plan: Plan) -> Reads:
+    """What ``stream`` reads by ``plan``: its list, its events, or both."""
+    return Reads(stream, plan.list_from is not None, plan.events_from is not None)
+
+
 def set_bookmarks(state: dict[str, Any], replication_key: str | None,
                   fields: dict[str, int | None]) -> bool:
     """Set bookmark ``fields`` of a context's ``state`` in order (None removes one), with the
@@ -117,29 +122,51 @@ class SyncLoop:
         """The checks before the sync and the plan: the catalog names only streams of the tap,
         Stripe's clock (the first answer tells it), no bookmark ahead of it, the plan, then the
         permission probe of what each stream reads (a run that only follows events needs
-        /v1/events alone); the streams the key may not read are deselected."""
+        /v1/events alone); the streams the key may not read are deselected. The clock, the
+        key's own account and the probes the run is expected to need (by this machine's clock)
+        go out together on the run's workers; a probe the plan adds is asked after it."""
         run = self.run
         check_catalog(self.tap.input_catalog)
-        checker = PermissionCheck(run.api)
+        selected = [s for s in self.streams if s.selected]
+        checker = PermissionCheck(run.api, workers=run.scheduler)
+        checker.ask_ahead(self.expected_reads(selected))
+        run.ask_own_account()
         checker.ask_events()
         run.clock_set()
-        selected = [s for s in self.streams if s.selected]
         bookmarks.refuse_future(self.tap.state, run.started, {s.name for s in selected})
         switch = bookmarks.connect_switch(self.tap.state, run.settings.connect)
         if switch:
             LOGGER.warning("%s", switch)
         plan = run.make_plan(self.inputs(selected))
-        asked = []
-        for s in selected:  # a stream that reads no account is probed as on a first sync
-            first = plan.first(s.name) or plan_stream(
-                s.sdef, s.replication_method == "FULL_TABLE", {}, run.settings, run.started)
-            asked.append(Reads(s.name, first.list_from is not None,
-                               first.events_from is not None))
+        asked = [read_of(s.name, plan.first(s.name) or self.first_plan(s, {}, run.started))
+                 for s in selected]  # a stream that reads no account: as on a first sync
         self.skipped = check_permissions(run.api, asked, run.settings.on_permission_error,
                                          checker=checker)
         for probe in self.skipped:
             self.tap.streams[probe.stream].selected = False
         run.plan = plan.without({probe.stream for probe in self.skipped})
+        run.populated = checker.populated()
+
+    def expected_reads(self, selected: list[StripeStream]) -> list[Reads]:
+        """What the selected streams are expected to read, before Stripe's clock is known
+        (none with connected accounts: the accounts read come first). Only whether a bookmark
+        is past the events' retention depends on that clock: each stream is planned at its
+        bookmark's own time, so one kept current by events reads them alone (after a longer
+        pause the plan adds its list's probe)."""
+        if self.run.settings.connect:
+            return []
+        expected = []
+        for stream in selected:
+            state = stream.get_context_state(None)
+            bookmark = state.get("replication_key_value")
+            now = bookmark if isinstance(bookmark, int) else int(time.time())
+            expected.append(read_of(stream.name, self.first_plan(stream, state, now)))
+        return expected
+
+    def first_plan(self, stream: StripeStream, state: Mapping[str, Any], now: int) -> Plan:
+        """The plan of ``stream`` from ``state`` at ``now``."""
+        return plan_stream(stream.sdef, stream.replication_method == "FULL_TABLE", state,
+                           self.run.settings, now)
 
     def inputs(self, selected: list[StripeStream]) -> list[StreamInput]:
         """What the plan needs of the selected streams: each row, whether it is read in full,

@@ -25,6 +25,7 @@ import socket
 import struct
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -67,6 +68,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Misbehave as the server's mode says."""
         self.server.requests += 1
         mode, url = self.server.mode, urlsplit(self.path)
+        with self.server.lock:
+            self.server.paths[url.path] += 1
         if mode == "reset":
             # SO_LINGER on with a zero timeout: the close sends a RST, not a FIN
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -116,6 +119,8 @@ class HostileServer(ThreadingHTTPServer):
         self.interval = interval
         self.lifetime = lifetime
         self.requests = 0
+        self.paths: Counter[str] = Counter()  # requests by path
+        self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
                                         daemon=True, name=f"hostile-{mode}")

@@ -45,6 +45,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clock", type=int, default=None,
                         help="start time (unix seconds, frozen until moved); default: now")
     parser.add_argument("--api-version", default=DEFAULT_API_VERSION)
+    parser.add_argument("--cache-size", type=int, default=50_000,
+                        help="serialised objects kept in the LRU cache (a fifth as many built)")
     return parser.parse_args(argv)
 
 
@@ -56,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, faults=parse_faults(args.faults),
         fault_seed=args.fault_seed, stall_seconds=args.stall_seconds, key=args.key,
         connected_accounts=args.connected_accounts, connected_scale=args.connected_scale,
-        clock=args.clock, api_version=args.api_version, host=args.host, port=args.port)
+        clock=args.clock, api_version=args.api_version, host=args.host, port=args.port,
+        cache_size=args.cache_size)
     stop = threading.Event()
 
     def on_signal(number: int, frame: FrameType | None) -> None:

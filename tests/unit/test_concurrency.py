@@ -398,7 +398,9 @@ def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_th
     # have to end by themselves, without the test waiting out the tap's idle time
     monkeypatch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
     serve_account(fake)
-    fake.fail("/v1/invoices", START + 2 * DAY, 400,
+    # the newest request of the window ending at START + 3 days: its first request one at a
+    # time, the newest of its parts when the window is cut before the first answer
+    fake.fail("/v1/invoices", f"created%5Blt%5D={START + 3 * DAY}", 400,
               {"error": {"type": "invalid_request_error", "message": "boom"}})
     sequential, concurrent, _ = both_ways(fake, monkeypatch)
     assert concurrent == sequential

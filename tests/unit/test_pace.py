@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tap_stripe.limiter import RateLimiter
-from tap_stripe.listing import Listing, WindowLister
-from tap_stripe.pool import Budget, Pace, Pool
-from tests.unit.test_concurrency import START, PageServer
+from tap_stripe.listing import Listing, WindowEnd, WindowLister
+from tap_stripe.pool import SEQUENTIAL, Budget, Pace, Pool
+from tests.unit.test_concurrency import START, PageServer, flat, listed
 
 CUSTOMERS = "/v1/customers"
 
@@ -249,3 +249,90 @@ def test_one_endpoint_keeps_many_requests_in_flight_whatever_the_window_size(
     assert len(ids) == 6000
     # the pace's most (10), plus the oldest sub-window, which may always fetch
     assert 5 <= server.most <= 11
+
+
+class Live:
+    """Stripe's live-mode rates (100/s for the account, 25/s an endpoint), no waiting."""
+
+    def rates(self, endpoint: str) -> tuple[float, float]:
+        return 100.0, 25.0
+
+    def waited(self) -> float:
+        return 0.0
+
+
+class Together(PageServer):
+    """A ``PageServer`` whose first ``parties`` requests each wait until all of them are in
+    flight (asked fewer at a time, the barrier breaks; its timeout only keeps a failing test
+    from hanging)."""
+
+    def __init__(self, created: list[int], parties: int) -> None:
+        super().__init__(created)
+        self.barrier = threading.Barrier(parties, timeout=30)
+        self.waiting = parties
+        self.broken = False
+
+    def get(self, path: str, params: dict[str, Any], account: str | None, *,
+            raw: bool = False) -> dict[str, Any]:
+        with self.lock:
+            self.waiting -= 1
+            wait = self.waiting >= 0
+        if wait:
+            try:
+                self.barrier.wait()
+            except threading.BrokenBarrierError:
+                self.broken = True
+        return super().get(path, params, account, raw=raw)
+
+
+def test_a_listing_cut_before_its_first_answer_asks_as_many_parts_as_the_pace_wants() -> None:
+    # no answer yet: the pace guesses FIRST_LATENCY (1 s), 25/s x 1 s = 25 in flight
+    pace = Pace(Live(), 1000)
+    assert pace.targets(CUSTOMERS) == (25, 100)
+    created = [START + i * 997 for i in range(3000)]
+    spans = [(START, START + 30 * DAY), (START + 30 * DAY, START + 40 * DAY)]
+    server = Together(created, 25)
+    pool = Pool(64)
+    lister = WindowLister(server, Listing(CUSTOMERS, {}), spans,  # type: ignore[arg-type]
+                          submit=pool.submit, pace=pace, budget=Budget(10**6),
+                          stop=threading.Event(), cut_first=True)
+    try:
+        got = [(e.gte, e.lt) if isinstance(e, WindowEnd) else [o["id"] for o in e]
+               for e in lister]
+    finally:
+        pool.close()
+    assert not server.broken
+    first = sorted((q["created"]["gte"], q["created"]["lt"]) for q in server.queries[:25]
+                   if "starting_after" not in q)
+    # 25 parts that tile the range, each window's by its share of it (30 and 10 days)
+    assert len(first) == 25
+    assert [lo for lo, _ in first[1:]] == [hi for _, hi in first[:-1]]
+    assert (first[0][0], first[-1][1]) == (START, START + 40 * DAY)
+    assert sum(1 for lo, _ in first if lo < START + 30 * DAY) == 19
+    # and the objects come out as one request at a time gives them, window ends in place
+    one_at_a_time = listed(PageServer(created), spans, SEQUENTIAL)
+    assert flat(got) == flat(one_at_a_time)
+
+
+def test_the_endpoint_with_most_work_left_gets_the_free_places_first() -> None:
+    pace, clock, _ = live()
+    observe(pace, clock, CUSTOMERS, 0.1)
+    assert pace.targets(CUSTOMERS) == (3, 10)  # 2.5 and 10
+    pace.work("a listing", "/v1/a", 40.0)
+    pace.work("b listing", "/v1/b", 5.0)
+    pace.work("c listing", "/v1/c", 5.0)
+    flights = {}
+    for endpoint, count in (("/v1/a", 1), ("/v1/b", 3), ("/v1/c", 3), ("/v1/d", 1)):
+        for _ in range(count):
+            flights[endpoint] = pace.send(lambda fn, *a: None, endpoint, lambda: None)[0]
+    # 8 of 10 in flight: the 2 free places are what /v1/a, with most left, lacks of its 3
+    assert not pace.allows("/v1/d") and not pace.allows("/v1/b")
+    assert pace.allows("/v1/a")
+    pace.send(lambda fn, *a: None, "/v1/a", lambda: None)
+    assert not pace.allows("/v1/d") and pace.allows("/v1/a")
+    # once /v1/a's listing is done, a free place goes to whoever asks
+    pace.work("a listing", "/v1/a", 0)
+    assert pace.allows("/v1/d")
+    clock.now += 0.1
+    pace.land(flights["/v1/d"])
+    assert pace.allows("/v1/d")

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -214,3 +215,42 @@ def test_an_incremental_sync_probes_only_what_it_reads(stripe: Stripe) -> None:
     assert out.error is None
     assert ("/v1/customers", {"limit": "1"}) not in stripe.calls
     assert stripe.calls[0] == ("/v1/events", {"limit": "1"})
+
+
+
+class Together(Stripe):
+    """Each of the ``first`` requests (``limit=1`` or none) waits until all of them are in
+    flight; asked one after another, the barrier breaks (its timeout only keeps a failing
+    test from hanging)."""
+
+    def __init__(self, rsps: responses.RequestsMock, first: set[str]) -> None:
+        super().__init__(rsps)
+        self.first = first
+        self.barrier = threading.Barrier(len(first), timeout=30)
+        self.arrived: list[str] = []
+        self.broken: list[str] = []
+
+    def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
+        url = urlsplit(request.url)
+        if url.path in self.first and dict(parse_qsl(url.query)).get("limit", "1") == "1":
+            self.arrived.append(url.path)
+            try:
+                self.barrier.wait()
+            except threading.BrokenBarrierError:
+                self.broken.append(url.path)
+        return super()._answer(request)
+
+
+def test_the_clock_the_account_and_the_probes_go_out_together() -> None:
+    first = {"/v1/events", "/v1/account", "/v1/customers", "/v1/charges", "/v1/invoices"}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        stripe = Together(rsps, first)
+        stripe.lists["/v1/invoices"] = [{"id": "in_7", "created": NOW - 100}]
+        out = run_tap(config(), ["customers", "charges", "invoice_line_items"])
+    assert out.error is None
+    assert stripe.broken == []
+    assert sorted(stripe.arrived) == sorted(first)
+    probes = [path for path, query in stripe.calls if query == {"limit": "1"}]
+    # each asked once, the child's (it needs its parent's first id) too
+    assert sorted(probes) == ["/v1/charges", "/v1/customers", "/v1/events", "/v1/invoices",
+                              "/v1/invoices/in_7/lines"]
