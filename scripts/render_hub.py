@@ -54,7 +54,10 @@ def kind(spec: dict[str, Any]) -> str:
         return "date_iso8601"
     if "string" in types:  # also text-or-list settings: Meltano passes env values as text
         return "string"
-    named = {"integer": "integer", "number": "decimal", "boolean": "boolean", "object": "object",
+    # a number is edited as a whole number: Meltano 4 turns a `decimal` setting's text into
+    # Python's Decimal, which it cannot then write into the plugin's config ("Object of type
+    # Decimal is not JSON serializable"), so any value set for one fails every command
+    named = {"integer": "integer", "number": "integer", "boolean": "boolean", "object": "object",
              "array": "array"}
     return named[types[0]] if types else "object"
 
