@@ -8,6 +8,7 @@ what is expected is the msgspec encoding of the plain dict, changed the same way
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import msgspec
@@ -114,6 +115,17 @@ def test_a_page_with_some_objects_to_rewrite_writes_each_as_the_dict_path() -> N
     assert [r["id"] for r in records] == ["cus_0", "cus_1", "cus_2", "cus_3"]
     assert [written(r) for r in records] == [msgspec.json.encode(o) for o in objects]
     assert b'"balance":0.000015' in written(records[1])
+
+
+def test_records_keep_no_view_into_their_page() -> None:
+    """A record holds its own bytes, not the page's: a view would keep the whole page in
+    memory for as long as any of its records lives."""
+    body = msgspec.json.encode({"object": "list", "data": [INVOICE, CUSTOMER]})  # compact
+    before = sys.getrefcount(body)
+    invoice, customer = objects_of(decode_page(body), "/v1/invoices")
+    assert [line["id"] for line in invoice["lines"]["data"]] == ["il_1", "il_2"]
+    assert invoice.items_in("lines") == 2 and customer.get("lines") is None
+    assert sys.getrefcount(body) == before
 
 
 @pytest.mark.parametrize(("body", "message"), [
