@@ -3,10 +3,7 @@
 Most records go out exactly as Stripe sent them plus the tap's few added fields (``stamps``).
 Decoding every object into Python and encoding it again costs most of the tap's CPU, so a list
 page is decoded into the bytes of each object (``msgspec.Raw``) and a small struct of just the
-fields the tap reads or adds (``FIELDS``, for a whole page in one call); the fields holding an
-embedded list or an expanded object (``NESTED``) are found, as bytes, only when one of them is
-read (a view into the page would keep the whole page in memory as long as the record lives,
-and the look-ahead budget holds thousands). A ``RawRecord`` is those bytes plus the fields the
+fields the tap reads or adds (``FIELDS``); a ``RawRecord`` is those bytes plus the fields the
 tap set, written out as the object's bytes with the added fields spliced in before the closing
 brace (msgspec encodes a dict in insertion order, so the dict path writes Stripe's keys in
 Stripe's order followed by the added ones: the same bytes). Reading any other field decodes the
@@ -23,6 +20,7 @@ own way: ``1e-05`` as ``0.00001``) is decoded and encoded once, alone.
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -45,12 +43,13 @@ FIELDS = tuple(sorted(
     | {k for s in STREAMS for k in s.parent_match}
     | {f for s in STREAMS for _, f in s.found_in}))
 UNSET = msgspec.UNSET
-Fields = msgspec.defstruct("Fields", [(name, Any, UNSET) for name in FIELDS], gc=False)
-Nested = msgspec.defstruct("Nested", [(name, msgspec.Raw, UNSET) for name in NESTED], gc=False)
-_FIELDS = frozenset(FIELDS)
+Fields = msgspec.defstruct(
+    "Fields", [(name, Any, UNSET) for name in FIELDS]
+    + [(name, msgspec.Raw, UNSET) for name in NESTED],
+    gc=False)
+_NAMES = frozenset(FIELDS) | frozenset(NESTED)
 _NESTED = frozenset(NESTED)
-# How a nested field's key starts in an object's compact text: absent there, absent for sure.
-_KEYS = {name: f'"{name}":'.encode() for name in NESTED}
+_nested_of = attrgetter(*NESTED)  # an object's nested fields, as a tuple
 
 
 
@@ -71,7 +70,6 @@ class _Fields(msgspec.Struct, gc=False):
 
 
 _fields = msgspec.json.Decoder(Fields).decode
-_nested_fields = msgspec.json.Decoder(Nested).decode
 _page = msgspec.json.Decoder(_Page).decode
 _page_fields = msgspec.json.Decoder(_Fields).decode
 _decode = msgspec.json.Decoder().decode
@@ -109,11 +107,11 @@ def _rewritten(raw: bytes) -> bool:
 class RawRecord(MutableMapping[str, Any]):
     """One object as the bytes Stripe sent plus the fields the tap added (see the module)."""
 
-    __slots__ = ("_added", "_dict", "_fields", "_nest", "_nested", "_raw", "_whole")
+    __slots__ = ("_added", "_dict", "_fields", "_nested", "_raw", "_whole")
 
     def __init__(self, raw: bytes, fields: Any = None, added: dict[str, Any] | None = None,
-                 changed: dict[str, Any] | None = None, whole: dict[str, Any] | None = None,
-                 nest: Any = None) -> None:
+                 changed: dict[str, Any] | None = None,
+                 whole: dict[str, Any] | None = None) -> None:
         """The object ``raw`` (its ``fields`` when already decoded, as for a copy)."""
         if fields is None:
             if _rewritten(raw):
@@ -124,7 +122,6 @@ class RawRecord(MutableMapping[str, Any]):
         self._added: dict[str, Any] = {} if added is None else added
         self._dict = changed  # the record once one of Stripe's fields changed
         self._whole = whole  # the decoded object, when read beyond FIELDS
-        self._nest = nest  # the NESTED fields as bytes, once one was read
         self._nested: dict[str, Any] = {}  # nested fields decoded so far
 
     # -- reading --
@@ -135,16 +132,15 @@ class RawRecord(MutableMapping[str, Any]):
             return self._dict.get(key, default)
         if key in self._added:
             return self._added[key]
-        if key in _FIELDS:
+        if key in _NAMES:
             value = getattr(self._fields, key)
-            return default if value is UNSET else value
-        if key in _NESTED:
-            if key not in self._nested:
-                value = self._nested_raw(key)
-                if value is UNSET:
-                    return default
-                self._nested[key] = nested(value)
-            return self._nested[key]
+            if value is UNSET:
+                return default
+            if key in _NESTED:
+                if key not in self._nested:
+                    self._nested[key] = nested(value)
+                return self._nested[key]
+            return value
         return self._decoded().get(key, default)
 
     def __getitem__(self, key: str) -> Any:
@@ -208,8 +204,7 @@ class RawRecord(MutableMapping[str, Any]):
     def copy(self) -> RawRecord:
         """A copy whose changes leave this record untouched (Stripe's bytes are shared)."""
         changed = None if self._dict is None else dict(self._dict)
-        return RawRecord(self._raw, self._fields, dict(self._added), changed, self._whole,
-                         self._nest)
+        return RawRecord(self._raw, self._fields, dict(self._added), changed, self._whole)
 
     # -- writing --
 
@@ -236,7 +231,7 @@ class RawRecord(MutableMapping[str, Any]):
         """How many objects the list object in field ``key`` holds (0 when the field is no list
         object), without making them records."""
         if self._dict is None and key in _NESTED and key not in self._nested:
-            raw = self._nested_raw(key)
+            raw = getattr(self._fields, key)
             if raw is UNSET or b'"data":[' not in bytes(raw):
                 return 0
             try:
@@ -246,29 +241,18 @@ class RawRecord(MutableMapping[str, Any]):
         return items_in(self.get(key))
 
     def nested_items(self, names: tuple[str, ...]) -> int:
-        """``items_in`` of each field of ``names``, in all (a field whose key is nowhere in
-        the object's text costs one look)."""
+        """``items_in`` of each field of ``names``, in all (a field Stripe did not send costs
+        one look)."""
         if self._dict is not None:
             return sum(self.items_in(name) for name in names)
-        raw = self._raw
+        fields = self._fields
         return sum(self.items_in(name) for name in names
-                   if name not in _KEYS or _KEYS[name] in raw)
-
-    def _nested_raw(self, key: str) -> Any:
-        """The bytes of nested field ``key`` (UNSET when Stripe did not send it); the nested
-        fields are decoded from the object's own bytes the first time one is asked for."""
-        if self._nest is None:
-            if _KEYS[key] not in self._raw:
-                return UNSET
-            self._nest = _nested_fields(self._raw)
-        return getattr(self._nest, key)
+                   if name not in _NESTED or getattr(fields, name) is not UNSET)
 
     def _sent(self, key: str) -> bool:
         """Whether Stripe's object has the field ``key``."""
-        if key in _FIELDS:
+        if key in _NAMES:
             return getattr(self._fields, key) is not UNSET
-        if key in _NESTED:
-            return self._nested_raw(key) is not UNSET
         return key in self._decoded()
 
     def _decoded(self) -> dict[str, Any]:
@@ -323,22 +307,49 @@ def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str
     ``data`` is a list of objects. ``checked``: its text is known to be what the dict path
     writes (a nested list of an object already checked).
 
-    The items' fields are decoded in one call for all of them (a second pass over the page,
-    in C, which keeps no view into it); an item whose text needs rewriting (``_rewritten``)
-    is rewritten and decoded alone."""
+    A page's objects have their fields decoded in one call for all of them (a second pass
+    over the page, in C); an embedded list's objects are decoded one by one. An item whose
+    text needs rewriting (``_rewritten``) is rewritten and decoded alone. Nested fields decoded
+    with the page would be views into it, keeping the whole page in memory for as long as any
+    of its records lives (the look-ahead budget holds thousands): a page whose first object
+    has one (the pages of one list are alike: the same expansions, the same embedded lists)
+    has each object decoded alone, from its own bytes, and the nested fields of another
+    page's objects are copied out (``_own_nested``)."""
     try:
         page = _page(body)
         if page.data is None:
             return None
         raws = list(map(bytes, page.data))
-        fields = _page_fields(body).data or ()
-        if checked or not _rewritten(bytes(body)):
-            items = list(map(RawRecord, raws, fields))
-        else:  # the items to rewrite are rewritten and decoded again, alone
-            items = [RawRecord(raw) if _rewritten(raw) else RawRecord(raw, found)
-                     for raw, found in zip(raws, fields, strict=True)]
+        if checked:  # an embedded list, short as a rule: each object alone
+            items = [RawRecord(raw, _fields(raw)) for raw in raws]
+        elif raws and _has_nested(_fields(raws[0])):  # as its objects likely all are: alone
+            items = list(map(RawRecord, raws))
+        else:
+            fields = _page_fields(body).data or ()
+            _own_nested(fields)
+            if not _rewritten(bytes(body)):
+                items = list(map(RawRecord, raws, fields))
+            else:  # the items to rewrite are rewritten and decoded again, alone
+                items = [RawRecord(raw) if _rewritten(raw) else RawRecord(raw, found)
+                         for raw, found in zip(raws, fields, strict=True)]
     except msgspec.ValidationError:
         return None
     found = {name: getattr(page, name) for name in page.__struct_fields__}
     found["data"] = items
     return {name: value for name, value in found.items() if value is not UNSET}
+
+
+def _has_nested(found: Any) -> bool:
+    """Whether the decoded fields ``found`` hold a nested field."""
+    return bool(_nested_of(found).count(UNSET) != len(NESTED))
+
+
+def _own_nested(fields: Any) -> None:
+    """Give the nested fields of ``fields`` (decoded from a whole page) bytes of their own: as
+    decoded they are views into the page, which would stay in memory for as long as any of its
+    records lives (and the look-ahead budget holds thousands)."""
+    for found in fields:
+        if _has_nested(found):
+            for name, value in zip(NESTED, _nested_of(found), strict=True):
+                if value is not UNSET:
+                    setattr(found, name, msgspec.Raw(bytes(value)))
