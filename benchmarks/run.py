@@ -384,15 +384,19 @@ def shortfalls(results: dict[str, Any]) -> str:
                 "- **CPU per record: "
                 + ", ".join(f"{us} µs ({label})" for label, us in figures.items())
                 + f" (target {TARGET_US_PER_RECORD:g}).** The benchmark measures the whole "
-                "tap process; where it goes by kind of thread is in benchmarks/README.md. Most "
-                "is the HTTP workers: the official client's HTTP stack (its requestor, "
-                "`requests` and `urllib3`, per page: on a page of 100 charges `requests` takes "
-                "about 1.2 ms of CPU where `http.client` takes 0.2) and decoding the pages into "
-                "raw records; then the passes (children, stamps, channels) and the sync loop. "
-                "Replacing `requests` with a leaner HTTP client would cut the first, but the "
-                "stripe client's `requests` transport is what the unit tests mock with "
-                "`responses`, so it stays. Measured on the emulator's objects (about 2.8 KB "
-                "of JSON a charge, 5 KB an invoice with its ten lines).")
+                "tap process; where it goes by kind of thread and by function is in "
+                "benchmarks/README.md (\"Where the CPU goes\"). Most is the HTTP workers, per "
+                "request more than per object: on one page of 100 customers, back to back, "
+                "`requests`' adapter with `urllib3` and `http.client` takes about 0.5 ms, "
+                "decoding the page into raw records 0.3 ms (0.65 ms for charges, 1.1 ms for "
+                "invoices: two passes of msgspec, the bytes of each object and its few fields) "
+                "and stripe-python's requestor 0.06 ms; spaced out as in a run (Stripe's "
+                "rate limits, its latency) the same request takes about twice the CPU, cold. "
+                "Then the passes (children, stamps, channels) and the sync loop, a few µs per "
+                "record each, spread over a dozen steps. A transport below `requests` would "
+                "cut the first, but `requests` is what the unit tests mock with `responses`, "
+                "so it stays. Measured on the emulator's objects (about 0.85 KB of JSON a "
+                "customer, 2.8 KB a charge, 5.6 KB an invoice with its ten lines).")
     if results.get("latency"):
         notes += latency_shortfalls(results["latency"])
     if not notes:
