@@ -184,6 +184,21 @@ class Channel:
         self._discarded = False
         self._error: BaseException | None = None
         self.spilled = 0  # items that went through the disk (for tests and benchmarks)
+        self._sleepers = 0  # threads waiting on ``_cond``
+
+    def _wait(self, seconds: float) -> None:
+        """Wait on the condition (caller holds the lock) for ``seconds`` at most."""
+        self._sleepers += 1
+        try:
+            self._cond.wait(seconds)
+        finally:
+            self._sleepers -= 1
+
+    def _wake(self) -> None:
+        """Wake the threads waiting, if any (``notify_all`` costs a few µs even for none:
+        ``put`` calls this for every record)."""
+        if self._sleepers:
+            self._cond.notify_all()
 
     def put(self, item: Item) -> None:
         """Append ``item``; never waits for the consumer."""
@@ -191,12 +206,12 @@ class Channel:
             if self._reading and not self._on_disk():
                 while (len(self._memory) >= READING_ITEMS and not self._discarded
                        and not self._stop.is_set()):
-                    self._cond.wait(WAIT_SECONDS)
+                    self._wait(WAIT_SECONDS)
             if self._discarded:
                 return
             if not self._on_disk() and (self._reading or len(self._memory) < self.memory_items):
                 self._memory.append(item)
-                self._cond.notify_all()
+                self._wake()
                 return
             if not self._reading:
                 self._memory_to_disk()
@@ -204,7 +219,7 @@ class Channel:
             self.spilled += 1
             if len(self._pending) >= PENDING_BYTES:
                 self._write_pending()
-            self._cond.notify_all()
+            self._wake()
 
     def close(self, error: BaseException | None = None) -> None:
         """No more items; the consumer raises ``error`` after the items already put."""
@@ -215,7 +230,7 @@ class Channel:
                 self._memory_to_disk()
                 if self._pending:
                     self._write_pending()
-            self._cond.notify_all()
+            self._wake()
 
     def discard(self) -> None:
         """The consumer is gone: drop what waits and ignore what comes."""
@@ -224,7 +239,7 @@ class Channel:
             self._memory.clear()
             self._pending.clear()
             self._drop_spill()
-            self._cond.notify_all()
+            self._wake()
 
     @property
     def discarded(self) -> bool:
@@ -237,7 +252,7 @@ class Channel:
             with self._cond:
                 self._reading = True
                 while not self._memory and not self._on_disk() and not self._closed:
-                    self._cond.wait(shutdown.POLL_SECONDS)
+                    self._wait(shutdown.POLL_SECONDS)
                     shutdown.check()  # a safe point: waiting for the pass
                 if not self._memory and self._on_disk():
                     self._load()
@@ -249,7 +264,7 @@ class Channel:
                     return
                 batch = list(self._memory)
                 self._memory.clear()
-                self._cond.notify_all()
+                self._wake()
             yield from batch
 
     def _on_disk(self) -> bool:

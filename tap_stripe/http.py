@@ -36,6 +36,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from tap_stripe.raw import decode_page
@@ -45,6 +46,8 @@ RECHECK_SECONDS = 0.1
 # The watchdog thread ends after this long without a request (the next one starts it again),
 # so that no thread of the tap outlives a run.
 IDLE_SECONDS = 2.0
+# The watchdog wakes at least this often (to end once idle; deadlines wake it as they fall due).
+POLL_SECONDS = 0.5
 _current = threading.local()  # the Watch of the request this thread is making
 _bodies = threading.local()  # the decoded body of this thread's last successful answer
 _decode = msgspec.json.Decoder().decode
@@ -91,12 +94,20 @@ class Watch:
 
 class Watchdog:
     """One daemon thread that cuts the requests whose deadline passed (``WATCHDOG``, one for
-    the process)."""
+    the process).
+
+    Adding or removing a request wakes the thread only when the new deadline comes before
+    the time it sleeps till: requests of one client share one timeout, so a new one's
+    deadline is later than those already watched, and the thread is not woken (twice per
+    request, each time contending for the interpreter) for nothing. It wakes at least every
+    ``POLL_SECONDS``, which is how it notices that no request is left.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._watches: set[Watch] = set()
         self._thread: threading.Thread | None = None
+        self._wake = 0.0  # when the thread wakes next (0: it is not sleeping)
 
     def start(self) -> None:
         """Start the thread unless it runs (starting one waits for it to be scheduled, which
@@ -114,7 +125,8 @@ class Watchdog:
         self.start()
         with self._cond:
             self._watches.add(watch)
-            self._cond.notify()
+            if watch.deadline < self._wake:
+                self._cond.notify()
         _current.watch = watch
         try:
             yield watch
@@ -122,24 +134,27 @@ class Watchdog:
             _current.watch = None
             with self._cond:
                 self._watches.discard(watch)
-                if not self._watches:  # the thread may sleep till a deadline no longer due
-                    self._cond.notify()
 
     def _run(self) -> None:
         with self._cond:
+            seen = time.monotonic()  # when a request was last watched
             while True:
-                if not self._watches and not self._cond.wait_for(
-                        lambda: self._watches, IDLE_SECONDS):
-                    self._thread = None
-                    return
                 now = time.monotonic()
-                wake: float | None = None
+                wake = now + POLL_SECONDS
+                if self._watches:
+                    seen = now
+                elif now - seen >= IDLE_SECONDS:
+                    self._thread = None
+                    self._wake = 0.0
+                    return
                 for watch in self._watches:
                     if watch.deadline <= now:
                         watch.cut()
                         watch.deadline = now + RECHECK_SECONDS
-                    wake = watch.deadline if wake is None else min(wake, watch.deadline)
-                self._cond.wait(None if wake is None else wake - now)
+                    wake = min(wake, watch.deadline)
+                self._wake = wake
+                self._cond.wait(wake - now)
+                self._wake = 0.0
 
 
 WATCHDOG = Watchdog()
@@ -174,12 +189,35 @@ class _TLSPool(HTTPSConnectionPool):
 
 
 class WatchedAdapter(HTTPAdapter):
-    """requests' adapter whose connections tell the watchdog their socket."""
+    """requests' adapter whose connections tell the watchdog their socket, and which finds
+    the connection pool of a host once (requests works the pool's key out again for every
+    request: parsing the address, building the TLS settings)."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         """requests' pool manager, with pools of noting connections."""
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+        self._pools: dict[tuple[Any, ...], ConnectionPool] = {}
+
+    def get_connection_with_tls_context(
+            self, request: requests.PreparedRequest, verify: Any,
+            proxies: Mapping[str, str] | None = None, cert: Any = None) -> ConnectionPool:
+        """requests' pool for the request's scheme, host and port with these TLS settings
+        and proxies, the same pool as requests would find (kept while the adapter is
+        open)."""
+        url = request.url or ""
+        key = ("/".join(url.split("/", 3)[:3]), verify, str(cert),
+               tuple(sorted((proxies or {}).items())))
+        pool = self._pools.get(key)
+        if pool is None or getattr(pool, "pool", None) is None:  # closed by the manager
+            pool = self._pools[key] = super().get_connection_with_tls_context(
+                request, verify, proxies, cert)
+        return pool
+
+    def close(self) -> None:
+        """Close the pools (and forget them)."""
+        self._pools.clear()
+        super().close()
 
 
 class Answer(NamedTuple):
@@ -215,11 +253,23 @@ def read_whole(response: requests.Response) -> bytes:
 
 class ThreadSessions(requests.Session):
     """A session standing for one ``requests`` session per thread (``RequestsClient`` gives
-    the session it is given to every thread), each with a ``WatchedAdapter``."""
+    the session it is given to every thread), each with a ``WatchedAdapter``.
+
+    A request goes straight to the thread's adapter (``HTTPAdapter.send``, which ``responses``
+    patches in unit tests), prepared with this session's default headers, without
+    ``Session.request``'s work per request: the proxies of the environment are looked up
+    once per scheme and host (``requests.utils.get_environ_proxies``, which reads
+    ``HTTPS_PROXY``, ``NO_PROXY``...; stripe-python's ``proxy`` option wins, as in
+    ``Session.merge_environment_settings``), no cookie jar is kept (Stripe's API
+    authenticates by key; stripe-python's clients without ``requests`` keep no cookies) and
+    ``~/.netrc`` is not read (it would replace stripe-python's ``Authorization``). An answer
+    that redirects is asked again through the thread's whole session, which follows it.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._local = threading.local()
+        self._environ_proxies: dict[tuple[str, str | None], dict[str, str]] = {}
 
     def _own(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -229,12 +279,37 @@ class ThreadSessions(requests.Session):
                 session.mount(prefix, WatchedAdapter())
         return session
 
+    def _proxies(self, url: str, given: Mapping[str, str] | None) -> dict[str, str]:
+        """The proxies for ``url``: ``given`` (stripe-python's option), then the
+        environment's, looked up once per scheme, host and ``no_proxy``."""
+        no_proxy = (given or {}).get("no_proxy")
+        key = ("/".join(url.split("/", 3)[:3]), no_proxy)  # scheme://host[:port]
+        found = self._environ_proxies.get(key)
+        if found is None:
+            found = self._environ_proxies[key] = (
+                requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
+                if self.trust_env else {})
+        return {**found, **(given or {})}
+
     def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
                 *args: Any, **kwargs: Any) -> requests.Response | Answer:
-        """The request, on this thread's own session; a whole body is read in one piece."""
-        if kwargs.get("stream"):
+        """The request, on this thread's own adapter; a whole body is read in one piece."""
+        if kwargs.get("stream") or args or not isinstance(url, str):
             return self._own().request(method, url, *args, **kwargs)
-        response = self._own().request(method, url, *args, **{**kwargs, "stream": True})
+        headers = requests.structures.CaseInsensitiveDict(self.headers)
+        headers.update(kwargs.get("headers") or {})
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        prepared.prepare_url(url, None)
+        prepared.prepare_headers({k: v for k, v in headers.items() if v is not None})
+        prepared.prepare_body(kwargs.get("data"), None)
+        prepared.prepare_hooks(None)
+        response = self._own().get_adapter(url).send(
+            prepared, stream=True, timeout=kwargs.get("timeout"),
+            verify=kwargs.get("verify", True), proxies=self._proxies(url, kwargs.get("proxies")))
+        if response.is_redirect:
+            response.close()
+            response = self._own().request(method, url, **{**kwargs, "stream": True})
         return Answer(response.status_code, response.headers, read_whole(response))
 
     def close(self) -> None:
@@ -243,7 +318,6 @@ class ThreadSessions(requests.Session):
         if session is not None:
             session.close()
             self._local.session = None
-
 
 class DeadlineClient(stripe.RequestsClient):
     """stripe-python's requests client; every request ends within ``timeout`` seconds, a

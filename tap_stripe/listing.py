@@ -21,7 +21,7 @@ from tap_stripe.api import PAGE_SIZE, StripeApi, endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.pages import Cursors, Obj, objects_of
 from tap_stripe.pool import Budget, Flight, Pace
-from tap_stripe.raw import RawRecord, items_in
+from tap_stripe.raw import nested_items
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -408,14 +408,7 @@ def interleaved(listings: Iterable[Iterable[list[Obj] | WindowEnd]],
 
 def _weight(page: list[Obj], nested: tuple[str, ...]) -> int:
     """Objects in ``page``, the children of its ``nested`` lists included."""
-    weight = len(page)
-    for name in nested:
-        for obj in page:
-            if isinstance(obj, RawRecord):
-                weight += obj.items_in(name)
-            else:
-                weight += items_in(obj.get(name))
-    return weight
+    return len(page) + nested_items(page, nested) if nested else len(page)
 
 
 def ordered(submit: Submit, fn: Callable[[T], R], items: Iterable[T], *, ahead: int,

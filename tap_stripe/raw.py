@@ -20,6 +20,7 @@ own way: ``1e-05`` as ``0.00001``) is decoded and encoded once, alone.
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -48,6 +49,7 @@ Fields = msgspec.defstruct(
     gc=False)
 _NAMES = frozenset(FIELDS) | frozenset(NESTED)
 _NESTED = frozenset(NESTED)
+_nested_of = attrgetter(*NESTED)  # an object's nested fields, as a tuple
 
 
 
@@ -61,12 +63,21 @@ class _Page(msgspec.Struct, gc=False):
     url: Any = UNSET
 
 
+class _Fields(msgspec.Struct, gc=False):
+    """A list object's items as ``Fields`` (the page decoded a second time, in one call)."""
+
+    data: list[Fields] | None = None  # type: ignore[valid-type]
+
+
 _fields = msgspec.json.Decoder(Fields).decode
 _page = msgspec.json.Decoder(_Page).decode
+_page_fields = msgspec.json.Decoder(_Fields).decode
 _decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder(decimal_format="number").encode
 _DIGITS = frozenset(b"0123456789")
 _E = frozenset(b"eE")
+_NUMBER = frozenset(b"0123456789.-")
+_BEFORE_VALUE = frozenset(b":,[")
 _MISSING: Any = object()
 
 
@@ -74,14 +85,21 @@ def _rewritten(raw: bytes) -> bool:
     """Whether the dict path would write ``raw`` (compact JSON) differently: an escape (the few
     msgspec also writes, ``\\"`` ``\\\\`` ``\\n``..., are rewritten as well: rare, and then
     harmless), or a number with an exponent, found by its sign: Stripe's and Python's encoders
-    write one (``1.0e-05``, ``1e+16``). Single bytes are searched for, which is fast."""
+    write one (``1.0e-05``, ``1e+16``). Single bytes are searched for, which is fast; a sign
+    after ``<digit>e`` counts only when the digits, points and minus before it start a JSON
+    value (after ``:``, ``,`` or ``[``), so that text such as a UUID (``9b4e-510d``) in a
+    string does not count."""
     if b"\\" in raw:
         return True
     for sign in b"-+":
         at = raw.find(sign, 2)
         while at > 0:
             if raw[at - 1] in _E and raw[at - 2] in _DIGITS and raw[at + 1] in _DIGITS:
-                return True
+                start = at - 2
+                while start > 0 and raw[start] in _NUMBER:
+                    start -= 1
+                if raw[start] in _BEFORE_VALUE:
+                    return True
             at = raw.find(sign, at + 1)
     return False
 
@@ -222,6 +240,15 @@ class RawRecord(MutableMapping[str, Any]):
                 return 0
         return items_in(self.get(key))
 
+    def nested_items(self, names: tuple[str, ...]) -> int:
+        """``items_in`` of each field of ``names``, in all (a field Stripe did not send costs
+        one look)."""
+        if self._dict is not None:
+            return sum(self.items_in(name) for name in names)
+        fields = self._fields
+        return sum(self.items_in(name) for name in names
+                   if name not in _NESTED or getattr(fields, name) is not UNSET)
+
     def _sent(self, key: str) -> bool:
         """Whether Stripe's object has the field ``key``."""
         if key in _NAMES:
@@ -238,6 +265,13 @@ class RawRecord(MutableMapping[str, Any]):
             self._dict = self.to_dict()
             self._added = {}
         return self._dict
+
+
+def nested_items(objs: list[Any], names: tuple[str, ...]) -> int:
+    """How many objects the list objects in fields ``names`` of ``objs`` (raw records or
+    dicts) hold, in all; a raw record's fields that Stripe did not send cost one look."""
+    return sum(obj.nested_items(names) if isinstance(obj, RawRecord)
+               else sum(items_in(obj.get(name)) for name in names) for obj in objs)
 
 
 def items_in(value: Any) -> int:
@@ -271,17 +305,51 @@ def decode_page(body: bytes) -> Any:
 def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str, Any] | None:
     """A list object whose items are raw records; None when ``body`` is no object whose
     ``data`` is a list of objects. ``checked``: its text is known to be what the dict path
-    writes (a nested list of an object already checked)."""
+    writes (a nested list of an object already checked).
+
+    A page's objects have their fields decoded in one call for all of them (a second pass
+    over the page, in C); an embedded list's objects are decoded one by one. An item whose
+    text needs rewriting (``_rewritten``) is rewritten and decoded alone. Nested fields decoded
+    with the page would be views into it, keeping the whole page in memory for as long as any
+    of its records lives (the look-ahead budget holds thousands): a page whose first object
+    has one (the pages of one list are alike: the same expansions, the same embedded lists)
+    has each object decoded alone, from its own bytes, and the nested fields of another
+    page's objects are copied out (``_own_nested``)."""
     try:
         page = _page(body)
         if page.data is None:
             return None
-        if checked:
-            items = [RawRecord(raw, _fields(raw)) for raw in map(bytes, page.data)]
+        raws = list(map(bytes, page.data))
+        if checked:  # an embedded list, short as a rule: each object alone
+            items = [RawRecord(raw, _fields(raw)) for raw in raws]
+        elif raws and _has_nested(_fields(raws[0])):  # as its objects likely all are: alone
+            items = list(map(RawRecord, raws))
         else:
-            items = [RawRecord(bytes(item)) for item in page.data]
+            fields = _page_fields(body).data or ()
+            _own_nested(fields)
+            if not _rewritten(bytes(body)):
+                items = list(map(RawRecord, raws, fields))
+            else:  # the items to rewrite are rewritten and decoded again, alone
+                items = [RawRecord(raw) if _rewritten(raw) else RawRecord(raw, found)
+                         for raw, found in zip(raws, fields, strict=True)]
     except msgspec.ValidationError:
         return None
     found = {name: getattr(page, name) for name in page.__struct_fields__}
     found["data"] = items
     return {name: value for name, value in found.items() if value is not UNSET}
+
+
+def _has_nested(found: Any) -> bool:
+    """Whether the decoded fields ``found`` hold a nested field."""
+    return bool(_nested_of(found).count(UNSET) != len(NESTED))
+
+
+def _own_nested(fields: Any) -> None:
+    """Give the nested fields of ``fields`` (decoded from a whole page) bytes of their own: as
+    decoded they are views into the page, which would stay in memory for as long as any of its
+    records lives (and the look-ahead budget holds thousands)."""
+    for found in fields:
+        if _has_nested(found):
+            for name, value in zip(NESTED, _nested_of(found), strict=True):
+                if value is not UNSET:
+                    setattr(found, name, msgspec.Raw(bytes(value)))

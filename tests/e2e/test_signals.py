@@ -71,6 +71,7 @@ def brief_idle() -> Iterator[None]:
     in-process test spent 2 of its 3 s waiting for it (84 s of the module)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
+        patch.setattr(tap_stripe.http, "POLL_SECONDS", 0.05)  # how soon it notices
         yield
 
 

@@ -397,6 +397,7 @@ def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_th
     # the deadline watchdog ends 0.05 s after the last request, not 2 s: the threads still
     # have to end by themselves, without the test waiting out the tap's idle time
     monkeypatch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(tap_stripe.http, "POLL_SECONDS", 0.05)
     serve_account(fake)
     # the newest request of the window ending at START + 3 days: its first request one at a
     # time, the newest of its parts when the window is cut before the first answer

@@ -8,6 +8,7 @@ what is expected is the msgspec encoding of the plain dict, changed the same way
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import msgspec
@@ -96,12 +97,39 @@ def test_embedded_list_items_are_raw_records_and_copies_are_independent() -> Non
     '{"id":"txn_1","object":"balance_transaction","exchange_rate":6.37e-05}',
     '{"id":"txn_2","object":"balance_transaction","exchange_rate":1.0e+16}',
     '{"id":"cus_2","object":"customer","description":"one-time 1e5 e-mail"}',
+    '{"id":"ch_1","object":"charge","network_transaction_id":"1575289c-09ff-9b4e-510d",'
+    '"fee":-1.5e-05,"rates":[2e-07,1]}',
+    '{"id":"ch_2","object":"charge","description":"x:4e-5 and [3E+2"}',
 ])
 def test_text_msgspec_writes_otherwise_is_written_as_msgspec_writes_it(text: str) -> None:
     body = b'{"object":"list","has_more":false,"data":[' + text.encode() + b"]}"
     record = objects_of(decode_page(body), "/v1/x")[0]
     record["is_deleted"] = True
     assert written(record) == msgspec.json.encode({**json.loads(text), "is_deleted": True})
+
+
+def test_a_page_with_some_objects_to_rewrite_writes_each_as_the_dict_path() -> None:
+    objects = [dict(CUSTOMER, id=f"cus_{i}", balance=1.5e-05 if i == 1 else i) for i in range(3)]
+    objects.append(dict(CUSTOMER, id="cus_3", description="uuid 1575289c-09ff-9b4e-510d"))
+    records = objects_of(decode_page(page_of(*objects, indent=None)), "/v1/customers")
+    assert [r["id"] for r in records] == ["cus_0", "cus_1", "cus_2", "cus_3"]
+    assert [written(r) for r in records] == [msgspec.json.encode(o) for o in objects]
+    assert b'"balance":0.000015' in written(records[1])
+
+
+@pytest.mark.parametrize("first", ["with an embedded list", "without"])
+def test_records_keep_no_view_into_their_page(first: str) -> None:
+    """A record holds its own bytes, not the page's: a view would keep the whole page in
+    memory for as long as any of its records lives (whether the page's first object has an
+    embedded list or not: the two are decoded differently)."""
+    objects = [INVOICE, CUSTOMER] if first == "with an embedded list" else [CUSTOMER, INVOICE]
+    body = msgspec.json.encode({"object": "list", "data": objects})  # compact
+    before = sys.getrefcount(body)
+    records = objects_of(decode_page(body), "/v1/invoices")
+    invoice, customer = records if first == "with an embedded list" else records[::-1]
+    assert [line["id"] for line in invoice["lines"]["data"]] == ["il_1", "il_2"]
+    assert invoice.items_in("lines") == 2 and customer.get("lines") is None
+    assert sys.getrefcount(body) == before
 
 
 @pytest.mark.parametrize(("body", "message"), [
