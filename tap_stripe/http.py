@@ -319,6 +319,7 @@ class ThreadSessions(requests.Session):
             session.close()
             self._local.session = None
 
+
 class DeadlineClient(stripe.RequestsClient):
     """stripe-python's requests client; every request ends within ``timeout`` seconds, a
     request cut at its deadline failing as a network timeout."""
