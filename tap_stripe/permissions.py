@@ -83,6 +83,11 @@ class _Answer:
 Key = tuple[str, tuple[tuple[str, Any], ...]]
 
 
+def _key(path: str, params: dict[str, Any]) -> Key:
+    """One probe's key: its path and parameters."""
+    return path, tuple(sorted(params.items()))
+
+
 class PermissionCheck:
     """Probes streams through ``api``; each endpoint is requested at most once. With the
     run's ``workers`` the requests run on its pool, counted in flight by its pace (whose
@@ -125,7 +130,7 @@ class PermissionCheck:
 
     def _send(self, path: str, params: dict[str, Any]) -> Future[_Answer] | None:
         """Request ``path`` on a worker unless it was asked already; its pending answer."""
-        key = (path, tuple(sorted(params.items())))
+        key = _key(path, params)
         workers = self.workers
         with self._lock:
             if key in self._answers or workers is None:
@@ -165,7 +170,7 @@ class PermissionCheck:
     def _ask_all(self, asks: list[tuple[str, dict[str, Any]]]) -> None:
         """Ask each (path, params) not asked yet, concurrently; a failure is raised in the
         order of ``asks``."""
-        unique = {(path, tuple(sorted(params.items()))): (path, params) for path, params in asks}
+        unique = {_key(path, params): (path, params) for path, params in asks}
         if self.workers is not None:
             for path, params in unique.values():
                 self._send(path, params)
@@ -190,7 +195,7 @@ class PermissionCheck:
 
     def _ask(self, path: str, params: dict[str, Any]) -> _Answer:
         """The answer of ``path``'s probe: the one sent ahead, else asked now."""
-        key = (path, tuple(sorted(params.items())))
+        key = _key(path, params)
         with self._lock:
             answer = self._answers.get(key)
             sent = self._sent.get(key)
