@@ -124,3 +124,20 @@ def test_no_other_private_part_of_the_libraries_is_used() -> None:
     for module in ("tap.py", "streams.py", "sync.py"):
         for name in set(re.findall(r"self\.(_[a-z]\w*)", (PACKAGE / module).read_text())):
             assert f"self.{name}" not in sdk, f"{module}: self.{name} is singer-sdk's"
+
+
+def test_the_mapper_holds_the_maps_of_the_selected_streams_only() -> None:
+    """``TapStripe.setup_mapper`` registers the streams the catalog selects, through
+    singer-sdk's public ``register_raw_streams_from_catalog``; a stream map of a selected
+    stream still applies (an alias of customers), one of a deselected stream is not built."""
+    discovered = TapStripe(config={"client_secret": "sk_test_123"},
+                           validate_config=False).catalog_dict
+    for entry in discovered["streams"]:
+        root = next(m for m in entry["metadata"] if m["breadcrumb"] == [])
+        root["metadata"]["selected"] = entry["tap_stream_id"] in ("customers", "charges")
+    maps = {"customers": {"__alias__": "clients"}, "refunds": {"__alias__": "returns"}}
+    tap = TapStripe(config={"client_secret": "sk_test_123", "stream_maps": maps},
+                    catalog=discovered, validate_config=False)
+    assert sorted(tap.mapper.stream_maps) == ["charges", "customers"]
+    assert [m.stream_alias for m in tap.streams["customers"].stream_maps] == ["clients"]
+    assert [m.stream_alias for m in tap.streams["charges"].stream_maps] == ["charges"]
