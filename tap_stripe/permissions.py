@@ -7,16 +7,17 @@ permission needed) and applies ``on_permission_error``: ``fail`` stops the run w
 when it lists (child streams with the first id of their parent), ``/v1/events`` when it follows
 events. Each endpoint is asked once, so a run that only follows events costs one request.
 
-With the run's workers (``pool.Workers``), the probes a run is expected to need go out together
-with /v1/events (``ask_ahead``), each child's as soon as its parent's answers: the first answers
-of a run take one round trip, not one per kind of request.
+The probes run on the run's workers (``pool.Workers``), counted in flight by its pace. Those a
+run is expected to need go out together with /v1/events (``ask_ahead``), each child's as soon
+as its parent's answers: the first answers of a run take one round trip, not one per kind of
+request.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger("tap-stripe.permissions")
 EVENTS_PATH = "/v1/events"
-PROBES_AT_ONCE = 8
 REFUSALS = (400, 403, 404)
 
 
@@ -89,13 +89,11 @@ def _key(path: str, params: dict[str, Any]) -> Key:
 
 
 class PermissionCheck:
-    """Probes streams through ``api``; each endpoint is requested at most once. With the
-    run's ``workers`` the requests run on its pool, counted in flight by its pace (whose
-    latencies they are the first of), and may be sent ahead of the plan (``ask_ahead``);
-    without, a few at a time on threads of their own."""
+    """Probes streams through ``api``; each endpoint is requested at most once, on the pool of
+    the run's ``workers``, counted in flight by its pace (whose latencies they are the first
+    of), possibly ahead of the plan (``ask_ahead``)."""
 
-    def __init__(self, api: StripeApi, account: str | None = None, *,
-                 workers: Workers | None = None) -> None:
+    def __init__(self, api: StripeApi, workers: Workers, account: str | None = None) -> None:
         self.api = api
         self.account = account
         self.workers = workers
@@ -107,10 +105,7 @@ class PermissionCheck:
         """Send /v1/events and the probes of ``reads`` (what the run is expected to read)
         without waiting: they go out together, each child's list as soon as its parent's
         answers. A failure is raised where its answer is taken (``ask_events``, ``probe``);
-        a probe the plan turns out not to need is never looked at. Without ``workers``,
-        nothing is sent ahead."""
-        if self.workers is None:
-            return
+        a probe the plan turns out not to need is never looked at."""
         self._send(EVENTS_PATH, {})
         for sdef in (BY_NAME[r.stream] for r in reads if r.listing):
             if sdef.parent is None:
@@ -133,7 +128,7 @@ class PermissionCheck:
         key = _key(path, params)
         workers = self.workers
         with self._lock:
-            if key in self._answers or workers is None:
+            if key in self._answers:
                 return None
             future = self._sent.get(key)
             if future is None:
@@ -157,8 +152,8 @@ class PermissionCheck:
         self._ask(EVENTS_PATH, {})
 
     def probe(self, reads: Iterable[Reads]) -> list[Probe]:
-        """One probe per stream, in the order given. The requests go out a few at a time:
-        parent lists first, then the child lists that need a parent's id."""
+        """One probe per stream, in the order given. The requests go out together: parent
+        lists first, then the child lists that need a parent's id."""
         reads = list(reads)
         listed = [BY_NAME[r.stream] for r in reads if r.listing]
         self._ask_all([(s.path, dict(s.params)) for s in listed if s.parent is None]
@@ -171,15 +166,8 @@ class PermissionCheck:
         """Ask each (path, params) not asked yet, concurrently; a failure is raised in the
         order of ``asks``."""
         unique = {_key(path, params): (path, params) for path, params in asks}
-        if self.workers is not None:
-            for path, params in unique.values():
-                self._send(path, params)
-        else:
-            todo = [ask for key, ask in unique.items() if key not in self._answers]
-            if len(todo) >= 2:
-                with ThreadPoolExecutor(max_workers=min(PROBES_AT_ONCE, len(todo)),
-                                        thread_name_prefix="tap-stripe-probe") as pool:
-                    list(pool.map(lambda ask: self._ask(*ask), todo))
+        for path, params in unique.values():
+            self._send(path, params)
         for path, params in unique.values():
             self._ask(path, params)
 
@@ -194,17 +182,17 @@ class PermissionCheck:
         return sdef.path.format(parent_id=first["id"]), params
 
     def _ask(self, path: str, params: dict[str, Any]) -> _Answer:
-        """The answer of ``path``'s probe: the one sent ahead, else asked now."""
+        """The answer of ``path``'s probe: the one sent ahead, else asked on a worker now."""
         key = _key(path, params)
-        with self._lock:
-            answer = self._answers.get(key)
-            sent = self._sent.get(key)
-        if answer is not None:
-            return answer
-        answer = self._request(path, params) if sent is None else sent.result()
+        sent = self._send(path, params)
+        answer = None if sent is None else sent.result()
         with self._lock:
             self._sent.pop(key, None)
-            return self._answers.setdefault(key, answer)
+            if answer is not None:
+                return self._answers.setdefault(key, answer)
+            if key not in self._answers:  # the run is closing: nothing was sent
+                raise PassCancelledError
+            return self._answers[key]
 
     def _request(self, path: str, params: dict[str, Any]) -> _Answer:
         """GET ``path`` with ``limit=1``. Stripe refusing the endpoint (403, 400, 404) is an
@@ -270,17 +258,16 @@ def render_table(probes: list[Probe]) -> str:
     return "\n".join(f"{a:<{width}}  {b:<8}  {c}".rstrip() for a, b, c in rows)
 
 
-def check_permissions(api: StripeApi, reads: list[Reads], on_error: str, *,
-                      account: str | None = None,
-                      show: Callable[[str], None] | None = None,
-                      checker: PermissionCheck | None = None) -> list[Probe]:
-    """Probe what a run reads for each stream; return the unreadable ones (to skip) or raise.
+def check_permissions(checker: PermissionCheck, reads: list[Reads], on_error: str, *,
+                      show: Callable[[str], None] | None = None) -> list[Probe]:
+    """Probe what a run reads for each stream with ``checker``; return the unreadable ones (to
+    skip) or raise.
 
     The table goes to ``show`` when given, else to the log. With ``on_error == "fail"`` any
     unreadable stream raises ``StreamsNotReadableError``; with ``"skip"`` each unreadable
     stream gets one warning.
     """
-    probes = (checker or PermissionCheck(api, account)).probe(reads)
+    probes = checker.probe(reads)
     refused = [p for p in probes if p.readable is False]
     table = render_table(probes)
     if show is not None:

@@ -128,7 +128,7 @@ class SyncLoop:
         run = self.run
         check_catalog(self.tap.input_catalog)
         selected = [s for s in self.streams if s.selected]
-        checker = PermissionCheck(run.api, workers=run.scheduler)
+        checker = PermissionCheck(run.api, run.scheduler)
         checker.ask_ahead(self.expected_reads(selected))
         run.ask_own_account()
         checker.ask_events()
@@ -140,8 +140,7 @@ class SyncLoop:
         plan = run.make_plan(self.inputs(selected))
         asked = [read_of(s.name, plan.first(s.name) or self.first_plan(s, {}, run.started))
                  for s in selected]  # a stream that reads no account: as on a first sync
-        self.skipped = check_permissions(run.api, asked, run.settings.on_permission_error,
-                                         checker=checker)
+        self.skipped = check_permissions(checker, asked, run.settings.on_permission_error)
         for probe in self.skipped:
             self.tap.streams[probe.stream].selected = False
         run.plan = plan.without({probe.stream for probe in self.skipped})

@@ -22,7 +22,13 @@ from singer_sdk.tap_base import CliTestOptionValue
 from tap_stripe import bookmarks, shutdown
 from tap_stripe.errors import SettingsError, TapStripeError, redact
 from tap_stripe.inputs import ConfigInput, config_file, named_file
-from tap_stripe.permissions import Probe, Reads, check_permissions, skipped_summary
+from tap_stripe.permissions import (
+    PermissionCheck,
+    Probe,
+    Reads,
+    check_permissions,
+    skipped_summary,
+)
 from tap_stripe.registry import STREAMS
 from tap_stripe.run import Run
 from tap_stripe.settings import CONFIG_SCHEMA, Settings
@@ -175,8 +181,12 @@ class TapStripe(Tap):
         reads = [Reads(s.name, events=s.replication_method == "INCREMENTAL"
                        and s.sdef.cursor != "created")
                  for s in cast("list[StripeStream]", list(self.streams.values())) if s.selected]
-        return check_permissions(self._run.api, reads, self._run.settings.on_permission_error,
-                                 show=show)
+        run = self._run
+        try:
+            return check_permissions(PermissionCheck(run.api, run.scheduler), reads,
+                                     run.settings.on_permission_error, show=show)
+        finally:
+            run.close()
 
     def log_run_end(self) -> None:
         """The end-of-run summary: a table per stream, requests and retries, and the skipped

@@ -25,6 +25,8 @@ from tap_stripe.permissions import (
     render_table,
     skipped_summary,
 )
+from tap_stripe.pool import Concurrency
+from tap_stripe.scheduler import Scheduler
 from tap_stripe.settings import Settings
 from tests.singer import run_tap
 
@@ -73,6 +75,17 @@ def api() -> StripeApi:
     return StripeApi(settings, sleep=lambda _: None)
 
 
+@pytest.fixture
+def checker() -> Iterator[PermissionCheck]:
+    """A permission check on a run's workers (its pool, pace and limiter), closed after."""
+    stripe_api = api()
+    scheduler = Scheduler(Concurrency(), stripe_api.limiter)
+    try:
+        yield PermissionCheck(stripe_api, scheduler)
+    finally:
+        scheduler.close()
+
+
 def lists(*names: str) -> list[Reads]:
     return [Reads(name) for name in names]
 
@@ -82,9 +95,10 @@ def config(**extra: Any) -> dict[str, Any]:
             **extra}
 
 
-def test_top_level_streams_are_probed_with_one_object(stripe: Stripe) -> None:
+def test_top_level_streams_are_probed_with_one_object(
+        stripe: Stripe, checker: PermissionCheck) -> None:
     stripe.refused["/v1/charges"] = "rak_charge_read"
-    probes = PermissionCheck(api()).probe(lists("customers", "charges", "subscriptions"))
+    probes = checker.probe(lists("customers", "charges", "subscriptions"))
     assert probes == [Probe("customers", True), Probe("charges", False, "rak_charge_read"),
                       Probe("subscriptions", True)]
     assert sorted((path, sorted(query.items())) for path, query in stripe.calls) == [
@@ -92,11 +106,12 @@ def test_top_level_streams_are_probed_with_one_object(stripe: Stripe) -> None:
         ("/v1/subscriptions", [("limit", "1"), ("status", "all")])]
 
 
-def test_child_streams_probe_their_endpoint_with_the_first_parent_id(stripe: Stripe) -> None:
+def test_child_streams_probe_their_endpoint_with_the_first_parent_id(
+        stripe: Stripe, checker: PermissionCheck) -> None:
     stripe.lists["/v1/invoices"] = [{"id": "in_7"}]
     stripe.lists["/v1/subscriptions"] = [{"id": "sub_3"}]
     stripe.refused["/v1/invoices/in_7/lines"] = "rak_invoice_read"
-    probes = PermissionCheck(api()).probe(lists("invoices", "invoice_line_items",
+    probes = checker.probe(lists("invoices", "invoice_line_items",
                                                 "subscription_items"))
     assert [p.readable for p in probes] == [True, False, True]
     assert probes[1].permission == "rak_invoice_read"
@@ -112,29 +127,33 @@ def test_child_streams_probe_their_endpoint_with_the_first_parent_id(stripe: Str
         paths.index("/v1/invoices/in_7/lines"), paths.index("/v1/subscription_items"))
 
 
-def test_a_child_without_parents_is_not_probed_and_says_why(stripe: Stripe) -> None:
-    probes = PermissionCheck(api()).probe(lists("bank_accounts"))
+def test_a_child_without_parents_is_not_probed_and_says_why(
+        stripe: Stripe, checker: PermissionCheck) -> None:
+    probes = checker.probe(lists("bank_accounts"))
     assert probes == [Probe("bank_accounts", None, note="not probed: no customers to probe with")]
     assert render_table(probes).splitlines()[1].split() == [
         "bank_accounts", "unknown", "not", "probed:", "no", "customers", "to", "probe", "with"]
 
 
-def test_a_child_of_an_unreadable_parent_is_unreadable(stripe: Stripe) -> None:
+def test_a_child_of_an_unreadable_parent_is_unreadable(
+        stripe: Stripe, checker: PermissionCheck) -> None:
     stripe.refused["/v1/transfers"] = "rak_transfer_read"
-    assert PermissionCheck(api()).probe(lists("transfer_reversals")) == [
+    assert checker.probe(lists("transfer_reversals")) == [
         Probe("transfer_reversals", False, "rak_transfer_read")]
 
 
-def test_streams_kept_current_by_events_need_the_events_list(stripe: Stripe) -> None:
+def test_streams_kept_current_by_events_need_the_events_list(
+        stripe: Stripe, checker: PermissionCheck) -> None:
     stripe.refused["/v1/events"] = "rak_event_read"
-    probes = PermissionCheck(api()).probe([Reads("customers", events=True), Reads("files")])
+    probes = checker.probe([Reads("customers", events=True), Reads("files")])
     assert probes == [Probe("customers", False, "rak_event_read"), Probe("files", True)]
 
 
-def test_a_run_that_only_follows_events_probes_the_events_list_once(stripe: Stripe) -> None:
+def test_a_run_that_only_follows_events_probes_the_events_list_once(
+        stripe: Stripe, checker: PermissionCheck) -> None:
     stripe.refused["/v1/customers"] = "rak_customer_read"
     reads = [Reads(name, listing=False, events=True) for name in ("customers", "invoices")]
-    assert PermissionCheck(api()).probe(reads) == [
+    assert checker.probe(reads) == [
         Probe("customers", True, note="reads only /v1/events this run"),
         Probe("invoices", True, note="reads only /v1/events this run")]
     assert stripe.calls == [("/v1/events", {"limit": "1"})]
@@ -151,10 +170,10 @@ def test_the_table_lists_stream_readable_and_permission() -> None:
 
 
 def test_fail_raises_one_line_after_logging_the_table(
-        stripe: Stripe, caplog: pytest.LogCaptureFixture) -> None:
+        stripe: Stripe, checker: PermissionCheck, caplog: pytest.LogCaptureFixture) -> None:
     stripe.refused["/v1/charges"] = "rak_charge_read"
     with pytest.raises(StreamsNotReadableError) as info:
-        check_permissions(api(), lists("customers", "charges"), "fail")
+        check_permissions(checker, lists("customers", "charges"), "fail")
     assert str(info.value) == (
         "The API key cannot read 1 of the 2 selected streams (charges). Grant the permissions "
         "named in the table, deselect those streams, or set on_permission_error to skip.")
@@ -162,11 +181,11 @@ def test_fail_raises_one_line_after_logging_the_table(
 
 
 def test_skip_warns_once_per_stream_and_returns_them(
-        stripe: Stripe, caplog: pytest.LogCaptureFixture) -> None:
+        stripe: Stripe, checker: PermissionCheck, caplog: pytest.LogCaptureFixture) -> None:
     stripe.refused["/v1/charges"] = "rak_charge_read"
     stripe.refused["/v1/refunds"] = "rak_refund_read"
     with caplog.at_level(logging.WARNING, "tap-stripe.permissions"):
-        refused = check_permissions(api(), lists("customers", "charges", "refunds"), "skip")
+        refused = check_permissions(checker, lists("customers", "charges", "refunds"), "skip")
     assert [p.stream for p in refused] == ["charges", "refunds"]
     skips = [m for m in caplog.messages if m.startswith("Skipping stream")]
     assert skips == ["Skipping stream charges: the API key cannot read it (rak_charge_read).",
@@ -176,14 +195,15 @@ def test_skip_warns_once_per_stream_and_returns_them(
         "(rak_charge_read), refunds (rak_refund_read).")
 
 
-def test_a_wrong_key_stops_the_probe_at_once(stripe: Stripe) -> None:
+def test_a_wrong_key_stops_the_probe_at_once(
+        stripe: Stripe, checker: PermissionCheck) -> None:
     stripe.refused.clear()
     responses_401 = {"error": {"type": "invalid_request_error",
                                "message": "Invalid API Key provided: rk_test_****Zx81"}}
     with responses.RequestsMock() as rsps:
         rsps.add(responses.GET, BASE + "/v1/customers", status=401, json=responses_401)
         with pytest.raises(StripeAccessError) as info:
-            check_permissions(api(), lists("customers", "charges"), "skip")
+            check_permissions(checker, lists("customers", "charges"), "skip")
     assert info.value.status == 401
     assert "Zx81" not in str(info.value)
 
