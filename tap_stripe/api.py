@@ -18,6 +18,7 @@ from typing import Any
 import stripe
 
 from tap_stripe import __version__, shutdown
+from tap_stripe.ahead import AskedAhead
 from tap_stripe.client_log import route_client_log
 from tap_stripe.errors import StripeAccessError, StripeUnavailableError, redact
 from tap_stripe.http import DeadlineClient, raw_pages, take_body
@@ -100,6 +101,8 @@ class StripeApi:
         self._sent: Counter[str] = Counter()  # by endpoint
         self._retried: Counter[str] = Counter()
         self._clock_offset: float | None = None
+        self._answered = threading.local()  # Stripe's time of this thread's last answer
+        self.ahead = AskedAhead()  # first pages the permission probe asked (see ``ahead``)
 
     @property
     def retries(self) -> int:
@@ -127,6 +130,7 @@ class StripeApi:
         endpoint = endpoint_of(path)
         stripe_account = account or self.settings.account_id
         attempt = 0
+        self._answered.date = None
         while True:
             shutdown.check()  # no new request once a signal asked the run to stop
             self.limiter.acquire(endpoint)
@@ -184,6 +188,12 @@ class StripeApi:
         except (TypeError, ValueError):
             return
         self._clock_offset = server - time.time()
+        self._answered.date = int(server)
+
+    def answer_date(self) -> int | None:
+        """Stripe's time (the ``Date`` header, whole seconds) of the answer to this thread's
+        last ``get``; None when it had none."""
+        return getattr(self._answered, "date", None)
 
     @property
     def knows_time(self) -> bool:

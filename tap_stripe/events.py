@@ -115,7 +115,7 @@ class EventsHub(SharedPass):
         if self.lag > 0 and first < tail:  # the newest window (or one of its own) goes on
             spans = [*spans[:-1], (spans[-1][0] if spans else first, tail)]
         lister = WindowLister(
-            self.api, Listing("/v1/events", {}, account=self.account),
+            self.api, Listing("/v1/events", {}, account=self.account, settled=self.end),
             spans, submit=self.pool.submit, pace=self.pace, budget=self.budget, stop=self.stop)
         changes = 0
         for unit, kids in ordered(self.pool.submit, self._resolve, self._changes(lister),

@@ -33,6 +33,18 @@ LOGGER = logging.getLogger("tap-stripe.fetch")
 Stamp = Callable[[StreamDef, Obj, Obj | None], Obj]
 
 
+def list_params(parent: StreamDef, children: Iterable[StreamDef]) -> dict[str, Any]:
+    """The parameters of ``parent``'s list read for itself and its selected ``children``: the
+    registry's, and ``expand`` for the includable fields of the parent and the embedded first
+    pages of the children."""
+    params: dict[str, Any] = dict(parent.params)
+    expand = [f"data.{name}" for name in expanded(parent.path)]
+    expand += [c.parent_expand for c in children if c.parent_expand]
+    if expand:
+        params["expand"] = expand
+    return params
+
+
 def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
     """Half-open ``[gte, lt)`` windows of ``size`` seconds covering ``[start, end)``, oldest
     first."""
@@ -150,12 +162,7 @@ class FamilyScan(SharedPass):
         """Every member's records and checkpoints, window by window."""
         parent, limits = self.parent, self.concurrency
         start = min(self.starts.values())
-        params: dict[str, Any] = dict(parent.params)
-        # Includable fields of the parent, and the embedded first pages of its children.
-        expand = [f"data.{name}" for name in expanded(parent.path)]
-        expand += [c.parent_expand for c in self.children if c.parent_expand]
-        if expand:
-            params["expand"] = expand
+        params = list_params(parent, self.children)
         units: Iterable[Obj | WindowEnd]
         if self.only is not None:
             units = self._one(params, start)

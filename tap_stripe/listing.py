@@ -17,6 +17,7 @@ from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from tap_stripe.ahead import AheadPage, key_of
 from tap_stripe.api import PAGE_SIZE, StripeApi, endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.pages import Cursors, Obj, objects_of
@@ -81,6 +82,7 @@ class _Segment:
     cursor: str | None = None
     requested: bool = False
     in_flight: bool = False
+    tried_ahead: bool = False  # looked for its first page among the pages asked ahead
     done: bool = False
     error: BaseException | None = None
     flight: Flight | None = None
@@ -97,8 +99,10 @@ class Listing:
     """What to list: a path, its fixed parameters, whether it filters on ``created``, the
     fields of its objects that embed a list of children (counted in the look-ahead budget),
     whether it is expected to hold few objects (``sparse``: the whole range is asked first
-    however few windows it has), and whether its objects are kept as Stripe's bytes (``raw``:
-    they become records as they are; events are read in full)."""
+    however few windows it has), whether its objects are kept as Stripe's bytes (``raw``:
+    they become records as they are; events are read in full), and from when on its reader
+    passes nothing on (``settled``: the events hub's newest window reaches past the run's end
+    only to count the events it holds back; None: the windows' end)."""
 
     path: str
     params: Mapping[str, Any]
@@ -107,6 +111,7 @@ class Listing:
     nested: tuple[str, ...] = ()
     sparse: bool = False
     raw: bool = False
+    settled: int | None = None
 
 
 class WindowLister:
@@ -178,7 +183,8 @@ class WindowLister:
             # One request over the whole range first: when one page holds all of it (a small
             # or quiet account), each window's objects are taken from it, in the same order
             # and with the same window ends, and the empty windows cost no request.
-            whole = self._fetch(segments[0].gte, segments[-1].lt, None)
+            whole = (self._ahead(segments[0].gte, segments[-1].lt)
+                     or self._fetch(segments[0].gte, segments[-1].lt, None))
             if not whole.get("has_more"):
                 data = objects_of(whole, self.listing.path)
                 for seg in segments:
@@ -234,6 +240,17 @@ class WindowLister:
                     for i in range(parts, 0, -1)]
         self._segments = cut
 
+    def _ahead(self, gte: int, lt: int) -> dict[str, Any] | None:
+        """The first page of ``[gte, lt)`` out of the page the permission probe asked ahead
+        for this listing, when it holds it (see ``fit_ahead``)."""
+        listing = self.listing
+        if not listing.created_filter:
+            return None
+        until = lt if listing.settled is None else min(lt, listing.settled)
+        return self.api.ahead.take(
+            key_of(listing.path, listing.account, listing.params, listing.raw),
+            functools.partial(fit_ahead, path=listing.path, gte=gte, lt=lt, until=until))
+
     def _fetch(self, gte: int, lt: int, cursor: str | None) -> Obj:
         listing = self.listing
         query: dict[str, Any] = {"limit": PAGE_SIZE, **listing.params}
@@ -270,6 +287,17 @@ class WindowLister:
                     if time.monotonic() < ready:
                         self._wake = ready
                         return
+            ahead = None
+            if not (seg.requested or seg.tried_ahead):
+                seg.tried_ahead = True
+                ahead = self._ahead(seg.gte, seg.lt)
+            if ahead is not None:  # its first page is in hand: no request
+                done: Future[Obj] = Future()
+                done.set_result(ahead)
+                self._opened.setdefault(seg.window, time.monotonic())
+                seg.requested = seg.in_flight = True
+                self._answers.put((seg, done))
+                continue
             if index and not ((next_up >= 0 or self.budget.available)
                               and self.pace.allows(self.endpoint)):
                 self._wake = time.monotonic() + RECHECK_SECONDS
@@ -385,6 +413,33 @@ class WindowLister:
         at = self._segments.index(seg) + 1
         self._segments[at:at] = [_Segment(seg.window, cuts[i - 1], cuts[i])
                                  for i in range(parts - 1, 0, -1)]
+
+
+def fit_ahead(ahead: AheadPage, *, path: str, gte: int, lt: int,
+              until: int) -> dict[str, Any] | None:
+    """The first page of ``[gte, lt)`` out of a page asked ahead from ``ahead.gte`` on with no
+    upper bound, when Stripe's clock read ``ahead.date``; None when it is not that page.
+
+    Newest first, such a page holds every object created before ``ahead.date`` from its last
+    object on (from ``ahead.gte`` on when it says no more), so it holds all that the range's
+    reader passes on (objects created before ``until``) when ``until <= ahead.date``. Filtered
+    to the range, it is then the range's first page if it reaches into the range: all of the
+    range when its last object is older than ``gte`` (or it has no more), else the range goes
+    on after its last object. A page holding objects from before its own start is not one Stripe
+    sends: it is left for the listing to ask (and judge) itself.
+    """
+    if until > ahead.date or gte < ahead.gte:
+        return None
+    page = ahead.page
+    data = objects_of(page, path)
+    if data and created_of(data[-1]) < ahead.gte:
+        return None
+    more = bool(page.get("has_more"))
+    last = created_of(data[-1]) if data and more else None
+    if last is not None and last >= lt:
+        return None
+    kept = [o for o in data if gte <= created_of(o) < lt]
+    return {**page, "data": kept, "has_more": last is not None and last >= gte}
 
 
 def interleaved(listings: Iterable[Iterable[list[Obj] | WindowEnd]],

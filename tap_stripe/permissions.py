@@ -1,4 +1,5 @@
-"""The permission check: one cheap request (``limit=1``) per endpoint a run will read.
+"""The permission check: one request per endpoint a run will read, ``limit=1``, or the first
+page of a list the run is expected to read (kept for its listing, see ``ahead``).
 
 Restricted keys (``rk_...``) often lack a permission; Stripe answers 403 and names it
 (``rak_customer_read``). The check turns those answers into a table (stream, readable, the
@@ -22,14 +23,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from tap_stripe.api import endpoint_of
+from tap_stripe.ahead import AheadPage, key_of
+from tap_stripe.api import PAGE_SIZE, endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import StreamsNotReadableError, StripeAccessError
 from tap_stripe.pages import Obj, objects_of
 from tap_stripe.registry import BY_NAME, StreamDef
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from tap_stripe.api import StripeApi
     from tap_stripe.pool import Workers
@@ -72,20 +74,35 @@ class Reads:
 
 @dataclass(frozen=True)
 class _Answer:
-    """The outcome of one probe request: the first object and whether there are more, or
-    the refusal."""
+    """The outcome of one probe request: the first object and whether there are more (and
+    Stripe's time of a first page asked ahead), or the refusal."""
 
     first: Obj | None = None
     error: StripeAccessError | None = None
     more: bool = False
+    date: int | None = None  # Stripe's time of a first page asked ahead
 
 
-Key = tuple[str, tuple[tuple[str, Any], ...]]
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """A list whose probe asks its listing's first page instead of one object: the listing's
+    parameters, from ``gte`` on, its objects kept as bytes or not (``raw``; see ``ahead``)."""
+
+    params: dict[str, Any]
+    gte: int
+    raw: bool = False
+
+    def ask(self) -> dict[str, Any]:
+        """The probe's parameters (``limit`` aside)."""
+        return {**self.params, "created": {"gte": self.gte}}
 
 
 def _key(path: str, params: dict[str, Any]) -> Key:
     """One probe's key: its path and parameters."""
-    return path, tuple(sorted(params.items()))
+    return path, repr(sorted(params.items()))
 
 
 class PermissionCheck:
@@ -93,10 +110,12 @@ class PermissionCheck:
     the run's ``workers``, counted in flight by its pace (whose latencies they are the first
     of), possibly ahead of the plan (``ask_ahead``)."""
 
-    def __init__(self, api: StripeApi, workers: Workers, account: str | None = None) -> None:
+    def __init__(self, api: StripeApi, workers: Workers, account: str | None = None, *,
+                 pages: Mapping[str, FirstPage] | None = None) -> None:
         self.api = api
         self.account = account
         self.workers = workers
+        self.pages = dict(pages or {})  # by list path: probes that ask the first page
         self._answers: dict[Key, _Answer] = {}
         self._sent: dict[Key, Future[_Answer]] = {}  # asked on a worker, answer not taken yet
         self._lock = threading.Lock()
@@ -106,12 +125,12 @@ class PermissionCheck:
         without waiting: they go out together, each child's list as soon as its parent's
         answers. A failure is raised where its answer is taken (``ask_events``, ``probe``);
         a probe the plan turns out not to need is never looked at."""
-        self._send(EVENTS_PATH, {})
+        self._send(*self._list_ask(EVENTS_PATH, {}))
         for sdef in (BY_NAME[r.stream] for r in reads if r.listing):
             if sdef.parent is None:
-                self._send(sdef.path, dict(sdef.params))
+                self._send(*self._list_ask(sdef.path, sdef.params))
                 continue
-            parent = self._send(*_root_ask(sdef))
+            parent = self._send(*self._parent_ask(sdef))
             if parent is not None:
                 parent.add_done_callback(partial(self._send_child, sdef))
 
@@ -149,15 +168,41 @@ class PermissionCheck:
 
     def ask_events(self) -> None:
         """Probe /v1/events first: its answer, even a refusal, also tells Stripe's time."""
-        self._ask(EVENTS_PATH, {})
+        self._ask(*self._list_ask(EVENTS_PATH, {}))
+
+    def wait_ahead(self) -> int | None:
+        """Wait for the probes sent so far; the earliest Stripe time a first page was asked
+        at (None: none was)."""
+        with self._lock:
+            sent = list(self._sent.values())
+        for future in sent:
+            if not future.cancelled():
+                future.exception()  # waits; a failure is raised where its answer is taken
+        with self._lock:
+            answers = [*self._answers.values(),
+                       *(f.result() for f in sent if not f.cancelled() and f.exception() is None)]
+        dates = [a.date for a in answers if a.date is not None]
+        return min(dates, default=None)
+
+    def _parent_ask(self, sdef: StreamDef) -> tuple[str, dict[str, Any]]:
+        """The probe of a child stream's parent list, whose first object the child's probe
+        asks with (the first page of its family's listing when the run asks it ahead)."""
+        parent = BY_NAME[str(sdef.parent)]
+        return self._list_ask(parent.path, parent.params)
+
+    def _list_ask(self, path: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The probe of the list at ``path``: its first page when the run asks it ahead,
+        else ``params`` (its fixed parameters)."""
+        page = self.pages.get(path)
+        return path, (page.ask() if page is not None else dict(params))
 
     def probe(self, reads: Iterable[Reads]) -> list[Probe]:
         """One probe per stream, in the order given. The requests go out together: parent
         lists first, then the child lists that need a parent's id."""
         reads = list(reads)
         listed = [BY_NAME[r.stream] for r in reads if r.listing]
-        self._ask_all([(s.path, dict(s.params)) for s in listed if s.parent is None]
-                      + [_root_ask(s) for s in listed if s.parent is not None])
+        self._ask_all([self._list_ask(s.path, s.params) for s in listed if s.parent is None]
+                      + [self._parent_ask(s) for s in listed if s.parent is not None])
         self._ask_all([ask for s in listed if s.parent is not None
                        if (ask := self._child_ask(s)) is not None])
         return [self._probe(r) for r in reads]
@@ -174,7 +219,7 @@ class PermissionCheck:
     def _child_ask(self, sdef: StreamDef) -> tuple[str, dict[str, Any]] | None:
         """The probe of a child stream's list, with the first id of its parent (None when the
         parent is unreadable or empty)."""
-        parent = self._ask(*_root_ask(sdef))
+        parent = self._ask(*self._parent_ask(sdef))
         first = parent.first
         if parent.error is not None or first is None or not sdef.takes_parent(first):
             return None
@@ -195,16 +240,26 @@ class PermissionCheck:
             return self._answers[key]
 
     def _request(self, path: str, params: dict[str, Any]) -> _Answer:
-        """GET ``path`` with ``limit=1``. Stripe refusing the endpoint (403, 400, 404) is an
-        answer; anything else (a wrong key, an unreachable or non-Stripe api_base) ends the run."""
+        """GET ``path`` with ``limit=1``, or its first page kept for its listing (see
+        ``ahead``). Stripe refusing the endpoint (403, 400, 404) is an answer; anything else (a
+        wrong key, an unreachable or non-Stripe api_base) ends the run."""
+        first = self.pages.get(path)
+        if first is not None and params != first.ask():
+            first = None
         try:
-            page = self.api.get(path, {"limit": 1, **params}, self.account)
+            page = self.api.get(path, {"limit": PAGE_SIZE if first else 1, **params},
+                                self.account, raw=bool(first and first.raw))
         except StripeAccessError as exc:
             if exc.status not in REFUSALS:
                 raise
             return _Answer(error=exc)
         data = objects_of(page, path)
-        return _Answer(first=data[0] if data else None, more=bool(page.get("has_more")))
+        date = self.api.answer_date() if first else None
+        if first is not None and date is not None:
+            self.api.ahead.keep(key_of(path, self.account, params, first.raw),
+                                AheadPage(first.gte, page, date))
+        return _Answer(first=data[0] if data else None, more=bool(page.get("has_more")),
+                       date=date)
 
     def _probe(self, reads: Reads) -> Probe:
         sdef = BY_NAME[reads.stream]
@@ -213,7 +268,7 @@ class PermissionCheck:
             if listed.readable is not True:
                 return listed
         if reads.events:
-            events = self._ask(EVENTS_PATH, {})
+            events = self._ask(*self._list_ask(EVENTS_PATH, {}))
             if events.error is not None:
                 return _refused(sdef.name, events.error, "kept current through /v1/events: ")
         note = "" if reads.listing else "reads only /v1/events this run"
@@ -222,9 +277,9 @@ class PermissionCheck:
     def _probe_list(self, sdef: StreamDef) -> Probe:
         """The stream's list endpoint; a child's with the first id of its parent."""
         if sdef.parent is None:
-            answer = self._ask(sdef.path, dict(sdef.params))
+            answer = self._ask(*self._list_ask(sdef.path, sdef.params))
         else:
-            parent = self._ask(*_root_ask(sdef))
+            parent = self._ask(*self._parent_ask(sdef))
             if parent.error is not None:
                 return _refused(sdef.name, parent.error, f"needs {sdef.parent}: ")
             ask = self._child_ask(sdef)
@@ -237,12 +292,6 @@ class PermissionCheck:
         if answer.error is not None:
             return _refused(sdef.name, answer.error)
         return Probe(sdef.name, True)
-
-
-def _root_ask(sdef: StreamDef) -> tuple[str, dict[str, Any]]:
-    """The probe of a child stream's parent list."""
-    parent = BY_NAME[str(sdef.parent)]
-    return parent.path, dict(parent.params)
 
 
 def _refused(name: str, error: StripeAccessError, prefix: str = "") -> Probe:

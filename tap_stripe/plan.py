@@ -43,6 +43,14 @@ class Plan:
     backfill_started: int | None = None
     deletes_from: int | None = None
 
+    @property
+    def changes_from(self) -> int | None:
+        """Where the events hub reads this stream's events from: its changes, or its deletes
+        when they start earlier (None: not event-driven this run)."""
+        if self.events_from is None:
+            return None
+        return min(self.events_from, self.deletes_from or self.events_from)
+
 
 @dataclass(frozen=True)
 class StreamInput:

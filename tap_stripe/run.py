@@ -67,6 +67,7 @@ class Run:
         self._hubs: dict[str | None, EventsHub] = {}
         self._prefetched = False
         self._own: Future[dict[str, Any]] | None = None  # /v1/account, asked ahead
+        self._earliest: int | None = None  # Stripe's time the first pages asked ahead left
         self.refused: dict[str, str] = {}  # connected accounts that refused access: why
         # list paths whose permission probe found more than one object: their listings from
         # the start date are cut before the first answer (see ``listing.WindowLister``)
@@ -99,8 +100,10 @@ class Run:
 
     @cached_property
     def started(self) -> int:
-        """When this run started, by Stripe's clock (see ``StripeApi.now``)."""
-        return self.api.now()
+        """When this run started, by Stripe's clock (see ``StripeApi.now``), and no later than
+        the first pages asked ahead were asked (see ``clock_set``)."""
+        now = self.api.now()
+        return now if self._earliest is None else min(now, self._earliest)
 
     @property
     def events_end(self) -> int:
@@ -108,8 +111,11 @@ class Run:
         and the ``events`` stream both stop there, so a run's tables agree with each other."""
         return self.started - self.settings.event_lag
 
-    def clock_set(self) -> None:
-        """The permission probe has told Stripe's time: the run starts by Stripe's clock."""
+    def clock_set(self, earliest: int | None = None) -> None:
+        """The permission probe has told Stripe's time: the run starts by Stripe's clock, at
+        ``earliest`` at the latest (when the first pages its probe asked ahead were asked, so
+        that they hold all the run's windows need; see ``ahead``)."""
+        self._earliest = earliest
         self.__dict__.pop("started", None)
 
     def make_plan(self, inputs: Sequence[StreamInput]) -> RunPlan:
@@ -277,8 +283,7 @@ class Run:
         if hub is None:
             plans = {name: p for name, p in self.plan.in_account(account).items()
                      if p.events_from is not None}
-            starts = {name: min(p.events_from or 0, p.deletes_from or p.events_from or 0)
-                      for name, p in plans.items()}
+            starts = {name: p.changes_from or 0 for name, p in plans.items()}
             changes_from = {name: p.events_from or 0 for name, p in plans.items()}
             hub = self._hubs[account] = EventsHub(
                 self.api, starts, self.events_end, self.settings.event_payload,

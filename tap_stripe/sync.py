@@ -31,11 +31,19 @@ from singer_sdk.singerlib import (
 from tap_stripe import bookmarks, shutdown
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import SettingsError, StripeAccessError
+from tap_stripe.families import list_params
 from tap_stripe.pages import Obj
-from tap_stripe.permissions import PermissionCheck, Probe, Reads, check_permissions
+from tap_stripe.permissions import (
+    EVENTS_PATH,
+    FirstPage,
+    PermissionCheck,
+    Probe,
+    Reads,
+    check_permissions,
+)
 from tap_stripe.plan import Plan, StreamInput, plan_stream, reads
 from tap_stripe.raw import plain
-from tap_stripe.registry import BY_NAME
+from tap_stripe.registry import BY_NAME, children_of
 from tap_stripe.shutdown import StopRequested
 from tap_stripe.streams import Bookmark, StripeStream
 from tap_stripe.writer import BufferedWriter
@@ -100,6 +108,30 @@ def set_bookmarks(state: dict[str, Any], replication_key: str | None,
     return True
 
 
+def first_pages(plans: Mapping[str, Plan]) -> dict[str, FirstPage]:
+    """The lists whose probe asks the first page their listing is expected to ask (see
+    ``ahead``), by the expected ``plans`` of the selected streams: each parent list read from
+    the earliest start of its family's streams, with the family's parameters, and /v1/events
+    from the earliest change the events hub reads."""
+    pages: dict[str, FirstPage] = {}
+    starts: dict[str, dict[str, int]] = {}  # parent -> its family's listed streams' starts
+    for name, plan in plans.items():
+        sdef = BY_NAME[name]
+        if plan.list_from is not None:
+            root = sdef.parent or name
+            starts.setdefault(root, {})[name] = plan.list_from
+    for root, family in starts.items():
+        parent = BY_NAME[root]
+        if parent.created_filter and not parent.connect_only:
+            children = [c for c in children_of(root) if c.name in family]
+            pages[parent.path] = FirstPage(list_params(parent, children), min(family.values()),
+                                           raw=True)
+    changes = [p.changes_from for p in plans.values() if p.changes_from is not None]
+    if changes:
+        pages[EVENTS_PATH] = FirstPage({}, min(changes))
+    return pages
+
+
 class SyncLoop:
     """One sync of ``tap``'s streams over ``run``."""
 
@@ -128,11 +160,12 @@ class SyncLoop:
         run = self.run
         check_catalog(self.tap.input_catalog)
         selected = [s for s in self.streams if s.selected]
-        checker = PermissionCheck(run.api, run.scheduler)
-        checker.ask_ahead(self.expected_reads(selected))
+        expected = self.expected_plans(selected)
+        checker = PermissionCheck(run.api, run.scheduler, pages=first_pages(expected))
+        checker.ask_ahead([read_of(name, plan) for name, plan in expected.items()])
         run.ask_own_account()
         checker.ask_events()
-        run.clock_set()
+        run.clock_set(checker.wait_ahead())
         bookmarks.refuse_future(self.tap.state, run.started, {s.name for s in selected})
         switch = bookmarks.connect_switch(self.tap.state, run.settings.connect)
         if switch:
@@ -146,20 +179,20 @@ class SyncLoop:
         run.plan = plan.without({probe.stream for probe in self.skipped})
         run.populated = checker.populated()
 
-    def expected_reads(self, selected: list[StripeStream]) -> list[Reads]:
+    def expected_plans(self, selected: list[StripeStream]) -> dict[str, Plan]:
         """What the selected streams are expected to read, before Stripe's clock is known
         (none with connected accounts: the accounts read come first). Only whether a bookmark
         is past the events' retention depends on that clock: each stream is planned at its
         bookmark's own time, so one kept current by events reads them alone (after a longer
         pause the plan adds its list's probe)."""
         if self.run.settings.connect:
-            return []
-        expected = []
+            return {}
+        expected = {}
         for stream in selected:
             state = stream.get_context_state(None)
             bookmark = state.get("replication_key_value")
             now = bookmark if isinstance(bookmark, int) else int(time.time())
-            expected.append(read_of(stream.name, self.first_plan(stream, state, now)))
+            expected[stream.name] = self.first_plan(stream, state, now)
         return expected
 
     def first_plan(self, stream: StripeStream, state: Mapping[str, Any], now: int) -> Plan:

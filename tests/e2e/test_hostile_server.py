@@ -92,15 +92,21 @@ def test_a_list_that_repeats_its_page_for_ever_ends_in_one_line(
 
 @pytest.mark.parametrize(("mode", "what"), [
     ("no_id", 'object 0 of "data" has no "id"'),
-    ("bad_created", "object obj_1 has \"created\" 'yesterday', not a unix time in whole "
+    ("bad_created", "object {} has \"created\" 'yesterday', not a unix time in whole "
                     "seconds"),
     ("data_not_list", '"data" is a dict, not a list'),
 ])
+@pytest.mark.parametrize(("stream", "path", "first"), [
+    # the first page read: the events pass's, which the permission probe asks ahead
+    ("customers", "/v1/events", "evt_1"),
+    # no stream follows events (the probe of /v1/events asks one object): the list's own
+    ("files", "/v1/files", "obj_1"),
+])
 def test_a_malformed_page_ends_in_one_line_naming_the_endpoint(
-        tmp_path: Path, mode: str, what: str) -> None:
+        tmp_path: Path, mode: str, what: str, stream: str, path: str, first: str) -> None:
     with HostileServer(mode) as server:
-        run = hostile_run(tmp_path, server, ["customers"])
+        run = hostile_run(tmp_path, server, [stream])
     assert run.returncode == 1
-    assert last_line(run) == (f"GET /v1/customers answered a malformed list page: {what}. "
-                              "Check that api_base is Stripe's API.")
+    assert last_line(run) == (f"GET {path} answered a malformed list page: "
+                              f"{what.format(first)}. Check that api_base is Stripe's API.")
     assert not run.output.records

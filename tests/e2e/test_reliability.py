@@ -58,7 +58,7 @@ def test_a_full_sync_with_stripe_limits_on_gets_429_on_under_1_percent(
         tmp_path: Path, mode: str) -> None:
     key = f"sk_{mode}_" + "R8x" * 8
     # enough data for 150 requests: a small account's windows are cut from one page
-    with Emulator(seed=5, scale=25, rate_limit="auto", key=key,
+    with Emulator(seed=5, scale=40, rate_limit="auto", key=key,
                   clock=int(time.time()) - DAY) as emu:
         run = run_tap(tmp_path, config(emu, slice_range=240), None)
         assert run.returncode == 0, run.stderr.decode()[-3000:]

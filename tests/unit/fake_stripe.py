@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -73,6 +75,12 @@ class FakeStripe:
         return min(int(q["created[gte]"]) for q in self.queries(path) if "created[gte]" in q)
 
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
+        status, headers, body = self._serve(request)
+        # Every answer of Stripe's carries its time (RFC 9110's Date, whole seconds), which
+        # the tap reads for Stripe's clock and the time of a first page asked ahead
+        return status, {**headers, "Date": formatdate(time.time(), usegmt=True)}, body
+
+    def _serve(self, request: Any) -> tuple[int, dict[str, str], str]:
         url = urlsplit(request.url)
         query = dict(parse_qsl(url.query))
         if url.path == "/v1/account":  # the key's own account id, for stripe_account

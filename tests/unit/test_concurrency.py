@@ -16,6 +16,7 @@ import pytest
 import responses
 
 import tap_stripe.http
+from tap_stripe.ahead import AskedAhead
 from tap_stripe.api import StripeApi
 from tap_stripe.channels import READING_ITEMS, SPILL, Channel, Checkpoint, SpillFile
 from tap_stripe.errors import StripeAccessError
@@ -42,6 +43,7 @@ class PageServer:
         self.queries: list[dict[str, Any]] = []
         self.fail_at = fail_at
         self.lock = threading.Lock()
+        self.ahead = AskedAhead()  # no page asked ahead
 
     def get(self, path: str, params: dict[str, Any], account: str | None, *,
             raw: bool = False) -> dict[str, Any]:

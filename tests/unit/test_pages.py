@@ -15,6 +15,7 @@ import pytest
 import responses
 
 from tap_stripe import shutdown
+from tap_stripe.ahead import AskedAhead
 from tap_stripe.api import StripeApi
 from tap_stripe.errors import StripeResponseError, StripeUnavailableError
 from tap_stripe.families import ChildList
@@ -90,6 +91,7 @@ class RepeatingEvents:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.ahead = AskedAhead()  # no page asked ahead
 
     def get(self, path: str, params: dict[str, Any], account: str | None, *,
             raw: bool = False) -> dict[str, Any]:

@@ -8,7 +8,9 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -35,6 +37,11 @@ KEY = "rk_test_51PermissionProbeKeyZx81"
 NOW = int(dt.datetime.now(dt.timezone.utc).timestamp())
 
 
+def DATED() -> dict[str, str]:  # noqa: N802
+    """Stripe's answers carry its time (RFC 9110's ``Date``), which the tap reads."""
+    return {"Date": formatdate(time.time(), usegmt=True)}
+
+
 class Stripe:
     """Lists by path, 403 naming a permission for refused paths, and a log of requests."""
 
@@ -54,13 +61,13 @@ class Stripe:
                        "required permissions for this endpoint on account 'acct_1'. Having the "
                        f"'{self.refused[url.path]}' permission would allow this request to "
                        "continue.")
-            return 403, {}, json.dumps({"error": {"type": "invalid_request_error",
-                                                  "message": message}})
+            return 403, DATED(), json.dumps({"error": {"type": "invalid_request_error",
+                                                       "message": message}})
         query = dict(parse_qsl(url.query))
         low, high = int(query.get("created[gte]", 0)), int(query.get("created[lt]", 1 << 40))
         data = [o for o in self.lists.get(url.path, []) if low <= o.get("created", 0) < high]
-        return 200, {}, json.dumps({"object": "list", "data": data[:int(query["limit"])],
-                                    "has_more": False, "url": url.path})
+        return 200, DATED(), json.dumps({"object": "list", "data": data[:int(query["limit"])],
+                                         "has_more": False, "url": url.path})
 
 
 @pytest.fixture
@@ -223,8 +230,9 @@ def test_sync_with_skip_syncs_the_readable_streams_only(stripe: Stripe) -> None:
     assert out.ids("files") == ["file_1"]
     assert set(out.schemas) == {"files"}
     assert out.state["bookmarks"].get("shipping_rates", {}) == {}
+    # each probe asked its list's first page; the refused list is asked nothing more
     listed = [p for p, q in stripe.calls if "created[gte]" in q]
-    assert set(listed) == {"/v1/files"}
+    assert sorted(listed) == ["/v1/files", "/v1/shipping_rates"]
 
 
 def test_an_incremental_sync_probes_only_what_it_reads(stripe: Stripe) -> None:
@@ -233,15 +241,16 @@ def test_an_incremental_sync_probes_only_what_it_reads(stripe: Stripe) -> None:
                                          "replication_key_value": NOW - 3600}}}
     out = run_tap(config(event_lag_seconds=0), ["customers"], state)
     assert out.error is None
-    assert ("/v1/customers", {"limit": "1"}) not in stripe.calls
-    assert stripe.calls[0] == ("/v1/events", {"limit": "1"})
+    assert "/v1/customers" not in [path for path, _ in stripe.calls]
+    # the probe of /v1/events asks the events hub's first page, from the bookmark on
+    assert stripe.calls[0] == ("/v1/events", {"limit": "100", "created[gte]": str(NOW - 3600)})
 
 
 
 class Together(Stripe):
-    """Each of the ``first`` requests (``limit=1`` or none) waits until all of them are in
-    flight; asked one after another, the barrier breaks (its timeout only keeps a failing
-    test from hanging)."""
+    """Each of the ``first`` requests (a probe: ``limit=1``, a first page asked ahead with no
+    upper bound, or /v1/account) waits until all of them are in flight; asked one after
+    another, the barrier breaks (its timeout only keeps a failing test from hanging)."""
 
     def __init__(self, rsps: responses.RequestsMock, first: set[str]) -> None:
         super().__init__(rsps)
@@ -252,7 +261,8 @@ class Together(Stripe):
 
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
         url = urlsplit(request.url)
-        if url.path in self.first and dict(parse_qsl(url.query)).get("limit", "1") == "1":
+        query = dict(parse_qsl(url.query))
+        if url.path in self.first and "created[lt]" not in query and "starting_after" not in query:
             self.arrived.append(url.path)
             try:
                 self.barrier.wait()
@@ -270,7 +280,11 @@ def test_the_clock_the_account_and_the_probes_go_out_together() -> None:
     assert out.error is None
     assert stripe.broken == []
     assert sorted(stripe.arrived) == sorted(first)
+    # each asked once: the lists read (the child's parent list too) and the events hub's their
+    # first page, from the start date (the hub: from now, on a first sync), and the child's
+    # list one object (it needs its parent's first id, from its parent's page)
     probes = [path for path, query in stripe.calls if query == {"limit": "1"}]
-    # each asked once, the child's (it needs its parent's first id) too
-    assert sorted(probes) == ["/v1/charges", "/v1/customers", "/v1/events", "/v1/invoices",
-                              "/v1/invoices/in_7/lines"]
+    pages = [path for path, query in stripe.calls if query.get("limit") == "100"
+             and "created[gte]" in query and not {"created[lt]", "starting_after"} & set(query)]
+    assert probes == ["/v1/invoices/in_7/lines"]
+    assert sorted(pages) == ["/v1/charges", "/v1/customers", "/v1/events", "/v1/invoices"]

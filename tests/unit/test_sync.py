@@ -50,12 +50,10 @@ def test_windows_cover_start_to_run_start_oldest_first(fake: FakeStripe) -> None
     start = int(time.time()) - int(2.5 * DAY)
     fake.add("/v1/files", objs("file", 3, start + 10))
     out = run_tap(config(start, slice_range=1), ["files"])
-    sent = [(int(q["created[gte]"]), int(q["created[lt]"])) for q in fake.queries("/v1/files")]
     end = out.state["bookmarks"]["files"]["replication_key_value"]
-    # the windows are requested concurrently, so they may arrive in any order; the STATEs
-    # below pin the order in which they are emitted
-    assert sorted(sent) == [(start, start + DAY), (start + DAY, start + 2 * DAY),
-                            (start + 2 * DAY, end)]
+    # the permission probe asked the first page from the start on, with no upper bound: it
+    # holds the three files, so every window is taken from it
+    assert fake.queries("/v1/files") == [{"limit": "100", "created[gte]": str(start)}]
     assert abs(end - time.time()) < 60
     # a STATE after each window, each holding that window's end
     marks = [s["bookmarks"]["files"].get("replication_key_value") for s in out.states
@@ -85,9 +83,9 @@ def test_a_small_account_is_read_in_one_request_over_all_its_windows(fake: FakeS
     start = int(time.time()) - 10 * 365 * DAY
     fake.add("/v1/files", objs("file", 40, start + 9 * 365 * DAY))
     out = run_tap(config(start), ["files"])
-    sent = [(int(q["created[gte]"]), int(q["created[lt]"])) for q in fake.queries("/v1/files")]
-    end = out.state["bookmarks"]["files"]["replication_key_value"]
-    assert sent == [(start, end)]  # not one request per year
+    # not one request per year: the permission probe asked the first page from the start on
+    # (no upper bound: the run's start is not known yet), which holds them all
+    assert fake.queries("/v1/files") == [{"limit": "100", "created[gte]": str(start)}]
     assert sorted(out.ids("files")) == [f"file_{i:04d}" for i in range(40)]
 
 
@@ -117,8 +115,10 @@ def test_incremental_run_starts_at_bookmark_minus_lookback(fake: FakeStripe) -> 
 
 
 def test_interrupted_run_resumes_at_the_window_it_was_in(fake: FakeStripe) -> None:
-    start = int(time.time()) - 3 * DAY + 3600  # three windows: each asked on its own
-    fake.add("/v1/file_links", objs("link", 3, start) + objs("late", 2, start + 2 * DAY))
+    # three windows, the last with more than a page: the first page, asked ahead, holds
+    # nothing of the first two, each asked on its own
+    start = int(time.time()) - 3 * DAY + 3600
+    fake.add("/v1/file_links", objs("link", 3, start) + objs("late", 150, start + 2 * DAY))
     fake.fail("/v1/file_links", start + DAY, 400,
               {"error": {"type": "invalid_request_error", "message": "boom"}})
     failed = run_tap(config(start, slice_range=1), ["file_links"], allow_error=True)
@@ -131,12 +131,14 @@ def test_interrupted_run_resumes_at_the_window_it_was_in(fake: FakeStripe) -> No
     before = len(fake.calls)
     out = run_tap(config(start, slice_range=1), ["file_links"], failed.state)
     assert min(int(q["created[gte]"]) for _, q in fake.calls[before:]) == start + DAY
-    assert sorted(out.ids("file_links")) == ["late_0000", "late_0001"]
+    assert sorted(out.ids("file_links")) == [f"late_{i:04d}" for i in range(150)]
 
 
 def test_exhausted_retries_fail_with_the_reason(fake: FakeStripe) -> None:
-    start = int(time.time()) - 3 * DAY + 3600  # three windows: each asked on its own
-    fake.add("/v1/file_links", objs("link", 2, start))
+    # three windows, the last with more than a page: the first page, asked ahead, holds
+    # nothing of the first two, and the last goes on with a request
+    start = int(time.time()) - 3 * DAY + 3600
+    fake.add("/v1/file_links", objs("link", 2, start) + objs("late", 150, start + 2 * DAY))
     fake.fail("/v1/file_links", start + 2 * DAY, 500, {"error": {"type": "api_error"}})
     out = run_tap(config(start, slice_range=1, max_retries=0), ["file_links"], allow_error=True)
     assert str(out.error) == (
