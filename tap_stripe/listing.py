@@ -435,7 +435,9 @@ def fit_ahead(ahead: AheadPage, *, path: str, gte: int, lt: int,
     if data and created_of(data[-1]) < ahead.gte:
         return None
     more = bool(page.get("has_more"))
-    last = created_of(data[-1]) if data and more else None
+    if more and not data:  # more after nothing: where would it go on?
+        return None
+    last = created_of(data[-1]) if more else None
     if last is not None and last >= lt:
         return None
     kept = [o for o in data if gte <= created_of(o) < lt]

@@ -56,6 +56,7 @@ def test_a_page_answers_nothing_past_its_time_or_before_its_start() -> None:
     assert fit(ahead, 50, 180) is None  # the page starts at 100
     # objects from before the page's own start: not a page Stripe sends, left to the listing
     assert fit(AheadPage(100, page([190, 90], more=False), date=200), 100, 200) is None
+    assert fit(AheadPage(100, page([], more=True), date=200), 100, 200) is None
 
 
 def test_the_store_keeps_a_whole_list_and_gives_a_partial_one_once() -> None:
