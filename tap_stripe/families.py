@@ -146,9 +146,10 @@ class FamilyScan(SharedPass):
         self.hidden = hidden
         self.children = [c for c in children_of(parent.name) if c.name in starts]
 
-    def produce(self) -> Iterator[tuple[str, Item]]:
-        """Every member's records and checkpoints, window by window."""
-        parent, limits = self.parent, self.concurrency
+    def produce(self) -> Iterator[tuple[str, list[Item]]]:
+        """Every member's records and checkpoints, window by window: a page of parents at a
+        time when no child stream is read, else parent by parent (its children first)."""
+        parent = self.parent
         start = min(self.starts.values())
         params: dict[str, Any] = dict(parent.params)
         # Includable fields of the parent, and the embedded first pages of its children.
@@ -156,9 +157,10 @@ class FamilyScan(SharedPass):
         expand += [c.parent_expand for c in self.children if c.parent_expand]
         if expand:
             params["expand"] = expand
-        units: Iterable[Obj | WindowEnd]
+        entries: Iterable[list[Obj] | WindowEnd]
         if self.only is not None:
-            units = self._one(params, start)
+            entries = (unit if isinstance(unit, WindowEnd) else [unit]
+                       for unit in self._one(params, start))
         else:
             nested = (*(c.embedded for c in children_of(parent.name) if c.embedded),
                       *expanded(parent.path))
@@ -170,31 +172,73 @@ class FamilyScan(SharedPass):
                 self._grid(), submit=self.pool.submit, pace=self.pace, budget=self.budget,
                 stop=self.stop, cut_first=self.cut_first and not variant)
                 for variant in [{}, *extra]]
-            units = (unit for entry in interleaved(listers)
-                     for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
+            entries = interleaved(listers)
+        read = done = 0  # parents listed, windows finished: the summary at the end
+        for member, items in (self._families(entries) if self.children
+                              else self._parents(entries)):
+            if member:
+                yield member, items
+                continue
+            end = items[0]
+            if isinstance(end, WindowEnd):  # a window ended
+                done += 1
+                LOGGER.debug("Read %s created in [%d, %d)", parent.name, end.gte, end.lt)
+                for name, member_start in self.starts.items():
+                    if end.lt > member_start:
+                        yield name, [Checkpoint(end.lt)]
+            else:  # parents listed
+                read += len(items)
+        LOGGER.info("Listed %d %s created in [%d, %d) in %d window(s)%s.", read, parent.name,
+                    start, self.end, done, f" on {self.account}" if self.account else "")
+
+    def _parents(self, entries: Iterable[list[Obj] | WindowEnd],
+                 ) -> Iterator[tuple[str, list[Any]]]:
+        """The parent stream alone: each page's records (those created from its start), then
+        ("", the page) to count it; ("", [window end]) at each window's end."""
+        parent, stamp = self.parent, self.stamp
+        parent_start = self.starts[parent.name]
+        for entry in entries:
+            if isinstance(entry, WindowEnd):
+                yield "", [entry]
+                continue
+            records = [stamp(parent, unit, None) for unit in entry
+                       if created_since(unit, parent_start)]
+            if records:
+                yield parent.name, records
+            yield "", entry
+
+    def _families(self, entries: Iterable[list[Obj] | WindowEnd],
+                  ) -> Iterator[tuple[str, list[Any]]]:
+        """Parent by parent: its children's records in each child stream, then its own record
+        (when created from its start); ("", [parent]) to count it, ("", [window end]) at each
+        window's end. The child lists to read are read ahead on workers."""
+        parent, stamp = self.parent, self.stamp
         parent_start = self.starts.get(parent.name)
         stripped = [c.embedded for c in self.children if c.parent_expand and c.embedded]
-        read = done = 0  # parents listed, windows finished: the summary at the end
+        units = (unit for entry in entries
+                 for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
         for unit, kids in ordered(self.pool.submit, self._child_lists, units,
-                                  ahead=limits.objects_ahead, remote=self._remote,
+                                  ahead=self.concurrency.objects_ahead, remote=self._remote,
                                   stop=self.stop):
             if isinstance(unit, WindowEnd):
-                done += 1
-                LOGGER.debug("Read %s created in [%d, %d)", parent.name, unit.gte, unit.lt)
-                for member, member_start in self.starts.items():
-                    if unit.lt > member_start:
-                        yield member, Checkpoint(unit.lt)
+                yield "", [unit]
                 continue
             for child, kid_list in kids:
-                for rec in kid_list.records(self.api, child, self.account):
-                    yield child.name, self.stamp(child, rec, unit)
-            read += 1
+                records: list[Obj] = []
+                try:
+                    records.extend(stamp(child, rec, unit)  # kept up to a failure
+                                   for rec in kid_list.records(self.api, child, self.account))
+                except BaseException:  # those read before a failure still go out
+                    if records:
+                        yield child.name, records
+                    raise
+                if records:
+                    yield child.name, records
+            yield "", [unit]
             if parent_start is not None and created_since(unit, parent_start):
                 for name in stripped:
                     unit.pop(name, None)
-                yield parent.name, self.stamp(parent, unit, None)
-        LOGGER.info("Listed %d %s created in [%d, %d) in %d window(s)%s.", read, parent.name,
-                    start, self.end, done, f" on {self.account}" if self.account else "")
+                yield parent.name, [stamp(parent, unit, None)]
 
     def _grid(self) -> list[tuple[int, int]]:
         """The `created` windows of the listing (one over the whole range when the list
