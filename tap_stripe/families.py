@@ -27,11 +27,9 @@ from tap_stripe.pages import Obj, objects_of
 from tap_stripe.passes import SharedPass
 from tap_stripe.pool import Workers
 from tap_stripe.registry import StreamDef, children_of
+from tap_stripe.stamps import Stamper
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
-
-Stamp = Callable[[StreamDef, Obj, Obj | None], Obj]
-
 
 def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
     """Half-open ``[gte, lt)`` windows of ``size`` seconds covering ``[start, end)``, oldest
@@ -129,7 +127,7 @@ class FamilyScan(SharedPass):
     """
 
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
-                 slice_seconds: int, stamp: Stamp, account: str | None = None, *,
+                 slice_seconds: int, stamp: Stamper, account: str | None = None, *,
                  scheduler: Workers, only: str | None = None, cut_first: bool = False,
                  hidden: Callable[[], list[dict[str, str]]] | None = None) -> None:
         super().__init__(list(starts), scheduler)
@@ -162,8 +160,10 @@ class FamilyScan(SharedPass):
             entries = (unit if isinstance(unit, WindowEnd) else [unit]
                        for unit in self._one(params, start))
         else:
-            nested = (*(c.embedded for c in children_of(parent.name) if c.embedded),
-                      *expanded(parent.path))
+            # The look-ahead budget counts the objects that become records: a list embedded
+            # in a record (an expansion, the list of a child stream not read) stays part of
+            # that record's bytes, and is not counted object by object.
+            nested = tuple(c.embedded for c in self.children if c.embedded)
             extra = [*parent.variants, *self._hidden_variants()]
             listers = [WindowLister(
                 self.api,
@@ -201,8 +201,8 @@ class FamilyScan(SharedPass):
             if isinstance(entry, WindowEnd):
                 yield "", [entry]
                 continue
-            records = [stamp(parent, unit, None) for unit in entry
-                       if created_since(unit, parent_start)]
+            records = stamp.all(parent, [unit for unit in entry
+                                         if created_since(unit, parent_start)], None, own=True)
             if records:
                 yield parent.name, records
             yield "", entry
@@ -224,21 +224,17 @@ class FamilyScan(SharedPass):
                 yield "", [unit]
                 continue
             for child, kid_list in kids:
-                records: list[Obj] = []
+                records: list[Obj] = []  # the list's copies, or pages read now: the pass's own
                 try:
-                    records.extend(stamp(child, rec, unit)  # kept up to a failure
-                                   for rec in kid_list.records(self.api, child, self.account))
-                except BaseException:  # those read before a failure still go out
+                    records.extend(kid_list.records(self.api, child, self.account))
+                finally:  # those read before a failure still go out
                     if records:
-                        yield child.name, records
-                    raise
-                if records:
-                    yield child.name, records
+                        yield child.name, stamp.all(child, records, unit, own=True)
             yield "", [unit]
             if parent_start is not None and created_since(unit, parent_start):
                 for name in stripped:
                     unit.pop(name, None)
-                yield parent.name, [stamp(parent, unit, None)]
+                yield parent.name, stamp.all(parent, [unit], None, own=True)
 
     def _grid(self) -> list[tuple[int, int]]:
         """The `created` windows of the listing (one over the whole range when the list
