@@ -45,7 +45,9 @@ class Stamper:
             parent_gone = parent_def is not None and parent_def.shows_deleted(parent)
         id_field = sdef.parent_id_field if parent is not None else None
         parent_id = parent["id"] if id_field and parent is not None else None
-        key = sdef.replication_key
+        key: str | None = sdef.replication_key
+        if by_events and key == "updated":  # ``mark_change`` has set it
+            key = None
         stamped = []
         for original in records:
             record = original if own else original.copy()
