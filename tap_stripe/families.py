@@ -56,7 +56,7 @@ class ChildList:
             try:
                 for page in api.list_pages(path, params, account, starting_after=cursor,
                                            raw=True):
-                    yield from (o for o in page if _wanted(child, o))
+                    yield from _kept(child, page)
             except StripeAccessError as exc:
                 if exc.gone:
                     return
@@ -88,7 +88,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
     if isinstance(embedded, dict):
         items = objects_of(embedded, path)  # the first page of the child endpoint
         if not embedded.get("has_more"):
-            return ChildList([o for o in items if _wanted(child, o)])
+            return ChildList(_kept(child, items))
         if not child.object_filter and items:
             got = list(items)
             query["starting_after"] = items[-1]["id"]
@@ -100,7 +100,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
         refused(child, parent["id"], exc)
         return ChildList(got)
     data = objects_of(page, path)
-    got += (o for o in data if _wanted(child, o))
+    got += _kept(child, data)
     if not data or not page.get("has_more"):
         return ChildList(got)
     params = {k: v for k, v in query.items() if k not in ("limit", "starting_after")}
@@ -114,8 +114,11 @@ def remaining(child: StreamDef, parent: Obj, after: str) -> tuple[str, dict[str,
     return child.path.format(parent_id=parent["id"]), params, after
 
 
-def _wanted(sdef: StreamDef, obj: Obj) -> bool:
-    return not sdef.object_filter or obj.get("object") in sdef.object_names
+def _kept(sdef: StreamDef, objs: list[Obj]) -> list[Obj]:
+    """The objects of ``objs`` that are ``sdef``'s (all of them when it filters none)."""
+    if not sdef.object_filter:
+        return list(objs)
+    return [o for o in objs if o.get("object") in sdef.object_names]
 
 
 class FamilyScan(SharedPass):
@@ -215,11 +218,11 @@ class FamilyScan(SharedPass):
         parent, stamp = self.parent, self.stamp
         parent_start = self.starts.get(parent.name)
         stripped = [c.embedded for c in self.children if c.parent_expand and c.embedded]
-        units = (unit for entry in entries
+        units = ((unit, self._wanted_children(unit)) for entry in entries  # children: once
                  for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
-        for unit, kids in ordered(self.pool.submit, self._child_lists, units,
-                                  ahead=self.concurrency.objects_ahead, remote=self._remote,
-                                  stop=self.stop):
+        for (unit, _), kids in ordered(self.pool.submit, self._child_lists, units,
+                                       ahead=self.concurrency.objects_ahead,
+                                       remote=self._remote, stop=self.stop):
             if isinstance(unit, WindowEnd):
                 yield "", [unit]
                 continue
@@ -275,16 +278,21 @@ class FamilyScan(SharedPass):
                 yield obj
         yield WindowEnd(start, self.end)
 
-    def _wanted_children(self, parent: Obj) -> list[StreamDef]:
-        return [c for c in self.children
-                if created_since(parent, self.starts[c.name]) and c.takes_parent(parent)]
-
-    def _remote(self, unit: Obj | WindowEnd) -> bool:
-        return not isinstance(unit, WindowEnd) and any(
-            needs_request(c, unit) for c in self._wanted_children(unit))
-
-    def _child_lists(self, unit: Obj | WindowEnd) -> list[tuple[StreamDef, ChildList]]:
+    def _wanted_children(self, unit: Obj | WindowEnd) -> list[StreamDef]:
+        """The child streams that take ``unit``'s children (none at a window's end)."""
         if isinstance(unit, WindowEnd):
             return []
-        return [(c, child_list(self.api, c, unit, self.account))
-                for c in self._wanted_children(unit)]
+        return [c for c in self.children
+                if created_since(unit, self.starts[c.name]) and c.takes_parent(unit)]
+
+    @staticmethod
+    def _remote(entry: tuple[Obj | WindowEnd, list[StreamDef]]) -> bool:
+        unit, wanted = entry
+        return not isinstance(unit, WindowEnd) and any(needs_request(c, unit) for c in wanted)
+
+    def _child_lists(self, entry: tuple[Obj | WindowEnd, list[StreamDef]],
+                     ) -> list[tuple[StreamDef, ChildList]]:
+        unit, wanted = entry
+        if isinstance(unit, WindowEnd):
+            return []
+        return [(c, child_list(self.api, c, unit, self.account)) for c in wanted]
