@@ -124,13 +124,13 @@ Item = dict[str, Any] | RawRecord | Checkpoint
 @dataclass(frozen=True)
 class Source:
     """What one stream reads in one account this run: its plan, and its channels (each
-    started when first read). ``found(start)`` gives the objects no list shows, named by the
-    records emitted before (see ``found``)."""
+    started when first read, each giving its items a list at a time). ``found(start)`` gives
+    the objects no list shows, named by the records emitted before (see ``found``)."""
 
     plan: Plan
-    listed: Callable[[], Iterator[Item]]
-    found: Callable[[int], Iterator[Item]]
-    changes: Callable[[], Iterator[Item]]
+    listed: Callable[[], Iterator[list[Item]]]
+    found: Callable[[int], Iterator[list[Item]]]
+    changes: Callable[[], Iterator[list[Item]]]
 
 
 class PassCancelledError(Exception):
@@ -177,7 +177,8 @@ class Channel:
         self._stop = stop or threading.Event()
         self._reading = False
         self._cond = threading.Condition()
-        self._memory: deque[Item] = deque()
+        self._memory: deque[list[Item]] = deque()  # the lists put, in order
+        self._count = 0  # items in ``_memory``
         self._extents: deque[Extent] = deque()  # items spilled to ``SPILL``, oldest first
         self._pending = bytearray()  # encoded items not yet written to the file
         self._closed = False
@@ -202,23 +203,36 @@ class Channel:
 
     def put(self, item: Item) -> None:
         """Append ``item``; never waits for the consumer."""
+        self.put_page([item])
+
+    def put_page(self, items: list[Item]) -> None:
+        """Append ``items`` in order, under one lock: where each item goes is where one ``put``
+        after another would put it. Never waits for the consumer; once it reads, waits while
+        ``READING_ITEMS`` items are in memory. The channel keeps ``items`` (the caller hands
+        the list over)."""
+        if not items:
+            return
         with self._cond:
             if self._reading and not self._on_disk():
-                while (len(self._memory) >= READING_ITEMS and not self._discarded
+                while (self._count >= READING_ITEMS and not self._discarded
                        and not self._stop.is_set()):
                     self._wait(WAIT_SECONDS)
             if self._discarded:
                 return
-            if not self._on_disk() and (self._reading or len(self._memory) < self.memory_items):
-                self._memory.append(item)
+            if not self._on_disk() and (
+                    self._reading or self._count + len(items) <= self.memory_items):
+                self._memory.append(items)
+                self._count += len(items)
                 self._wake()
                 return
             if not self._reading:
                 self._memory_to_disk()
-            _encode(item, self._pending)
-            self.spilled += 1
-            if len(self._pending) >= PENDING_BYTES:
-                self._write_pending()
+            pending = self._pending
+            for item in items:
+                _encode(item, pending)
+                if len(pending) >= PENDING_BYTES:
+                    self._write_pending()
+            self.spilled += len(items)
             self._wake()
 
     def close(self, error: BaseException | None = None) -> None:
@@ -237,6 +251,7 @@ class Channel:
         with self._cond:
             self._discarded = True
             self._memory.clear()
+            self._count = 0
             self._pending.clear()
             self._drop_spill()
             self._wake()
@@ -248,6 +263,12 @@ class Channel:
 
     def __iter__(self) -> Iterator[Item]:
         """Every item in order, waiting while none is ready; raises the producer's error."""
+        for page in self.pages():
+            yield from page
+
+    def pages(self) -> Iterator[list[Item]]:
+        """Every item in order, in the lists the producer put (or read back from the disk),
+        waiting while none is ready; raises the producer's error."""
         while True:
             with self._cond:
                 self._reading = True
@@ -264,6 +285,7 @@ class Channel:
                     return
                 batch = list(self._memory)
                 self._memory.clear()
+                self._count = 0
                 self._wake()
             yield from batch
 
@@ -276,10 +298,12 @@ class Channel:
         if not self._memory:
             return
         front = bytearray()
-        for item in self._memory:
-            _encode(item, front)
-        self.spilled += len(self._memory)
+        for page in self._memory:
+            for item in page:
+                _encode(item, front)
+        self.spilled += self._count
         self._memory.clear()
+        self._count = 0
         self._pending[:0] = front
 
     def _write_pending(self) -> None:
@@ -295,7 +319,9 @@ class Channel:
         else:
             chunk = bytes(self._pending)
             self._pending.clear()
-        self._memory.extend(_decode(line) for line in chunk.split(b"\n")[:-1])
+        page = [_decode(line) for line in chunk.split(b"\n")[:-1]]
+        self._memory.append(page)
+        self._count += len(page)
 
     def _drop_spill(self) -> None:
         while self._extents:

@@ -104,7 +104,7 @@ class EventsHub(SharedPass):
         self.mode = mode
         self.account = account
 
-    def produce(self) -> Iterator[tuple[str, Item]]:
+    def produce(self) -> Iterator[tuple[str, list[Item]]]:
         """Each member's records, oldest change first, and a checkpoint after every window."""
         if not self.starts:
             return
@@ -125,7 +125,7 @@ class EventsHub(SharedPass):
                 lt = min(unit.lt, self.end)
                 for member, start in self.starts.items():
                     if lt > max(start, self.changes_from.get(member, 0)):
-                        yield member, Checkpoint(lt)
+                        yield member, [Checkpoint(lt)]
             else:
                 changes += 1
                 yield from self._fan_out(unit, kids)
@@ -297,7 +297,7 @@ class EventsHub(SharedPass):
         return ChildList(held, remaining(child, change.obj, data[-1]["id"]))
 
     def _fan_out(self, change: _Change,
-                 kids: list[tuple[StreamDef, ChildList]]) -> Iterator[tuple[str, Item]]:
+                 kids: list[tuple[StreamDef, ChildList]]) -> Iterator[tuple[str, list[Item]]]:
         sdef, when = change.sdef, change.created
         if not change.obj:
             return
@@ -310,13 +310,13 @@ class EventsHub(SharedPass):
                     sdef.parent_field or "")
                 if parent_id:
                     record[sdef.parent_id_field] = parent_id
-            yield sdef.name, mark_change(record, when, gone)
+            yield sdef.name, [mark_change(record, when, gone)]
         for child, kid_list in kids:
             for rec in kid_list.records(self.api, child, self._header(child)):
                 rec[str(child.parent_id_field)] = change.obj["id"]
                 if child.replication_key:
                     rec[child.replication_key] = when
-                yield child.name, mark_change(rec, when, gone or child.shows_deleted(rec))
+                yield child.name, [mark_change(rec, when, gone or child.shows_deleted(rec))]
 
 
 def _refused_reads(sdef: StreamDef) -> str:

@@ -27,11 +27,9 @@ from tap_stripe.pages import Obj, objects_of
 from tap_stripe.passes import SharedPass
 from tap_stripe.pool import Workers
 from tap_stripe.registry import StreamDef, children_of
+from tap_stripe.stamps import Stamper
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
-
-Stamp = Callable[[StreamDef, Obj, Obj | None], Obj]
-
 
 def list_params(parent: StreamDef, children: Iterable[StreamDef]) -> dict[str, Any]:
     """The parameters of ``parent``'s list read for itself and its selected ``children``: the
@@ -70,7 +68,7 @@ class ChildList:
             try:
                 for page in api.list_pages(path, params, account, starting_after=cursor,
                                            raw=True):
-                    yield from (o for o in page if _wanted(child, o))
+                    yield from _kept(child, page)
             except StripeAccessError as exc:
                 if exc.gone:
                     return
@@ -102,7 +100,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
     if isinstance(embedded, dict):
         items = objects_of(embedded, path)  # the first page of the child endpoint
         if not embedded.get("has_more"):
-            return ChildList([o for o in items if _wanted(child, o)])
+            return ChildList(_kept(child, items))
         if not child.object_filter and items:
             got = list(items)
             query["starting_after"] = items[-1]["id"]
@@ -114,7 +112,7 @@ def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | Non
         refused(child, parent["id"], exc)
         return ChildList(got)
     data = objects_of(page, path)
-    got += (o for o in data if _wanted(child, o))
+    got += _kept(child, data)
     if not data or not page.get("has_more"):
         return ChildList(got)
     params = {k: v for k, v in query.items() if k not in ("limit", "starting_after")}
@@ -128,8 +126,11 @@ def remaining(child: StreamDef, parent: Obj, after: str) -> tuple[str, dict[str,
     return child.path.format(parent_id=parent["id"]), params, after
 
 
-def _wanted(sdef: StreamDef, obj: Obj) -> bool:
-    return not sdef.object_filter or obj.get("object") in sdef.object_names
+def _kept(sdef: StreamDef, objs: list[Obj]) -> list[Obj]:
+    """The objects of ``objs`` that are ``sdef``'s (all of them when it filters none)."""
+    if not sdef.object_filter:
+        return list(objs)
+    return [o for o in objs if o.get("object") in sdef.object_names]
 
 
 class FamilyScan(SharedPass):
@@ -141,7 +142,7 @@ class FamilyScan(SharedPass):
     """
 
     def __init__(self, api: StripeApi, parent: StreamDef, starts: dict[str, int], end: int,
-                 slice_seconds: int, stamp: Stamp, account: str | None = None, *,
+                 slice_seconds: int, stamp: Stamper, account: str | None = None, *,
                  scheduler: Workers, only: str | None = None, cut_first: bool = False,
                  hidden: Callable[[], list[dict[str, str]]] | None = None) -> None:
         super().__init__(list(starts), scheduler)
@@ -158,17 +159,21 @@ class FamilyScan(SharedPass):
         self.hidden = hidden
         self.children = [c for c in children_of(parent.name) if c.name in starts]
 
-    def produce(self) -> Iterator[tuple[str, Item]]:
-        """Every member's records and checkpoints, window by window."""
-        parent, limits = self.parent, self.concurrency
+    def produce(self) -> Iterator[tuple[str, list[Item]]]:
+        """Every member's records and checkpoints, window by window: a page of parents at a
+        time when no child stream is read, else parent by parent (its children first)."""
+        parent = self.parent
         start = min(self.starts.values())
         params = list_params(parent, self.children)
-        units: Iterable[Obj | WindowEnd]
+        entries: Iterable[list[Obj] | WindowEnd]
         if self.only is not None:
-            units = self._one(params, start)
+            entries = (unit if isinstance(unit, WindowEnd) else [unit]
+                       for unit in self._one(params, start))
         else:
-            nested = (*(c.embedded for c in children_of(parent.name) if c.embedded),
-                      *expanded(parent.path))
+            # The look-ahead budget counts the objects that become records: a list embedded
+            # in a record (an expansion, the list of a child stream not read) stays part of
+            # that record's bytes, and is not counted object by object.
+            nested = tuple(c.embedded for c in self.children if c.embedded)
             extra = [*parent.variants, *self._hidden_variants()]
             listers = [WindowLister(
                 self.api,
@@ -177,31 +182,69 @@ class FamilyScan(SharedPass):
                 self._grid(), submit=self.pool.submit, pace=self.pace, budget=self.budget,
                 stop=self.stop, cut_first=self.cut_first and not variant)
                 for variant in [{}, *extra]]
-            units = (unit for entry in interleaved(listers)
-                     for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
+            entries = interleaved(listers)
+        read = done = 0  # parents listed, windows finished: the summary at the end
+        for member, items in (self._families(entries) if self.children
+                              else self._parents(entries)):
+            if member:
+                yield member, items
+                continue
+            end = items[0]
+            if isinstance(end, WindowEnd):  # a window ended
+                done += 1
+                LOGGER.debug("Read %s created in [%d, %d)", parent.name, end.gte, end.lt)
+                for name, member_start in self.starts.items():
+                    if end.lt > member_start:
+                        yield name, [Checkpoint(end.lt)]
+            else:  # parents listed
+                read += len(items)
+        LOGGER.info("Listed %d %s created in [%d, %d) in %d window(s)%s.", read, parent.name,
+                    start, self.end, done, f" on {self.account}" if self.account else "")
+
+    def _parents(self, entries: Iterable[list[Obj] | WindowEnd],
+                 ) -> Iterator[tuple[str, list[Any]]]:
+        """The parent stream alone: each page's records (those created from its start), then
+        ("", the page) to count it; ("", [window end]) at each window's end."""
+        parent, stamp = self.parent, self.stamp
+        parent_start = self.starts[parent.name]
+        for entry in entries:
+            if isinstance(entry, WindowEnd):
+                yield "", [entry]
+                continue
+            records = stamp.all(parent, [unit for unit in entry
+                                         if created_since(unit, parent_start)], None, own=True)
+            if records:
+                yield parent.name, records
+            yield "", entry
+
+    def _families(self, entries: Iterable[list[Obj] | WindowEnd],
+                  ) -> Iterator[tuple[str, list[Any]]]:
+        """Parent by parent: its children's records in each child stream, then its own record
+        (when created from its start); ("", [parent]) to count it, ("", [window end]) at each
+        window's end. The child lists to read are read ahead on workers."""
+        parent, stamp = self.parent, self.stamp
         parent_start = self.starts.get(parent.name)
         stripped = [c.embedded for c in self.children if c.parent_expand and c.embedded]
-        read = done = 0  # parents listed, windows finished: the summary at the end
-        for unit, kids in ordered(self.pool.submit, self._child_lists, units,
-                                  ahead=limits.objects_ahead, remote=self._remote,
-                                  stop=self.stop):
+        units = ((unit, self._wanted_children(unit)) for entry in entries  # children: once
+                 for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
+        for (unit, _), kids in ordered(self.pool.submit, self._child_lists, units,
+                                       ahead=self.concurrency.objects_ahead,
+                                       remote=self._remote, stop=self.stop):
             if isinstance(unit, WindowEnd):
-                done += 1
-                LOGGER.debug("Read %s created in [%d, %d)", parent.name, unit.gte, unit.lt)
-                for member, member_start in self.starts.items():
-                    if unit.lt > member_start:
-                        yield member, Checkpoint(unit.lt)
+                yield "", [unit]
                 continue
             for child, kid_list in kids:
-                for rec in kid_list.records(self.api, child, self.account):
-                    yield child.name, self.stamp(child, rec, unit)
-            read += 1
+                records: list[Obj] = []  # the list's copies, or pages read now: the pass's own
+                try:
+                    records.extend(kid_list.records(self.api, child, self.account))
+                finally:  # those read before a failure still go out
+                    if records:
+                        yield child.name, stamp.all(child, records, unit, own=True)
+            yield "", [unit]
             if parent_start is not None and created_since(unit, parent_start):
                 for name in stripped:
                     unit.pop(name, None)
-                yield parent.name, self.stamp(parent, unit, None)
-        LOGGER.info("Listed %d %s created in [%d, %d) in %d window(s)%s.", read, parent.name,
-                    start, self.end, done, f" on {self.account}" if self.account else "")
+                yield parent.name, stamp.all(parent, [unit], None, own=True)
 
     def _grid(self) -> list[tuple[int, int]]:
         """The `created` windows of the listing (one over the whole range when the list
@@ -242,16 +285,21 @@ class FamilyScan(SharedPass):
                 yield obj
         yield WindowEnd(start, self.end)
 
-    def _wanted_children(self, parent: Obj) -> list[StreamDef]:
-        return [c for c in self.children
-                if created_since(parent, self.starts[c.name]) and c.takes_parent(parent)]
-
-    def _remote(self, unit: Obj | WindowEnd) -> bool:
-        return not isinstance(unit, WindowEnd) and any(
-            needs_request(c, unit) for c in self._wanted_children(unit))
-
-    def _child_lists(self, unit: Obj | WindowEnd) -> list[tuple[StreamDef, ChildList]]:
+    def _wanted_children(self, unit: Obj | WindowEnd) -> list[StreamDef]:
+        """The child streams that take ``unit``'s children (none at a window's end)."""
         if isinstance(unit, WindowEnd):
             return []
-        return [(c, child_list(self.api, c, unit, self.account))
-                for c in self._wanted_children(unit)]
+        return [c for c in self.children
+                if created_since(unit, self.starts[c.name]) and c.takes_parent(unit)]
+
+    @staticmethod
+    def _remote(entry: tuple[Obj | WindowEnd, list[StreamDef]]) -> bool:
+        unit, wanted = entry
+        return not isinstance(unit, WindowEnd) and any(needs_request(c, unit) for c in wanted)
+
+    def _child_lists(self, entry: tuple[Obj | WindowEnd, list[StreamDef]],
+                     ) -> list[tuple[StreamDef, ChildList]]:
+        unit, wanted = entry
+        if isinstance(unit, WindowEnd):
+            return []
+        return [(c, child_list(self.api, c, unit, self.account)) for c in wanted]

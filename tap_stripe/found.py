@@ -34,16 +34,21 @@ class Found:
         self._named: dict[tuple[str, str | None], dict[str, None]] = {}
         self._emitted: dict[tuple[str, str | None], set[str]] = {}
 
-    def note(self, stream: str, record: Obj, account: str | None) -> None:
-        """Take note of a record emitted by ``stream`` for ``account``."""
-        for target, name in self._fields.get(stream, ()):
-            value = record.get(name)
-            if isinstance(value, dict):
-                value = value.get("id")
-            if isinstance(value, str):
-                self._named.setdefault((target, account), {})[value] = None
+    def note(self, stream: str, records: list[Obj], account: str | None) -> None:
+        """Take note of the records emitted by ``stream`` for ``account`` (nothing to do for a
+        stream that names no object read by id and is not read by id itself)."""
+        fields = [(self._named.setdefault((target, account), {}), name)
+                  for target, name in self._fields.get(stream, ())]
+        for record in records if fields else ():
+            for named, name in fields:
+                value = record.get(name)
+                if isinstance(value, dict):
+                    value = value.get("id")
+                if isinstance(value, str):
+                    named[value] = None
         if stream in self._targets:
-            self._emitted.setdefault((stream, account), set()).add(str(record.get("id")))
+            self._emitted.setdefault((stream, account), set()).update(
+                str(record.get("id")) for record in records)
 
     def missing(self, stream: str, account: str | None) -> list[str]:
         """Ids of ``stream`` named by other records of ``account`` but not emitted by it."""

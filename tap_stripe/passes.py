@@ -7,8 +7,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
-from tap_stripe.channels import Channel, Item, PassCancelledError
+from tap_stripe.channels import Channel, Checkpoint, Item, PassCancelledError
 from tap_stripe.pool import Workers
+
+# A member's items are put into its channel together once this many are held (a list page's
+# worth), at a checkpoint, and when the pass ends.
+PUT_ITEMS = 100
 
 
 class SharedPass:
@@ -33,8 +37,9 @@ class SharedPass:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def produce(self) -> Iterator[tuple[str, Item]]:
-        """(member, record or checkpoint) pairs, each member's in the order it must emit them."""
+    def produce(self) -> Iterator[tuple[str, list[Item]]]:
+        """(member, records and checkpoints) pairs, each member's items in the order it must
+        emit them."""
         raise NotImplementedError
 
     @property
@@ -60,30 +65,39 @@ class SharedPass:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def items(self, name: str) -> Iterator[Item]:
-        """Member ``name``'s records and checkpoints in order, waiting for them as needed."""
+    def items(self, name: str) -> Iterator[list[Item]]:
+        """Member ``name``'s records and checkpoints in order, a list at a time, waiting for
+        them as needed."""
         self.start()
         channel = self.channels[name]
         try:
-            yield from channel
+            yield from channel.pages()
         finally:
             channel.discard()
 
     def _run(self) -> None:
+        """Put what ``produce`` gives into the members' channels, each member's items together
+        (``PUT_ITEMS``, a checkpoint); those held when it fails go in before the failure."""
         error: BaseException | None = None
         channels = self.channels
+        held: dict[str, list[Item]] = {member: [] for member in channels}
         try:
-            for member, item in self.produce():
+            for member, items in self.produce():
                 if self.stop.is_set():
                     raise PassCancelledError
-                channel = channels[member]
-                channel.put(item)
-                if channel.discarded and all(c.discarded for c in channels.values()):
-                    break
+                waiting = held[member]
+                waiting += items
+                if len(waiting) >= PUT_ITEMS or (waiting and isinstance(waiting[-1], Checkpoint)):
+                    held[member] = []
+                    channel = channels[member]
+                    channel.put_page(waiting)
+                    if channel.discarded and all(c.discarded for c in channels.values()):
+                        break
         except BaseException as exc:  # handed to the consumers, raised on the main thread
             error = exc
             self.stop.set()
-        for channel in channels.values():
+        for member, channel in channels.items():
+            channel.put_page(held[member])
             channel.close(error)
         self.finished = True
         if self.on_done is not None:

@@ -3,7 +3,8 @@ seconds (records so far, windows done of total, requests/s, 429s, time left for 
 and a table per stream at the end of the run (records, requests, retries, seconds).
 
 The hooks are one call each: ``listing`` when a stream starts reading its `created` windows,
-``record`` per record emitted, ``checkpoint`` per window done, ``log_summary`` at the run's end.
+``record`` per list of records emitted, ``checkpoint`` per window done, ``log_summary`` at the
+run's end.
 Requests and retries come from ``traffic``, the API's counters by endpoint.
 """
 
@@ -114,11 +115,11 @@ class Progress:
         with self._lock:
             self._stream(name).ends[account] = scan.window_ends(name)
 
-    def record(self, name: str) -> None:
-        """One record of ``name`` went out."""
+    def record(self, name: str, count: int = 1) -> None:
+        """``count`` records of ``name`` went out."""
         with self._lock:
             stream = self._stream(name)
-            stream.records += 1
+            stream.records += count
             self._touch(name, stream)
 
     def checkpoint(self, name: str, account: str | None, value: int) -> None:

@@ -225,19 +225,20 @@ class Run:
                       partial(self.found_by_id, stream, account),
                       partial(self.changes, stream, account))
 
-    def listed(self, stream: str, account: str | None) -> Iterator[Item]:
+    def listed(self, stream: str, account: str | None) -> Iterator[list[Item]]:
         """``stream``'s listed records and checkpoints in ``account``, from its family's scan
         (started now if the scheduler has not started it yet)."""
         scan = self.family_of(BY_NAME[stream], account)
         self.progress.listing(stream, account, scan)
         return self.shared(scan).items(stream)
 
-    def changes(self, stream: str, account: str | None) -> Iterator[Item]:
+    def changes(self, stream: str, account: str | None) -> Iterator[list[Item]]:
         """``stream``'s changes and checkpoints in ``account``, from the account's Events hub
         (started now if the scheduler has not started it yet)."""
         return self.shared(self.hub_for(account)).items(stream)
 
-    def found_by_id(self, stream: str, account: str | None, start: int) -> Iterator[Item]:
+    def found_by_id(self, stream: str, account: str | None, start: int,
+                    ) -> Iterator[list[Item]]:
         """The objects of ``stream`` in ``account`` that no list shows, named by other
         streams' records of this run (closed reviews, in the charges and payment intents
         emitted before), created from ``start`` on."""
@@ -246,7 +247,7 @@ class Run:
         stamp = Stamper(self.started)
         for obj in read_by_id(self.api, sdef, ids, self.header(account), start, self.started,
                               at_once=BY_ID_AT_ONCE):
-            yield stamp(sdef, obj, None)
+            yield [stamp(sdef, obj, None)]
 
     def shared(self, shared: SharedPass) -> SharedPass:
         """``shared``, started now if the scheduler has not started it yet."""

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -63,8 +63,9 @@ class StripeStream(Stream):
         self.replication_key = sdef.key or None  # none: read whole on every run (FULL_TABLE)
         self.selected_by_default = sdef.selected_by_default
 
-    def items(self, source: Source) -> Iterator[Obj | Bookmark]:
-        """Listed records (a bookmark move after each window), then changes from events."""
+    def items(self, source: Source) -> Iterator[list[Obj] | Bookmark]:
+        """Listed records (a bookmark move after each window), then changes from events; the
+        records a list at a time, as their channels carry them."""
         plan = source.plan
         if plan.deletes_from is not None:
             LOGGER.warning("Stream %s was last synced more than %d days ago, beyond Stripe's "
@@ -111,10 +112,21 @@ class StripeStream(Stream):
         them. ``tests/unit/test_library_hooks.py`` fails by name if it changes."""
 
 
-def _bookmarked(items: Iterator[Item], field: str | None) -> Iterator[Obj | Bookmark]:
-    """``items`` with each checkpoint as a move of ``field`` (none: a checkpoint only)."""
-    for item in items:
-        if isinstance(item, Checkpoint):
-            yield Bookmark({field: item.value} if field else {}, checkpoint=item.value)
-        else:
-            yield item
+def _bookmarked(pages: Iterator[list[Item]], field: str | None,
+                ) -> Iterator[list[Obj] | Bookmark]:
+    """``pages`` as lists of records, each checkpoint as a move of ``field`` (none: a
+    checkpoint only) between them."""
+    for page in pages:
+        marks = [at for at, item in enumerate(page) if type(item) is Checkpoint]
+        if not marks:
+            yield cast("list[Obj]", page)
+            continue
+        begin = 0
+        for at in marks:
+            if at > begin:
+                yield cast("list[Obj]", page[begin:at])
+            value = cast("Checkpoint", page[at]).value
+            yield Bookmark({field: value} if field else {}, checkpoint=value)
+            begin = at + 1
+        if begin < len(page):
+            yield cast("list[Obj]", page[begin:])

@@ -4,11 +4,11 @@ plan, then every selected (stream, account) in the plan's order, written as Sing
 The loop owns what singer-sdk's ``Tap.sync_all`` and ``Stream.sync`` would do, through their
 public members only: SCHEMA and ACTIVATE_VERSION from each stream map's ``stream_alias``,
 ``transformed_schema`` and ``transformed_key_properties``; a stream's records from its
-``items`` (see ``streams``); bookmarks in the state dict singer-sdk loaded
+``items`` (see ``streams``), a list at a time; bookmarks in the state dict singer-sdk loaded
 (``get_context_state``); STATE through the tap's ``state_writer`` (which skips a STATE equal to
-the last). A record of a stream that passes its records through goes to the writer's
-``write_record`` as read; any other goes through the selection mask and each map's
-``transform``, as singer-sdk would. The messages are those singer-sdk's own loop wrote
+the last). The records of a stream that passes its records through go to the writer's
+``write_records`` as read, a list in one call; any other goes through the selection mask and
+each map's ``transform``, as singer-sdk would. The messages are those singer-sdk's own loop wrote
 (``tests/e2e/test_messages.py``), including singer-sdk's ``starting_replication_value``.
 """
 
@@ -301,20 +301,28 @@ class SyncLoop:
             timer.with_context(context or {})
             self.mark_start(stream, state)
             n = 0
-            for item in self.walk(stream, account, state, self.write_state):
-                record = stream.post_process(plain(item), context) if hooked else item
-                if record is None:
-                    continue
-                if raw:
-                    cast("BufferedWriter", writer).write_record(
-                        alias, record, version, dt.datetime.now(dt.timezone.utc))
-                else:
-                    self.write_mapped(stream, plain(record), version)
-                self._dirty.add(stream.name)
-                n += 1
-                if n % every == 0:
-                    self.write_state(stream)
-                counter.increment()
+            for page in self.walk(stream, account, state, self.write_state):
+                self.emitted(stream.name, page, account)
+                records: list[Any] = page
+                if hooked:
+                    records = [r for r in (stream.post_process(plain(item), context)
+                                           for item in page) if r is not None]
+                begin = 0
+                while begin < len(records):  # a STATE after every ``every`` records
+                    upto = min(len(records), begin + every - n % every)
+                    chunk = records[begin:upto] if begin or upto < len(records) else records
+                    if raw:
+                        cast("BufferedWriter", writer).write_records(
+                            alias, chunk, version, dt.datetime.now(dt.timezone.utc))
+                    else:
+                        for record in chunk:
+                            self.write_mapped(stream, plain(record), version)
+                    self._dirty.add(stream.name)
+                    n += len(chunk)
+                    if n % every == 0:
+                        self.write_state(stream)
+                    counter.increment(len(chunk))
+                    begin = upto
             self.end(stream, state)
         self.write_state(stream)
 
@@ -330,32 +338,37 @@ class SyncLoop:
                     time_extracted=dt.datetime.now(dt.timezone.utc)))
 
     def walk(self, stream: StripeStream, account: str | None, state: dict[str, Any],
-             moved: Callable[[StripeStream], None] | None = None) -> Iterator[Obj]:
-        """``stream``'s records in ``account``, each tagged with the account, noted for
-        ``found`` and counted; each bookmark move set in ``state`` (then ``moved``, the tap's
-        own loop writing a STATE when due) and its checkpoint counted."""
+             moved: Callable[[StripeStream], None] | None = None) -> Iterator[list[Obj]]:
+        """``stream``'s records in ``account``, a list at a time, each tagged with the
+        account (the caller notes them, ``emitted``); each bookmark move set in ``state``
+        (then ``moved``, the tap's own loop writing a STATE when due) and its checkpoint
+        counted."""
         run = self.run
-        for item in self.items(stream, account):
-            shutdown.check()  # a safe point: between two records or checkpoints
-            if isinstance(item, Bookmark):
-                if set_bookmarks(state, stream.replication_key, item.fields):
+        for entry in self.items(stream, account):
+            shutdown.check()  # a safe point: between two lists of records or checkpoints
+            if isinstance(entry, Bookmark):
+                if set_bookmarks(state, stream.replication_key, entry.fields):
                     self._dirty.add(stream.name)
                     if moved is not None:
                         moved(stream)
-                if item.checkpoint is not None:
-                    run.progress.checkpoint(stream.name, account, item.checkpoint)
+                if entry.checkpoint is not None:
+                    run.progress.checkpoint(stream.name, account, entry.checkpoint)
                 continue
-            item["stripe_account"] = account
-            run.found.note(stream.name, item, account)
-            run.progress.record(stream.name)
-            yield item
+            for record in entry:
+                record["stripe_account"] = account
+            yield entry
+
+    def emitted(self, stream: str, records: list[Obj], account: str | None) -> None:
+        """``records`` of ``stream`` in ``account`` go out: noted for ``found``, counted."""
+        self.run.found.note(stream, records, account)
+        self.run.progress.record(stream, len(records))
 
     def items(self, stream: StripeStream,
-              account: str | None) -> Iterator[Obj | Bookmark]:
-        """``stream``'s records and bookmark moves in ``account``. The first read starts every
-        pass of the run in the background; a failure stops them all and flushes the records
-        written so far before it propagates; a connected account that refuses access is
-        skipped or stops the run (``on_permission_error``)."""
+              account: str | None) -> Iterator[list[Obj] | Bookmark]:
+        """``stream``'s records (a list at a time) and bookmark moves in ``account``. The
+        first read starts every pass of the run in the background; a failure stops them all
+        and flushes the records written so far before it propagates; a connected account that
+        refuses access is skipped or stops the run (``on_permission_error``)."""
         run = self.run
         try:
             run.prefetch()
@@ -478,7 +491,9 @@ class SyncLoop:
         if not run.planned:
             run.make_plan(self.inputs([s for s in self.streams if s.selected]))
         account = context["stripe_account"] if context else run.own_account
-        for item in self.walk(stream, account, self.state_of(stream, account)):
-            yield plain(item)
+        for page in self.walk(stream, account, self.state_of(stream, account)):
+            for record in page:  # one by one: singer-sdk may stop at a record limit
+                self.emitted(stream.name, [record], account)
+                yield plain(record)
         # singer-sdk writes no STATE after a stream read whole (unchanged): its records out now
         self.flush()

@@ -52,17 +52,29 @@ class BufferedWriter(GenericSingerWriter[bytes, Message]):
         RECORD."""
         self._add(message.to_dict(), record=message.type == SingerMessageType.RECORD)
 
-    def write_record(self, stream: str, record: Any, version: int | None,
-                     time_extracted: dt.datetime) -> None:
-        """The RECORD of a stream whose records pass through unchanged (no map, flattening
-        or deselected property): the line ``RecordMessage.to_dict`` gives, without building
-        the message. The sync loop calls this for every such record; ``record`` is what the
-        stream's channel carries (a raw record is written from Stripe's bytes, ``raw``)."""
-        message: dict[str, Any] = {"type": "RECORD", "stream": stream, "record": record}
-        if version is not None:
-            message["version"] = version
-        message["time_extracted"] = time_extracted
-        self._add(message, record=True)
+    def write_records(self, stream: str, records: list[Any], version: int | None,
+                      time_extracted: dt.datetime) -> None:
+        """The RECORDs of a stream whose records pass through unchanged (no map, flattening
+        or deselected property): the lines ``RecordMessage.to_dict`` gives, without building
+        the messages. The sync loop calls this for each list of such records it reads; a
+        record is what the stream's channel carries (a raw record is written from Stripe's
+        bytes, ``raw``). The line's parts around the record are encoded once for the list."""
+        head: dict[str, Any] = {"type": "RECORD", "stream": stream}
+        tail: dict[str, Any] = {} if version is None else {"version": version}
+        tail["time_extracted"] = time_extracted
+        before = _encoder.encode(head)[:-1] + b',"record":'
+        after = b"," + _encoder.encode(tail)[1:] + b"\n"
+        buffer = self._buffer
+        for record in records:
+            buffer += before
+            if isinstance(record, RawRecord):
+                buffer += record.json()
+            else:
+                _encoder.encode_into(record, buffer, -1)
+            buffer += after
+        if len(buffer) >= BLOCK_BYTES:
+            sys.stdout.buffer.write(buffer)
+            buffer.clear()
 
     def _add(self, message: dict[str, Any], *, record: bool) -> None:
         buffer = self._buffer

@@ -48,14 +48,13 @@ def _records(config: dict[str, Any]) -> list[bytes]:
 def test_pass_through_records_are_the_bytes_of_singer_sdks_path(
         monkeypatch: pytest.MonkeyPatch) -> None:
     written = []  # records handed to the writer as raw records
-    write_record = BufferedWriter.write_record
+    write_records = BufferedWriter.write_records
 
-    def counted(writer: BufferedWriter, stream: str, record: Any, *args: Any) -> None:
-        if isinstance(record, RawRecord):
-            written.append(record)
-        write_record(writer, stream, record, *args)
+    def counted(writer: BufferedWriter, stream: str, records: list[Any], *args: Any) -> None:
+        written.extend(record for record in records if isinstance(record, RawRecord))
+        write_records(writer, stream, records, *args)
 
-    monkeypatch.setattr(BufferedWriter, "write_record", counted)
+    monkeypatch.setattr(BufferedWriter, "write_records", counted)
     with Emulator(seed=14, scale=3, clock=CLOCK - 3600) as emulator:
         customer = emulator.create("customer", {"name": "Zoë Ångström / \"ZA\"",
                                                 "email": "zoe@example.com"})

@@ -148,21 +148,23 @@ def hook_lock(monkeypatch: pytest.MonkeyPatch, trigger: Trigger) -> None:
 def hook_messages(monkeypatch: pytest.MonkeyPatch, trigger: Trigger,
                   kind: str | None = None) -> None:
     """Fire after the n-th Singer message written (of ``kind`` only, if given); the RECORDs of
-    streams that pass records through are written by ``write_record``."""
-    write, write_record = BufferedWriter.write_message, BufferedWriter.write_record
+    streams that pass records through are written by ``write_records``, a list at a time."""
+    write, write_records = BufferedWriter.write_message, BufferedWriter.write_records
 
     def counted(self: BufferedWriter, message: Any) -> None:
         write(self, message)
         if kind is None or message.type == kind:
             trigger()
 
-    def counted_record(self: BufferedWriter, *args: Any) -> None:
-        write_record(self, *args)
+    def counted_records(self: BufferedWriter, stream: str, records: list[Any],
+                        *args: Any) -> None:
+        write_records(self, stream, records, *args)
         if kind is None:
-            trigger()
+            for _ in records:
+                trigger()
 
     monkeypatch.setattr(BufferedWriter, "write_message", counted)
-    monkeypatch.setattr(BufferedWriter, "write_record", counted_record)
+    monkeypatch.setattr(BufferedWriter, "write_records", counted_records)
 
 
 def hook_requests(monkeypatch: pytest.MonkeyPatch, emulator: Emulator,

@@ -98,17 +98,17 @@ def test_what_is_buffered_is_written_at_exit() -> None:
         assert [m["record"]["id"] for m in stdout.lines()] == ["ch_7"]
 
 
-def test_write_record_writes_the_line_of_the_record_message() -> None:
+def test_write_records_writes_the_lines_of_the_record_messages() -> None:
     """The pass-through path's lines are those of singer-sdk's ``RecordMessage``, byte for
     byte, with and without a table version; they wait in the buffer like any RECORD."""
     with captured() as stdout:
         writer = BufferedWriter()
         writer.write_message(record(1))
-        writer.write_record("charges", {"id": "ch_1", "amount": 1}, None, WHEN)
+        writer.write_records("charges", [{"id": "ch_1", "amount": 1}], None, WHEN)
         versioned = RecordMessage(stream="charges", record={"id": "ch_2", "amount": 2},
                                   version=1714564800, time_extracted=WHEN)
         writer.write_message(versioned)
-        writer.write_record("charges", {"id": "ch_2", "amount": 2}, 1714564800, WHEN)
+        writer.write_records("charges", [{"id": "ch_2", "amount": 2}], 1714564800, WHEN)
         assert stdout.raw_bytes.getvalue() == b""
         writer.flush()
         first, same, second, same_again = stdout.raw_bytes.getvalue().splitlines()
