@@ -7,7 +7,7 @@ import pytest
 import requests
 import responses
 
-from tap_stripe.http import ThreadSessions
+from tap_stripe.http import ThreadSessions, prepare_url
 
 API = "https://api.stripe.test"
 
@@ -63,3 +63,50 @@ def test_a_redirect_is_followed_as_requests_session_follows_it() -> None:
     assert answer.status_code == 200
     assert answer.content == b'{"id": "acct_1"}'
     assert [call.request.url for call in responses.calls][-1] == f"{API}/v2/account"
+
+
+# URLs as stripe-python builds them (``urllib.parse.urlencode`` of its encoded parameters), and
+# some that requests' ``prepare_url`` changes: each must come out as requests prepares it.
+URLS = [
+    f"{API}/v1/customers?limit=100",
+    "http://127.0.0.1:40000/v1/customers?limit=100&created%5Bgte%5D=1700000000&created%5Blt%5D"
+    "=1731536000&expand%5B0%5D=data.tax_ids&expand%5B1%5D=data.sources&starting_after=cus_Ab1",
+    f"{API}/v1/invoices/in_1Ab/lines?limit=100&starting_after=il_9Zy",
+    f"{API}/v1/customers/search?query=email%3A%27a%2Bb%40example.com%27&limit=10",
+    f"{API}/v1/events?type=customer.updated&created%5Bgt%5D=1",
+    f"{API}/v1/customers?email=a%2bb%40x.test",  # lower-case escape: upper-cased
+    f"{API}/v1/customers?name=%41nn",  # an escaped unreserved character: decoded
+    f"{API}/v1/customers?name=Ann Lee",  # a space: quoted
+    f"{API}/v1/customers?expand[]=data.tax_ids",  # brackets as such
+    f"{API}/v1/./customers/../charges",  # dot segments: removed
+    "https://API.Stripe.TEST/v1/customers",  # host in capitals: lower-cased
+    "https://api.stripe.test:443/v1/customers?limit=3",
+    "https://bücher.test/v1/customers",  # a host that is not ASCII: IDNA
+    f"{API}/v1/customers?q=é",  # not ASCII: quoted
+    f"{API}/v1/customers?q=%zz",  # a broken escape
+    f"{API}/v1/customers#top",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_a_url_is_prepared_as_requests_prepares_it(url: str) -> None:
+    ours, theirs = requests.PreparedRequest(), requests.PreparedRequest()
+    prepare_url(ours, url)
+    theirs.prepare_url(url, None)
+    assert ours.url == theirs.url
+
+
+def test_a_port_out_of_range_is_refused_as_requests_refuses_it() -> None:
+    with pytest.raises(requests.exceptions.InvalidURL):
+        prepare_url(requests.PreparedRequest(), f"{API}:99999/v1/customers")
+
+
+def test_stripes_urls_are_taken_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(self: requests.PreparedRequest, url: str, params: object) -> None:
+        raise AssertionError(f"prepared again: {url}")
+
+    monkeypatch.setattr(requests.PreparedRequest, "prepare_url", refused)
+    for url in URLS[:5]:
+        prepared = requests.PreparedRequest()
+        prepare_url(prepared, url)
+        assert prepared.url == url
