@@ -58,8 +58,9 @@ EMPTY_OBJECT = b"{}"
 # lower-case ASCII host, a port, a path without dot segments and a query of characters that
 # need no quoting (RFC 3986 unreserved and sub-delims, ``:@/?``), each percent escape in upper
 # case and not of an unreserved character (``requests.utils.unquote_unreserved`` would decode
-# it). stripe-python's URLs are such (its parameters through ``urllib.parse.urlencode``);
-# ``prepare_url`` would parse and re-quote them character by character, twice.
+# it). stripe-python's URLs are such once the brackets of its parameters (``created[gte]``),
+# which requests escapes, are escaped; ``prepare_url`` would parse and re-quote them character
+# by character, twice.
 _PLAIN_URL = re.compile(
     r"https?://[a-z0-9.-]+(?::(?P<port>[0-9]{1,5}))?"
     r"(?:/(?!\.)[A-Za-z0-9._~!$&'()*+,;=:@-]*)+"
@@ -265,10 +266,12 @@ def read_whole(response: requests.Response) -> bytes:
 
 def prepare_url(prepared: requests.PreparedRequest, url: str) -> None:
     """``prepared.prepare_url(url, None)``, without its work when ``url`` is one it would
-    give back as it is (``_PLAIN_URL``)."""
-    plain = _PLAIN_URL.fullmatch(url)
+    give back as it is once the brackets of its query are escaped (``_PLAIN_URL``)."""
+    head, mark, query = url.partition("?")
+    escaped = head + mark + query.replace("[", "%5B").replace("]", "%5D")
+    plain = _PLAIN_URL.fullmatch(escaped)
     if plain is not None and int(plain.group("port") or 0) <= 65535:
-        prepared.url = url
+        prepared.url = escaped
     else:
         prepared.prepare_url(url, None)
 

@@ -65,19 +65,20 @@ def test_a_redirect_is_followed_as_requests_session_follows_it() -> None:
     assert [call.request.url for call in responses.calls][-1] == f"{API}/v2/account"
 
 
-# URLs as stripe-python builds them (``urllib.parse.urlencode`` of its encoded parameters), and
-# some that requests' ``prepare_url`` changes: each must come out as requests prepares it.
+# URLs as stripe-python builds them (its parameters' brackets as they are, values through
+# ``urllib.parse.quote_plus``), and some that requests' ``prepare_url`` changes otherwise: each
+# must come out as requests prepares it.
 URLS = [
     f"{API}/v1/customers?limit=100",
-    "http://127.0.0.1:40000/v1/customers?limit=100&created%5Bgte%5D=1700000000&created%5Blt%5D"
-    "=1731536000&expand%5B0%5D=data.tax_ids&expand%5B1%5D=data.sources&starting_after=cus_Ab1",
+    "http://127.0.0.1:40000/v1/customers?limit=100&created[gte]=1700000000&created[lt]="
+    "1731536000&expand[0]=data.tax_ids&expand[1]=data.sources&starting_after=cus_Ab1",
     f"{API}/v1/invoices/in_1Ab/lines?limit=100&starting_after=il_9Zy",
     f"{API}/v1/customers/search?query=email%3A%27a%2Bb%40example.com%27&limit=10",
-    f"{API}/v1/events?type=customer.updated&created%5Bgt%5D=1",
+    f"{API}/v1/events?type=customer.updated&created%5Bgt%5D=1&types[0]=charge.refunded",
     f"{API}/v1/customers?email=a%2bb%40x.test",  # lower-case escape: upper-cased
     f"{API}/v1/customers?name=%41nn",  # an escaped unreserved character: decoded
     f"{API}/v1/customers?name=Ann Lee",  # a space: quoted
-    f"{API}/v1/customers?expand[]=data.tax_ids",  # brackets as such
+    f"{API}/v1/customers[0]?limit=1",  # brackets in the path
     f"{API}/v1/./customers/../charges",  # dot segments: removed
     "https://API.Stripe.TEST/v1/customers",  # host in capitals: lower-cased
     "https://api.stripe.test:443/v1/customers?limit=3",
@@ -101,12 +102,19 @@ def test_a_port_out_of_range_is_refused_as_requests_refuses_it() -> None:
         prepare_url(requests.PreparedRequest(), f"{API}:99999/v1/customers")
 
 
-def test_stripes_urls_are_taken_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stripes_urls_are_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = []
+    for url in URLS[:5]:
+        theirs = requests.PreparedRequest()
+        theirs.prepare_url(url, None)
+        expected.append(theirs.url)
+
     def refused(self: requests.PreparedRequest, url: str, params: object) -> None:
         raise AssertionError(f"prepared again: {url}")
 
     monkeypatch.setattr(requests.PreparedRequest, "prepare_url", refused)
-    for url in URLS[:5]:
+    for url, theirs_url in zip(URLS[:5], expected, strict=True):
         prepared = requests.PreparedRequest()
         prepare_url(prepared, url)
-        assert prepared.url == url
+        assert prepared.url == theirs_url
+    assert expected[1].startswith("http://127.0.0.1:40000/v1/customers?limit=100&created%5Bgte%5D=")
