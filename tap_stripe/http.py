@@ -22,6 +22,7 @@ stripe-python as they came, so its own handling raises its ``StripeError`` class
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -53,6 +54,18 @@ _bodies = threading.local()  # the decoded body of this thread's last successful
 _decode = msgspec.json.Decoder().decode
 # What stripe-python is given in place of a body decoded here (its parse of it costs nothing).
 EMPTY_OBJECT = b"{}"
+# A URL that requests' ``PreparedRequest.prepare_url`` gives back unchanged: http(s), a
+# lower-case ASCII host, a port, a path without dot segments and a query of characters that
+# need no quoting (RFC 3986 unreserved and sub-delims, ``:@/?``), each percent escape in upper
+# case and not of an unreserved character (``requests.utils.unquote_unreserved`` would decode
+# it). stripe-python's URLs are such once the brackets of its parameters (``created[gte]``),
+# which requests escapes, are escaped; ``prepare_url`` would parse and re-quote them character
+# by character, twice.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9.-]+(?::(?P<port>[0-9]{1,5}))?"
+    r"(?:/(?!\.)[A-Za-z0-9._~!$&'()*+,;=:@-]*)+"
+    r"(?:\?(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]"
+    r"|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F]))*)?")
 
 
 @contextmanager
@@ -251,6 +264,18 @@ def read_whole(response: requests.Response) -> bytes:
         response.raw.release_conn()
 
 
+def prepare_url(prepared: requests.PreparedRequest, url: str) -> None:
+    """``prepared.prepare_url(url, None)``, without its work when ``url`` is one it would
+    give back as it is once the brackets of its query are escaped (``_PLAIN_URL``)."""
+    head, mark, query = url.partition("?")
+    escaped = head + mark + query.replace("[", "%5B").replace("]", "%5D")
+    plain = _PLAIN_URL.fullmatch(escaped)
+    if plain is not None and int(plain.group("port") or 0) <= 65535:
+        prepared.url = escaped
+    else:
+        prepared.prepare_url(url, None)
+
+
 class ThreadSessions(requests.Session):
     """A session standing for one ``requests`` session per thread (``RequestsClient`` gives
     the session it is given to every thread), each with a ``WatchedAdapter``.
@@ -300,7 +325,7 @@ class ThreadSessions(requests.Session):
         headers.update(kwargs.get("headers") or {})
         prepared = requests.PreparedRequest()
         prepared.prepare_method(method)
-        prepared.prepare_url(url, None)
+        prepare_url(prepared, url)
         prepared.prepare_headers({k: v for k, v in headers.items() if v is not None})
         prepared.prepare_body(kwargs.get("data"), None)
         prepared.prepare_hooks(None)

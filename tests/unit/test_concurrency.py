@@ -159,6 +159,22 @@ def test_ordered_map_keeps_input_order_and_runs_remote_calls_on_workers() -> Non
     assert threads[1] == threading.current_thread().name
 
 
+def test_a_call_goes_to_the_worker_idle_the_shortest_time() -> None:
+    pool = Pool(4)
+    together = threading.Barrier(3)
+    first = [pool.submit(together.wait) for _ in range(3)]  # three workers at once
+    for future in first:
+        future.result(timeout=10)
+    deadline = time.monotonic() + 10
+    while len(pool._sleepers) < 3 and time.monotonic() < deadline:  # all three idle
+        time.sleep(0.001)
+    names = [pool.submit(lambda: threading.current_thread().name).result(timeout=10)
+             for _ in range(12)]  # one after another, as the rate limiter spaces requests
+    pool.close()
+    assert len(pool._started) == 3
+    assert len(set(names)) == 1, names  # the same warm worker every time, not each in turn
+
+
 def test_channel_spills_past_its_bound_and_replays_in_order() -> None:
     channel = Channel(memory_items=10)
     items: list[Any] = []

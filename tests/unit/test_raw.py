@@ -152,3 +152,31 @@ def test_a_raw_record_stays_raw_through_the_spill_file() -> None:
     (back,) = list(channel)
     assert isinstance(back, RawRecord)
     assert written(back) == msgspec.json.encode({**CUSTOMER, "stripe_account": "acct_1"})
+
+
+@pytest.mark.parametrize("sent", [
+    {},  # Stripe has no such field: added after Stripe's
+    {"customer_id": "cus_sent"},  # Stripe's own: replaced in place
+    {"metadata": {"customer_id": "cus_meta"}},  # the name only deeper down: added
+])
+def test_a_parent_id_is_set_as_the_dict_path_sets_it(sent: dict[str, Any]) -> None:
+    source = {"id": "src_1", "object": "bank_account", "created": 1680893993, **sent,
+              "last4": "6789"}
+    # alone and with a nested list (a page decoded at once, or object by object)
+    for other in (PRODUCT, INVOICE):
+        record = objects_of(decode_page(page_of(source, other)), "/v1/x")[0]
+        obj = dict(source)
+        for target in (record, obj):
+            target["customer_id"] = "cus_parent"
+            target["is_deleted"] = False
+        assert written(record) == msgspec.json.encode(obj)
+        assert written(record).count(b'"customer_id":"cus_parent"') == 1
+
+
+def test_a_page_of_objects_with_nested_lists_is_read_object_by_object_as_the_dict_path() -> None:
+    minus = {**INVOICE, "id": "in_2", "total": -1.5e-05, "footer": "9b4e-510d"}
+    for objects in ((INVOICE, dict(INVOICE, id="in_3")), (INVOICE, minus)):
+        records = objects_of(decode_page(page_of(*objects)), "/v1/invoices")
+        assert [written(r) for r in records] == [
+            msgspec.json.encode(json.loads(json.dumps(o))) for o in objects]
+        assert [r["lines"]["data"][1]["id"] for r in records] == ["il_2", "il_2"]
