@@ -171,7 +171,9 @@ def latency_shortfalls(results: dict[str, Any]) -> list[str]:
     return [f"- **Share of what the limits allow at real latencies: {runs} (target "
             f"{TARGET_SHARE:.0%}).** During the run the tap keeps what the limits allow in "
             "flight (the steady share); what is lost is the start: one round trip (Stripe's "
-            "clock, the key's own account and the permission probes, sent together) before "
-            "the lists go out, against runs of a few seconds of requests (the rows at issue "
-            f"14's scale, {ISSUE_SCALE:,} customers, show the same backfill when it lasts "
-            "longer)."]
+            "clock, the key's own account and the permission probes, which ask each list's "
+            "first page, sent together) before the rest of each list is cut into as many "
+            "parts as its endpoint keeps in flight, since until a list's first page answers "
+            "nothing tells whether it holds one page or thousands; against runs of a few "
+            "seconds of requests (the rows at issue 14's scale, "
+            f"{ISSUE_SCALE:,} customers, show the same backfill when it lasts longer)."]

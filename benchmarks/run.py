@@ -365,8 +365,9 @@ def shortfalls(results: dict[str, Any]) -> str:
             f"however it schedules. Against that bound the run reaches "
             f"{ours['per_second'] / allowed:.0%} over its whole span and "
             f"{min(1.0, ours['steady_per_second'] / allowed):.0%} steady; what is left is the "
-            "start (the permission probes and each stream's first windows, one round trip "
-            f"each) and the tail, where `{busiest}` is read alone at its endpoint's limit.")
+            "start (one round trip: the permission probes, which ask each stream's first "
+            "page, before the rest of each list is cut in parts) and the tail, where "
+            f"`{busiest}` is read alone at its endpoint's limit.")
     if fill:
         inc = fill["incremental"]
         allowed_requests = len(created_based(fill["streams"])) + A_FEW
@@ -385,25 +386,36 @@ def shortfalls(results: dict[str, Any]) -> str:
                 "- **CPU per record: "
                 + ", ".join(f"{us} µs ({label})" for label, us in figures.items())
                 + f" (target {TARGET_US_PER_RECORD:g}).** The benchmark measures the whole "
-                "tap process; where it goes by kind of thread and by function is in "
-                "benchmarks/README.md (\"Where the CPU goes\"). Most is the HTTP workers, per "
-                "request more than per object: on one page of 100 customers, back to back, "
-                "`requests`' adapter with `urllib3` and `http.client` takes about 0.5 ms, "
-                "decoding the page into raw records 0.3 ms (0.65 ms for charges, 1.1 ms for "
-                "invoices: two passes of msgspec, the bytes of each object and its few fields) "
-                "and stripe-python's requestor 0.06 ms; spaced out as in a run (Stripe's "
-                "rate limits, its latency) the same request takes about twice the CPU, cold. "
-                "Then the passes (children, stamps, channels) and the sync loop, a few µs per "
-                "record each, spread over a dozen steps. A transport below `requests` would "
-                "cut the first, but `requests` is what the unit tests mock with `responses`, "
-                "so it stays. Measured on the emulator's objects (about 0.85 KB of JSON a "
-                "customer, 2.8 KB a charge, 5.6 KB an invoice with its ten lines).")
+                "tap process. By kind of thread, µs per record (HTTP workers / passes / main): "
+                + "; ".join(f"{label} {_by_thread(run)}" for label, run in cpu_results.items()
+                            if isinstance(run, dict))
+                + ". Most is the HTTP workers, per request more than per object: "
+                + ", ".join(f"{_request_ms(run):.1f} ms of their CPU a request ({label})"
+                            for label, run in cpu_results.items() if isinstance(run, dict))
+                + " (`requests`, `urllib3` and `http.client`, the page decoded into raw "
+                "records by msgspec, stripe-python's requestor; by function in "
+                "benchmarks/README.md, \"Where the CPU goes\"). A transport below `requests` "
+                "would cut part of it, but `requests` is what the unit tests mock with "
+                "`responses`, so it stays. Measured on the emulator's objects (about 0.85 KB "
+                "of JSON a customer, 2.8 KB a charge, 5.6 KB an invoice with its ten lines).")
     if results.get("latency"):
         notes += latency_shortfalls(results["latency"])
     if not notes:
         return "Every target is met."
     return ("Where a target is missed, by how much and why (figures of the run above):\n\n"
             + "\n".join(notes))
+
+
+def _by_thread(run: dict[str, Any]) -> str:
+    """A CPU run's µs per record by kind of thread, ``http / passes / main``."""
+    threads = run.get("us_per_record_by_thread") or {}
+    return " / ".join(f"{threads.get(kind, 0):g}" for kind in THREAD_KINDS)
+
+
+def _request_ms(run: dict[str, Any]) -> float:
+    """The HTTP workers' CPU per request of a CPU run, in ms."""
+    http = (run.get("us_per_record_by_thread") or {}).get("http", 0.0)
+    return http * run["records"] / max(run["requests"], 1) / 1000
 
 
 def connect_summary(conn: dict[str, Any]) -> str:
