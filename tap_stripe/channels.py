@@ -197,17 +197,13 @@ class Channel:
 
     def _wake(self) -> None:
         """Wake the threads waiting, if any (``notify_all`` costs a few µs even for none:
-        ``put`` calls this for every record)."""
+        ``put_page`` calls this for every list)."""
         if self._sleepers:
             self._cond.notify_all()
 
-    def put(self, item: Item) -> None:
-        """Append ``item``; never waits for the consumer."""
-        self.put_page([item])
-
     def put_page(self, items: list[Item]) -> None:
-        """Append ``items`` in order, under one lock: where each item goes is where one ``put``
-        after another would put it. Never waits for the consumer; once it reads, waits while
+        """Append ``items`` in order, under one lock: where each item goes is where lists of
+        one item each would put it. Never waits for the consumer; once it reads, waits while
         ``READING_ITEMS`` items are in memory. The channel keeps ``items`` (the caller hands
         the list over)."""
         if not items:
@@ -260,11 +256,6 @@ class Channel:
     def discarded(self) -> bool:
         """Whether the consumer gave up on this channel."""
         return self._discarded
-
-    def __iter__(self) -> Iterator[Item]:
-        """Every item in order, waiting while none is ready; raises the producer's error."""
-        for page in self.pages():
-            yield from page
 
     def pages(self) -> Iterator[list[Item]]:
         """Every item in order, in the lists the producer put (or read back from the disk),

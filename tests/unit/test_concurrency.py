@@ -175,16 +175,25 @@ def test_a_call_goes_to_the_worker_idle_the_shortest_time() -> None:
     assert len(set(names)) == 1, names  # the same warm worker every time, not each in turn
 
 
+def items_in(channel: Channel) -> Iterator[Any]:
+    """The channel's items one by one, as its consumer reads them (a list at a time)."""
+    return (item for page in channel.pages() for item in page)
+
+
+def items_of(channel: Channel) -> list[Any]:
+    return list(items_in(channel))
+
+
 def test_channel_spills_past_its_bound_and_replays_in_order() -> None:
     channel = Channel(memory_items=10)
     items: list[Any] = []
     for n in range(1000):
         item: Any = Checkpoint(n) if n % 100 == 99 else {"id": f"x_{n}", "n": n, "s": "é\n"}
         items.append(item)
-        channel.put(item)
+        channel.put_page([item])
     channel.close()
     assert channel.spilled == 1000  # past the bound, the first ten follow the rest to disk
-    assert list(channel) == items
+    assert items_of(channel) == items
 
 
 def test_a_closed_channel_nobody_reads_yet_keeps_no_memory_and_no_open_file() -> None:
@@ -192,13 +201,13 @@ def test_a_closed_channel_nobody_reads_yet_keeps_no_memory_and_no_open_file() ->
     files_before, size_before = len(os.listdir("/proc/self/fd")), SPILL.size
     for n, channel in enumerate(channels):
         for k in range(3):
-            channel.put({"id": f"x_{n}_{k}"})
-        channel.put(Checkpoint(n))
+            channel.put_page([{"id": f"x_{n}_{k}"}])
+        channel.put_page([Checkpoint(n)])
         channel.close()
     assert all(not c._memory and not c._pending and c._extents for c in channels)
     assert len(os.listdir("/proc/self/fd")) <= files_before + 1  # one spill file for all
     for n, channel in enumerate(channels):
-        assert list(channel) == [{"id": f"x_{n}_{k}"} for k in range(3)] + [Checkpoint(n)]
+        assert items_of(channel) == [{"id": f"x_{n}_{k}"} for k in range(3)] + [Checkpoint(n)]
         assert not channel._extents  # its part of the spill file is freed once read
     assert SPILL.size <= size_before  # and the file shrinks back
 
@@ -233,7 +242,7 @@ def test_channel_reader_and_writer_overlap_and_the_error_comes_last() -> None:
 
     def produce() -> None:
         for n in range(3000):
-            channel.put({"n": n})
+            channel.put_page([{"n": n}])
             if n % 700 == 0:
                 time.sleep(0.01)
         channel.close(StripeAccessError("GET /v1/x failed (HTTP 400): late"))
@@ -242,21 +251,21 @@ def test_channel_reader_and_writer_overlap_and_the_error_comes_last() -> None:
     thread.start()
     got = []
     with pytest.raises(StripeAccessError, match="late"):
-        got.extend(item["n"] for item in channel)  # type: ignore[index]
+        got.extend(item["n"] for item in items_in(channel))  # type: ignore[index]
     thread.join()
     assert got == list(range(3000))
 
 
 def test_a_channel_being_read_makes_its_producer_wait_instead_of_spilling() -> None:
     channel = Channel(memory_items=5)
-    reader = iter(channel)
-    channel.put({"n": 0})
+    reader = items_in(channel)
+    channel.put_page([{"n": 0}])
     assert next(reader) == {"n": 0}  # the consumer now reads this channel
     produced: list[int] = []
 
     def produce() -> None:
         for n in range(1, 3 * READING_ITEMS):
-            channel.put({"n": n})
+            channel.put_page([{"n": n}])
             produced.append(n)
         channel.close()
 
@@ -275,13 +284,13 @@ def test_a_channel_being_read_makes_its_producer_wait_instead_of_spilling() -> N
 def test_a_producer_waiting_on_a_full_channel_stops_with_its_pass() -> None:
     stop = threading.Event()
     channel = Channel(memory_items=5, stop=stop)
-    reader = iter(channel)
-    channel.put({"n": 0})
+    reader = items_in(channel)
+    channel.put_page([{"n": 0}])
     next(reader)
 
     def produce() -> None:
         for n in range(READING_ITEMS + 10):
-            channel.put({"n": n})
+            channel.put_page([{"n": n}])
 
     thread = threading.Thread(target=produce)
     thread.start()

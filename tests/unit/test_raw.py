@@ -146,10 +146,10 @@ def test_a_raw_record_stays_raw_through_the_spill_file() -> None:
     record = objects_of(decode_page(page_of(CUSTOMER, indent=None)), "/v1/customers")[0]
     record["stripe_account"] = "acct_1"
     channel = Channel(memory_items=0)  # nobody reads yet: everything spills
-    channel.put(record)
+    channel.put_page([record])
     channel.close()
     assert channel.spilled == 1
-    (back,) = list(channel)
+    ((back,),) = list(channel.pages())
     assert isinstance(back, RawRecord)
     assert written(back) == msgspec.json.encode({**CUSTOMER, "stripe_account": "acct_1"})
 
