@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-import responses
 from singer_sdk.singerlib import RecordMessage
 
 from tap_stripe.channels import Channel, Checkpoint, Item
@@ -253,12 +252,6 @@ def test_write_records_writes_each_records_message_line(monkeypatch: pytest.Monk
 
 
 # -- the sync loop ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakeStripe(rsps)
 
 
 def test_a_state_follows_every_state_msg_frequency_records_inside_a_list(

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import responses
 
 import tap_stripe.http
 from tap_stripe.ahead import AskedAhead
@@ -302,12 +301,6 @@ def test_a_producer_waiting_on_a_full_channel_stops_with_its_pass() -> None:
 
 
 # -- whole runs: concurrent against one request at a time --------------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakeStripe(rsps)
 
 
 def config(**extra: Any) -> dict[str, Any]:

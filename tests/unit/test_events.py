@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import responses
 import stripe
 
 from tap_stripe.errors import StripeAccessError
@@ -18,12 +16,6 @@ from tests.unit.fake_stripe import BASE, FakeStripe
 DAY = 86400
 NOW = int(time.time())
 PINNED = stripe.api_version
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakeStripe(rsps)
 
 
 def config(**extra: Any) -> dict[str, Any]:

@@ -4,11 +4,7 @@ lists whose query takes a field of the parent (``parent_params``), over mocked H
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-import responses
 
 from tap_stripe.registry import BY_NAME
 from tests.singer import run_tap
@@ -16,12 +12,6 @@ from tests.unit.fake_stripe import BASE, FakeStripe
 
 NOW = int(time.time())
 DAY = 86_400
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakeStripe(rsps)
 
 
 def config(**extra: Any) -> dict[str, Any]:

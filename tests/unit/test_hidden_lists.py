@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
-import responses
 
 from tests.singer import run_tap
 from tests.unit.fake_stripe import BASE, FakeStripe
@@ -17,12 +15,6 @@ from tests.unit.fake_stripe import BASE, FakeStripe
 DAY = 86400
 MANUAL = ("Balance transaction history can only be filtered on automatic transfers, not "
           "manual.")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakeStripe(rsps)
 
 
 def test_a_refused_child_list_is_one_warning_and_the_other_parents_go_on(

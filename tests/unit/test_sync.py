@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import responses
 
 from tap_stripe.errors import StripeAccessError
 from tests.singer import run_tap
 from tests.unit.fake_stripe import BASE, FakeStripe
 
 DAY = 86400
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakeStripe(rsps)
 
 
 def config(start: int, **extra: Any) -> dict[str, Any]:
