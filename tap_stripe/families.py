@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import wait
 from dataclasses import dataclass
 from typing import Any
@@ -31,13 +31,20 @@ from tap_stripe.stamps import Stamper
 
 LOGGER = logging.getLogger("tap-stripe.fetch")
 
-def list_params(parent: StreamDef, children: Iterable[StreamDef]) -> dict[str, Any]:
-    """The parameters of ``parent``'s list read for itself and its selected ``children``: the
+
+def family_children(parent: StreamDef, starts: Mapping[str, int]) -> list[StreamDef]:
+    """The child streams of ``parent`` read by a family scan whose members start at
+    ``starts``."""
+    return [c for c in children_of(parent.name) if c.name in starts]
+
+
+def list_params(parent: StreamDef, starts: Mapping[str, int]) -> dict[str, Any]:
+    """The parameters of ``parent``'s list read for the family members of ``starts``: the
     registry's, and ``expand`` for the includable fields of the parent and the embedded first
-    pages of the children."""
+    pages of the children read."""
     params: dict[str, Any] = dict(parent.params)
     expand = [f"data.{name}" for name in expanded(parent.path)]
-    expand += [c.parent_expand for c in children if c.parent_expand]
+    expand += [c.parent_expand for c in family_children(parent, starts) if c.parent_expand]
     if expand:
         params["expand"] = expand
     return params
@@ -157,14 +164,14 @@ class FamilyScan(SharedPass):
         self.cut_first = cut_first  # the plain list's windows cut before its first answer
         # parameter sets (beyond the registry's) that list what a plain list hides
         self.hidden = hidden
-        self.children = [c for c in children_of(parent.name) if c.name in starts]
+        self.children = family_children(parent, starts)
 
     def produce(self) -> Iterator[tuple[str, list[Item]]]:
         """Every member's records and checkpoints, window by window: a page of parents at a
         time when no child stream is read, else parent by parent (its children first)."""
         parent = self.parent
         start = min(self.starts.values())
-        params = list_params(parent, self.children)
+        params = list_params(parent, self.starts)
         entries: Iterable[list[Obj] | WindowEnd]
         if self.only is not None:
             entries = (unit if isinstance(unit, WindowEnd) else [unit]

@@ -220,11 +220,9 @@ class WindowLister:
         data = objects_of(whole, self.listing.path)
         if not data or created_of(data[-1]) < last.gte:
             return
-        done: Future[Obj] = Future()
-        done.set_result(whole)
         self._opened[last.window] = time.monotonic()
         last.requested = True
-        self._arrive(last, done)
+        self._arrive(last, _in_hand(whole))
 
     def _cut_ahead(self) -> None:
         """Cut every window in parts, newest first, as many in all as the pace wants in
@@ -292,11 +290,9 @@ class WindowLister:
                 seg.tried_ahead = True
                 ahead = self._ahead(seg.gte, seg.lt)
             if ahead is not None:  # its first page is in hand: no request
-                done: Future[Obj] = Future()
-                done.set_result(ahead)
                 self._opened.setdefault(seg.window, time.monotonic())
                 seg.requested = seg.in_flight = True
-                self._answers.put((seg, done))
+                self._answers.put((seg, _in_hand(ahead)))
                 continue
             if index and not ((next_up >= 0 or self.budget.available)
                               and self.pace.allows(self.endpoint)):
@@ -413,6 +409,13 @@ class WindowLister:
         at = self._segments.index(seg) + 1
         self._segments[at:at] = [_Segment(seg.window, cuts[i - 1], cuts[i])
                                  for i in range(parts - 1, 0, -1)]
+
+
+def _in_hand(page: Obj) -> Future[Obj]:
+    """The answer of a request not made: ``page``, already at hand."""
+    done: Future[Obj] = Future()
+    done.set_result(page)
+    return done
 
 
 def fit_ahead(ahead: AheadPage, *, path: str, gte: int, lt: int,

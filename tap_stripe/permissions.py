@@ -162,7 +162,8 @@ class PermissionCheck:
             return future
 
     def populated(self) -> set[str]:
-        """The list paths whose probe found more than one object."""
+        """The list paths whose probe found more than it asked for (more than one object, or
+        than the first page it asked ahead)."""
         with self._lock:
             return {key[0] for key, answer in self._answers.items() if answer.more}
 

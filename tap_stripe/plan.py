@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tap_stripe.registry import StreamDef
+from tap_stripe.registry import StreamDef, children_of
 from tap_stripe.settings import Settings
 
 DAY = 86400
@@ -83,6 +83,14 @@ def plan_stream(sdef: StreamDef, full_table: bool, state: State, settings: Setti
     if isinstance(started, int) and started >= horizon and isinstance(cursor, int):
         return Plan(cursor, events_from=started, backfill_started=started)
     return Plan(settings.start, events_from=now, backfill_started=now)
+
+
+def family_starts(root: str, plans: Mapping[str, Plan]) -> dict[str, int]:
+    """Where each stream of ``root``'s family (the root and its children) that ``plans`` list
+    starts its listing: the members of the family's scan."""
+    family = {root, *(c.name for c in children_of(root))}
+    return {name: p.list_from for name, p in plans.items()
+            if name in family and p.list_from is not None}
 
 
 def reads(sdef: StreamDef, account: Account, connect: bool, own_account: Account) -> bool:

@@ -19,10 +19,10 @@ from tap_stripe.errors import StripeAccessError
 from tap_stripe.events import EventsHub
 from tap_stripe.families import FamilyScan
 from tap_stripe.found import Found, read_by_id
-from tap_stripe.plan import RunPlan, plan_run
+from tap_stripe.plan import RunPlan, family_starts, plan_run
 from tap_stripe.pool import Concurrency
 from tap_stripe.progress import PROGRESS_SECONDS, Progress
-from tap_stripe.registry import BY_NAME, StreamDef, children_of
+from tap_stripe.registry import BY_NAME, StreamDef
 from tap_stripe.scheduler import Scheduler
 from tap_stripe.settings import Settings
 from tap_stripe.stamps import Stamper
@@ -69,8 +69,8 @@ class Run:
         self._own: Future[dict[str, Any]] | None = None  # /v1/account, asked ahead
         self._earliest: int | None = None  # Stripe's time the first pages asked ahead left
         self.refused: dict[str, str] = {}  # connected accounts that refused access: why
-        # list paths whose permission probe found more than one object: their listings from
-        # the start date are cut before the first answer (see ``listing.WindowLister``)
+        # list paths whose permission probe found more than it asked for: their listings from
+        # the start date are cut before their first page (see ``listing.WindowLister``)
         self.populated: set[str] = set()
 
     @cached_property
@@ -261,9 +261,7 @@ class Run:
         root = BY_NAME[sdef.parent] if sdef.parent else sdef
         scan = self._families.get((root.name, account))
         if scan is None:
-            family = {root.name, *(c.name for c in children_of(root.name))}
-            starts = {name: p.list_from for name, p in self.plan.in_account(account).items()
-                      if name in family and p.list_from is not None}
+            starts = family_starts(root.name, self.plan.in_account(account))
             only = account if root.connect_only and self.header(account) else None
             header = None if only else self.header(account)
             end = self.events_end if root.name == "events" else self.started

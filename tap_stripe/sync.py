@@ -41,9 +41,9 @@ from tap_stripe.permissions import (
     Reads,
     check_permissions,
 )
-from tap_stripe.plan import Plan, StreamInput, plan_stream, reads
+from tap_stripe.plan import Plan, StreamInput, family_starts, plan_stream, reads
 from tap_stripe.raw import plain
-from tap_stripe.registry import BY_NAME, children_of
+from tap_stripe.registry import BY_NAME
 from tap_stripe.shutdown import StopRequested
 from tap_stripe.streams import Bookmark, StripeStream
 from tap_stripe.writer import BufferedWriter
@@ -114,17 +114,12 @@ def first_pages(plans: Mapping[str, Plan]) -> dict[str, FirstPage]:
     the earliest start of its family's streams, with the family's parameters, and /v1/events
     from the earliest change the events hub reads."""
     pages: dict[str, FirstPage] = {}
-    starts: dict[str, dict[str, int]] = {}  # parent -> its family's listed streams' starts
-    for name, plan in plans.items():
-        sdef = BY_NAME[name]
-        if plan.list_from is not None:
-            root = sdef.parent or name
-            starts.setdefault(root, {})[name] = plan.list_from
-    for root, family in starts.items():
-        parent = BY_NAME[root]
+    roots = dict.fromkeys(BY_NAME[name].parent or name for name, plan in plans.items()
+                          if plan.list_from is not None)
+    for root in roots:
+        parent, starts = BY_NAME[root], family_starts(root, plans)
         if parent.created_filter and not parent.connect_only:
-            children = [c for c in children_of(root) if c.name in family]
-            pages[parent.path] = FirstPage(list_params(parent, children), min(family.values()),
+            pages[parent.path] = FirstPage(list_params(parent, starts), min(starts.values()),
                                            raw=True)
     changes = [p.changes_from for p in plans.values() if p.changes_from is not None]
     if changes:

@@ -72,9 +72,7 @@ class BufferedWriter(GenericSingerWriter[bytes, Message]):
             else:
                 _encoder.encode_into(record, buffer, -1)
             buffer += after
-        if len(buffer) >= BLOCK_BYTES:
-            sys.stdout.buffer.write(buffer)
-            buffer.clear()
+        self._write_block()
 
     def _add(self, message: dict[str, Any], *, record: bool) -> None:
         buffer = self._buffer
@@ -82,9 +80,14 @@ class BufferedWriter(GenericSingerWriter[bytes, Message]):
         buffer += b"\n"
         if not record:
             self.flush()
-        elif len(buffer) >= BLOCK_BYTES:
-            sys.stdout.buffer.write(buffer)
-            buffer.clear()
+        else:
+            self._write_block()
+
+    def _write_block(self) -> None:
+        """Write out the records buffered once they fill a block (``BLOCK_BYTES``)."""
+        if len(self._buffer) >= BLOCK_BYTES:
+            sys.stdout.buffer.write(self._buffer)
+            self._buffer.clear()
 
     def flush(self) -> None:
         """Write out and flush everything buffered."""

@@ -102,8 +102,9 @@ def test_a_small_list_is_read_from_the_page_asked_ahead_alone() -> None:
     spans = [(START, START + DAY), (START + DAY, START + 2 * DAY), (START + 2 * DAY, NOW)]
     server = PageServer(created)
     ask_ahead(server, START, NOW)
-    assert flat(listed(server, spans, Concurrency())) == flat(
-        listed(PageServer(created), spans, SEQUENTIAL))
+    got = flat(listed(server, spans, Concurrency()))
+    assert got == flat(listed(PageServer(created), spans, SEQUENTIAL))
+    assert got == ["obj_00000", spans[0], "obj_00001", spans[1], "obj_00002", spans[2]]
     assert len(server.queries) == 1
 
 
@@ -112,6 +113,7 @@ def test_a_page_asked_before_a_window_ends_is_not_taken_for_it() -> None:
     spans = [(START, START + DAY), (START + DAY, START + 2 * DAY), (START + 2 * DAY, NOW)]
     server = PageServer(created)
     ask_ahead(server, START, START + 2 * DAY)  # Stripe's time then: the last window is to come
-    assert flat(listed(server, spans, Concurrency())) == flat(
-        listed(PageServer(created), spans, SEQUENTIAL))
+    got = flat(listed(server, spans, Concurrency()))
+    assert got == flat(listed(PageServer(created), spans, SEQUENTIAL))
+    assert got == ["obj_00000", spans[0], "obj_00001", spans[1], "obj_00002", spans[2]]
     assert [q["created"] for q in server.queries[1:]] == [{"gte": START + 2 * DAY, "lt": NOW}]
