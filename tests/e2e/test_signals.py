@@ -286,14 +286,19 @@ def test_the_command_line_exits_128_plus_the_signal_with_its_state_and_no_temp_f
 
 
 def spill_files(pid: int, folder: Path) -> list[str]:
-    """The files of ``folder`` that process ``pid`` has open."""
+    """The tap's spill files in ``folder`` that process ``pid`` has open: made by
+    ``tempfile.TemporaryFile`` (``#<inode> (deleted)`` when the system makes it without a name,
+    else ``tap-stripe-spill-...``). Not the file of eight random characters with which
+    ``tempfile`` first checks that the folder is writable (``tempfile._get_default_tempdir``,
+    created and removed at once), which a poll of the process's files can catch."""
     found = []
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
             target = os.readlink(f"/proc/{pid}/fd/{fd}")
         except OSError:  # closed meanwhile
             continue
-        if target.startswith(str(folder)):
+        name = target[len(str(folder)) + 1:]
+        if target.startswith(f"{folder}/") and name.startswith(("#", "tap-stripe-spill-")):
             found.append(target)
     return found
 
