@@ -145,17 +145,27 @@ class RunPlan:
         still fetches, not after its last request; a run of small lists (all 0) keeps its
         order. The members of a family share its time, so they keep their relative order; a
         family that takes any time stays together (among families of the same time, at its
-        first member's place)."""
+        first member's place). A stream some of whose objects are read by id when other
+        streams' records name them (``found_in``: closed reviews, named by charges and payment
+        intents) takes at least their time, so it stays after them."""
         first: dict[str, int] = {}  # each family's first place in the order
         for place, (name, _) in enumerate(self.order):
             first.setdefault(family_of(name), place)
+        synced = {name for name, _ in self.order}
+
+        def time_of(name: str) -> int:
+            named_by = [time_of(source) for source, _ in BY_NAME[name].found_in
+                        if source in synced]
+            return max([seconds.get(name, 0), *named_by])
+
+        times = {name: time_of(name) for name in synced}
 
         def key(pair: tuple[str, Account]) -> tuple[int, int]:
-            time = seconds.get(pair[0], 0)
+            time = times[pair[0]]
             return time, first[family_of(pair[0])] if time else 0
 
         order = tuple(sorted(self.order, key=key))
-        fetch = tuple(sorted(order, key=lambda pair: -seconds.get(pair[0], 0)))
+        fetch = tuple(sorted(order, key=lambda pair: -times[pair[0]]))
         return RunPlan(self.plans, order, self.streams, fetch)
 
     def first(self, stream: str) -> Plan | None:

@@ -115,3 +115,20 @@ def test_a_family_that_takes_time_stays_together() -> None:
         "invoices", "bank_accounts", "customer_balance_transactions", "customers", "charges"]
     assert [name for name, _ in ordered.fetch_order] == [
         "bank_accounts", "customer_balance_transactions", "customers", "charges", "invoices"]
+
+
+def test_a_stream_found_in_others_records_stays_after_them() -> None:
+    # closed reviews are read by id when the charges and payment intents written before name
+    # them (registry found_in): the reviews' own list is short, the charges' 4 s
+    plan = plan_run(first_sync("charges", "customers", "payment_intents", "reviews"), [None],
+                    settings(), NOW)
+    ordered = plan.longest_last({"charges": 4, "customers": 1, "payment_intents": 2,
+                                 "reviews": 0})
+    assert [name for name, _ in ordered.order] == [
+        "customers", "payment_intents", "charges", "reviews"]
+    assert [name for name, _ in ordered.fetch_order] == [
+        "charges", "reviews", "payment_intents", "customers"]
+    # without the charges, after the payment intents
+    alone = plan_run(first_sync("customers", "payment_intents", "reviews"), [None],
+                     settings(), NOW).longest_last({"customers": 3, "payment_intents": 2})
+    assert [name for name, _ in alone.order] == ["payment_intents", "reviews", "customers"]
