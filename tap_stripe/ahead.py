@@ -48,6 +48,12 @@ class AskedAhead:
         with self._lock:
             self._pages[key] = page
 
+    def peek(self, key: Key) -> AheadPage | None:
+        """The page kept for ``key``, if any, left kept (what the run expects of a listing
+        before it starts; see ``lengths``)."""
+        with self._lock:
+            return self._pages.get(key)
+
     def take(self, key: Key, fit: Callable[[AheadPage], T | None]) -> T | None:
         """``fit`` of the page kept for ``key``, if any and if ``fit`` finds it of use. A page
         that holds the whole list from its start (no more) stays for the list's other ranges;

@@ -1,6 +1,7 @@
 """What a run reads, as plain data computed once before the sync: for every selected stream and
 account, what is listed and from when, and from when its events are taken; and the order the
-(stream, account) pairs are synced and their passes fetched in.
+(stream, account) pairs are synced and their passes fetched in (the longest listings
+written last and started first, see ``RunPlan.longest_last``).
 
 Made from the settings, the state the run starts with and Stripe's clock; nothing here talks to
 Stripe or to singer-sdk.
@@ -12,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tap_stripe.registry import StreamDef, children_of
+from tap_stripe.registry import BY_NAME, StreamDef, children_of
 from tap_stripe.settings import Settings
 
 DAY = 86400
@@ -93,6 +94,11 @@ def family_starts(root: str, plans: Mapping[str, Plan]) -> dict[str, int]:
             if name in family and p.list_from is not None}
 
 
+def family_of(stream: str) -> str:
+    """The root of ``stream``'s family: its parent list's stream, or itself."""
+    return BY_NAME[stream].parent or stream
+
+
 def reads(sdef: StreamDef, account: Account, connect: bool, own_account: Account) -> bool:
     """Whether a stream reads ``account``. With Connect, the Connect-only streams (accounts,
     persons, external accounts) read each connected account: the account and what hangs off it
@@ -107,12 +113,13 @@ def is_new(state: State) -> bool:
 
 @dataclass(frozen=True)
 class RunPlan:
-    """Every (stream, account) plan of a run, the order the pairs are synced in, and the
-    selected streams (in singer-sdk's order)."""
+    """Every (stream, account) plan of a run, the order the pairs are synced in, the selected
+    streams (in singer-sdk's order), and the order the pairs' passes are started in."""
 
     plans: Mapping[tuple[str, Account], Plan]
     order: Sequence[tuple[str, Account]]
     streams: Sequence[StreamDef]
+    fetch_order: Sequence[tuple[str, Account]]
 
     def of(self, stream: str, account: Account) -> Plan:
         """The plan of ``stream`` in ``account``."""
@@ -127,7 +134,39 @@ class RunPlan:
         """This plan less ``streams`` (those the permission check skips)."""
         return RunPlan({k: v for k, v in self.plans.items() if k[0] not in streams},
                        tuple(pair for pair in self.order if pair[0] not in streams),
-                       tuple(s for s in self.streams if s.name not in streams))
+                       tuple(s for s in self.streams if s.name not in streams),
+                       tuple(pair for pair in self.fetch_order if pair[0] not in streams))
+
+    def longest_last(self, seconds: Mapping[str, int]) -> RunPlan:
+        """This plan with its pairs synced in ascending order of their stream's ``seconds``
+        (the expected time of its family's listing, see ``lengths``; none: 0), ties in this
+        plan's order, and their passes started in descending order (the longest first), ties
+        in the new sync order. What the other lists fetch is then written while the longest
+        still fetches, not after its last request; a run of small lists (all 0) keeps its
+        order. The members of a family share its time, so they keep their relative order; a
+        family that takes any time stays together (among families of the same time, at its
+        first member's place). A stream some of whose objects are read by id when other
+        streams' records name them (``found_in``: closed reviews, named by charges and payment
+        intents) takes at least their time, so it stays after them."""
+        first: dict[str, int] = {}  # each family's first place in the order
+        for place, (name, _) in enumerate(self.order):
+            first.setdefault(family_of(name), place)
+        synced = {name for name, _ in self.order}
+
+        def time_of(name: str) -> int:
+            named_by = [time_of(source) for source, _ in BY_NAME[name].found_in
+                        if source in synced]
+            return max([seconds.get(name, 0), *named_by])
+
+        times = {name: time_of(name) for name in synced}
+
+        def key(pair: tuple[str, Account]) -> tuple[int, int]:
+            time = times[pair[0]]
+            return time, first[family_of(pair[0])] if time else 0
+
+        order = tuple(sorted(self.order, key=key))
+        fetch = tuple(sorted(order, key=lambda pair: -times[pair[0]]))
+        return RunPlan(self.plans, order, self.streams, fetch)
 
     def first(self, stream: str) -> Plan | None:
         """The plan of the first account ``stream`` reads (None: it reads none)."""
@@ -150,4 +189,4 @@ def plan_run(streams: Sequence[StreamInput], accounts: Sequence[Account], settin
         rank = {a: n for n, a in enumerate(accounts)}
         new = {(s.sdef.name, a): is_new(state) for s in streams for a, state in s.states.items()}
         pairs.sort(key=lambda pair: (new[pair], rank[pair[1]]))
-    return RunPlan(plans, tuple(pairs), tuple(s.sdef for s in streams))
+    return RunPlan(plans, tuple(pairs), tuple(s.sdef for s in streams), tuple(pairs))

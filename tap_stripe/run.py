@@ -206,12 +206,13 @@ class Run:
         return Scheduler(concurrency, self.api.limiter)
 
     def prefetch(self) -> None:
-        """Start every pass this run needs, in the order the streams will read them (once)."""
+        """Start every pass this run needs, in the plan's order of passes (the longest
+        listing first; see ``RunPlan.longest_last``), once."""
         if self._prefetched:
             return
         self._prefetched = True
         needed: list[SharedPass] = []
-        for name, account in self.plan.order:
+        for name, account in self.plan.fetch_order:
             plan = self.plan.of(name, account)
             if plan.list_from is not None:
                 needed.append(self.family_of(BY_NAME[name], account))

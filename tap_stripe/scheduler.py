@@ -3,9 +3,9 @@ worker threads.
 
 singer-sdk syncs streams one after another, and Stripe caps each endpoint at 25 requests a
 second, so one stream alone cannot use the account's 100 requests a second. The scheduler starts
-the passes in the order their streams will read them, a few at a time, so that several
-endpoints are in flight at once; every request goes through the one pool (and the API's shared
-rate limiter), and the run's ``Pace`` sizes how many are in flight.
+the passes in the order the run queues them (the longest listing first), a few at a time, so
+that several endpoints are in flight at once; every request goes through the one pool (and the
+API's shared rate limiter), and the run's ``Pace`` sizes how many are in flight.
 """
 
 from __future__ import annotations

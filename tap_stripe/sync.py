@@ -29,9 +29,12 @@ from singer_sdk.singerlib import (
 )
 
 from tap_stripe import bookmarks, shutdown
+from tap_stripe.ahead import key_of
+from tap_stripe.api import endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import SettingsError, StripeAccessError
 from tap_stripe.families import list_params
+from tap_stripe.lengths import listing_requests, listing_seconds
 from tap_stripe.pages import Obj
 from tap_stripe.permissions import (
     EVENTS_PATH,
@@ -41,7 +44,7 @@ from tap_stripe.permissions import (
     Reads,
     check_permissions,
 )
-from tap_stripe.plan import Plan, StreamInput, family_starts, plan_stream, reads
+from tap_stripe.plan import Plan, StreamInput, family_of, family_starts, plan_stream, reads
 from tap_stripe.raw import plain
 from tap_stripe.registry import BY_NAME
 from tap_stripe.shutdown import StopRequested
@@ -209,9 +212,9 @@ class SyncLoop:
     # -- the sync -----------------------------------------------------------------------------
 
     def sync_all(self) -> None:
-        """The sync: stream after stream, or with connected accounts account after account in
-        the plan's order (each stream's SCHEMA once, before its first account) and the last
-        STATE written at the end."""
+        """The sync: stream after stream, the longest listings last (``RunPlan.longest_last``),
+        or with connected accounts account after account in the plan's order (each stream's
+        SCHEMA once, before its first account) and the last STATE written at the end."""
         tap = self.tap
         for state in tap.state.get("bookmarks", {}).values():  # a prior run's markers
             state.pop("progress_markers", None)
@@ -224,7 +227,9 @@ class SyncLoop:
             for stream in self.streams:
                 if not stream.selected:
                     tap.logger.info("Skipping deselected stream '%s'.", stream.name)
-                    continue
+            self.run.plan = self.run.plan.longest_last(self.listing_seconds())
+            for name, _ in self.run.plan.order:
+                stream = cast("StripeStream", tap.streams[name])
                 stream.log("Beginning sync of '%s' in %s mode", stream.name,
                            stream.replication_method.lower())
                 self.begin(stream)
@@ -254,6 +259,23 @@ class SyncLoop:
             self.finalize(stream)
             stream.log_sync_costs()
         tap.write_message(StateMessage(value=tap.state))
+
+    def listing_seconds(self) -> dict[str, int]:
+        """The whole seconds each selected stream's family listing is expected to take on the
+        key's own account, at its endpoint's rate, by the first page its probe asked ahead
+        (see ``lengths``); a stream with no listing this run is left out."""
+        run = self.run
+        api = run.api
+        plans = run.plan.in_account(run.own_account)
+        seconds: dict[str, int] = {}
+        for root in dict.fromkeys(family_of(name) for name, plan in plans.items()
+                                  if plan.list_from is not None):
+            parent, starts = BY_NAME[root], family_starts(root, plans)
+            ahead = api.ahead.peek(key_of(parent.path, None, list_params(parent, starts), True))
+            _, rate = api.limiter.rates(endpoint_of(parent.path))
+            time = listing_seconds(listing_requests(ahead, parent.path), rate)
+            seconds.update(dict.fromkeys(starts, time))
+        return seconds
 
     def begin(self, stream: StripeStream) -> None:
         """The stream's SCHEMA for each of its maps, and ACTIVATE_VERSION when it is read in

@@ -60,3 +60,75 @@ def test_connect_runs_continue_bookmarked_accounts_before_new_ones() -> None:
     assert less.order == (("charges", "acct_old"), ("charges", "acct_platform"),
                           ("charges", "acct_new"))
     assert [s.name for s in less.streams] == ["charges"]
+
+
+def first_sync(*names: str) -> list[StreamInput]:
+    """The selected streams ``names`` (in singer-sdk's order), none synced before."""
+    return [StreamInput(BY_NAME[name], False, {None: {}}) for name in names]
+
+
+def test_the_longest_listings_are_synced_last_and_started_first() -> None:
+    # in singer-sdk's (the registry's) order; invoice lines are read by the invoices' scan
+    plan = plan_run(first_sync("balance_transactions", "charges", "customers",
+                               "invoice_line_items", "invoices", "payment_intents"),
+                    [None], settings(), NOW)
+    # whole seconds each family's listing is expected to take (see lengths): balance
+    # transactions 13 s, the invoices' family 5 s, charges and payment intents 1 s each,
+    # customers none (a page without more: 1 request, 0 s at 25/s)
+    seconds = {"balance_transactions": 13, "charges": 1, "customers": 0,
+               "invoice_line_items": 5, "invoices": 5, "payment_intents": 1}
+    ordered = plan.longest_last(seconds)
+    assert [name for name, _ in ordered.order] == [
+        "customers", "charges", "payment_intents", "invoice_line_items", "invoices",
+        "balance_transactions"]
+    assert [name for name, _ in ordered.fetch_order] == [
+        "balance_transactions", "invoice_line_items", "invoices", "charges",
+        "payment_intents", "customers"]
+    assert ordered.plans == plan.plans and ordered.streams == plan.streams
+    # a skipped stream leaves both orders
+    less = ordered.without({"invoices"})
+    assert [name for name, _ in less.order] == [
+        "customers", "charges", "payment_intents", "invoice_line_items", "balance_transactions"]
+    assert [name for name, _ in less.fetch_order] == [
+        "balance_transactions", "invoice_line_items", "charges", "payment_intents", "customers"]
+
+
+def test_small_lists_keep_singer_sdks_order() -> None:
+    names = ("balance_transactions", "bank_accounts", "charges", "customers", "events")
+    plan = plan_run(first_sync(*names), [None], settings(), NOW)
+    assert plan.fetch_order == plan.order
+    # every estimate rounds to 0 s; events is read by no listing here (no estimate)
+    ordered = plan.longest_last(dict.fromkeys(names[:4], 0))
+    assert [name for name, _ in ordered.order] == list(names)
+    assert [name for name, _ in ordered.fetch_order] == list(names)
+
+
+def test_a_family_that_takes_time_stays_together() -> None:
+    # the customers' family (bank accounts, customer balance transactions, customers) around
+    # charges in singer-sdk's order; both take 3 s, invoices 0 s
+    plan = plan_run(first_sync("bank_accounts", "charges", "customer_balance_transactions",
+                               "customers", "invoices"), [None], settings(), NOW)
+    ordered = plan.longest_last({"bank_accounts": 3, "charges": 3,
+                                 "customer_balance_transactions": 3, "customers": 3,
+                                 "invoices": 0})
+    assert [name for name, _ in ordered.order] == [
+        "invoices", "bank_accounts", "customer_balance_transactions", "customers", "charges"]
+    assert [name for name, _ in ordered.fetch_order] == [
+        "bank_accounts", "customer_balance_transactions", "customers", "charges", "invoices"]
+
+
+def test_a_stream_found_in_others_records_stays_after_them() -> None:
+    # closed reviews are read by id when the charges and payment intents written before name
+    # them (registry found_in): the reviews' own list is short, the charges' 4 s
+    plan = plan_run(first_sync("charges", "customers", "payment_intents", "reviews"), [None],
+                    settings(), NOW)
+    ordered = plan.longest_last({"charges": 4, "customers": 1, "payment_intents": 2,
+                                 "reviews": 0})
+    assert [name for name, _ in ordered.order] == [
+        "customers", "payment_intents", "charges", "reviews"]
+    assert [name for name, _ in ordered.fetch_order] == [
+        "charges", "reviews", "payment_intents", "customers"]
+    # without the charges, after the payment intents
+    alone = plan_run(first_sync("customers", "payment_intents", "reviews"), [None],
+                     settings(), NOW).longest_last({"customers": 3, "payment_intents": 2})
+    assert [name for name, _ in alone.order] == ["payment_intents", "reviews", "customers"]
