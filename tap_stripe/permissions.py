@@ -1,5 +1,6 @@
 """The permission check: one request per endpoint a run will read, ``limit=1``, or the first
-page of a list the run is expected to read (kept for its listing, see ``ahead``).
+page of a list the run is expected to read, possibly in parts (kept for its listing, see
+``ahead``; any part refused is the list refused).
 
 Restricted keys (``rk_...``) often lack a permission; Stripe answers 403 and names it
 (``rak_customer_read``). The check turns those answers into a table (stream, readable, the
@@ -89,15 +90,27 @@ Key = tuple[str, str]
 @dataclass(frozen=True)
 class FirstPage:
     """A list whose probe asks its listing's first page instead of one object: the listing's
-    parameters, from ``gte`` on, its objects kept as bytes or not (``raw``; see ``ahead``)."""
+    parameters, from ``gte`` on, its objects kept as bytes or not (``raw``; see ``ahead``);
+    or the first page of each of ``parts`` (``[gte, lt)``, newest first, the newest with no
+    upper bound: ``lt`` None), asked together."""
 
     params: dict[str, Any]
     gte: int
     raw: bool = False
+    parts: tuple[tuple[int, int | None], ...] = ()
 
     def ask(self) -> dict[str, Any]:
-        """The probe's parameters (``limit`` aside)."""
+        """The probe's parameters (``limit`` aside), which name it whatever its parts."""
         return {**self.params, "created": {"gte": self.gte}}
+
+    def asks(self) -> list[tuple[int, int | None]]:
+        """The parts asked: ``parts``, else one from ``gte`` on."""
+        return list(self.parts) or [(self.gte, None)]
+
+    def part(self, gte: int, lt: int | None) -> dict[str, Any]:
+        """The parameters (``limit`` aside) of the part ``[gte, lt)``."""
+        created = {"gte": gte} if lt is None else {"gte": gte, "lt": lt}
+        return {**self.params, "created": created}
 
 
 def _key(path: str, params: dict[str, Any]) -> Key:
@@ -143,23 +156,33 @@ class PermissionCheck:
             self._send(*ask)
 
     def _send(self, path: str, params: dict[str, Any]) -> Future[_Answer] | None:
-        """Request ``path`` on a worker unless it was asked already; its pending answer."""
+        """Request ``path`` on a worker unless it was asked already (a first page asked in
+        parts: each part on its own worker); its pending answer."""
         key = _key(path, params)
-        workers = self.workers
         with self._lock:
             if key in self._answers:
                 return None
             future = self._sent.get(key)
             if future is None:
+                first = self.pages.get(path)
+                parts = (first.asks() if first is not None and params == first.ask()
+                         else [None])
                 try:
-                    flight, future = workers.pace.send(workers.pool.submit, endpoint_of(path),
-                                                       self._request, path, params)
+                    future = _together([self._fly(path, params, part) for part in parts])
                 except PassCancelledError:  # the run is closing
                     return None
                 self._sent[key] = future
-                future.add_done_callback(lambda done: workers.pace.land(
-                    flight, observed=not done.cancelled() and done.exception() is None))
             return future
+
+    def _fly(self, path: str, params: dict[str, Any],
+             part: tuple[int, int | None] | None) -> Future[_Answer]:
+        """One request of a probe on a worker, counted in flight by the pace."""
+        workers = self.workers
+        flight, future = workers.pace.send(workers.pool.submit, endpoint_of(path),
+                                           self._request, path, params, part)
+        future.add_done_callback(lambda done: workers.pace.land(
+            flight, observed=not done.cancelled() and done.exception() is None))
+        return future
 
     def populated(self) -> set[str]:
         """The list paths whose probe found more than it asked for (more than one object, or
@@ -240,25 +263,26 @@ class PermissionCheck:
                 raise PassCancelledError
             return self._answers[key]
 
-    def _request(self, path: str, params: dict[str, Any]) -> _Answer:
-        """GET ``path`` with ``limit=1``, or its first page kept for its listing (see
-        ``ahead``). Stripe refusing the endpoint (403, 400, 404) is an answer; anything else (a
-        wrong key, an unreachable or non-Stripe api_base) ends the run."""
-        first = self.pages.get(path)
-        if first is not None and params != first.ask():
-            first = None
+    def _request(self, path: str, params: dict[str, Any],
+                 part: tuple[int, int | None] | None = None) -> _Answer:
+        """GET ``path`` with ``limit=1``, or the first page of ``part`` of its listing, kept
+        for the listing (see ``ahead``). Stripe refusing the endpoint (403, 400, 404) is an
+        answer; anything else (a wrong key, an unreachable or non-Stripe api_base) ends the
+        run."""
+        first = None if part is None else self.pages.get(path)
+        query = {"limit": 1, **params} if first is None or part is None else {
+            "limit": PAGE_SIZE, **first.part(*part)}
         try:
-            page = self.api.get(path, {"limit": PAGE_SIZE if first else 1, **params},
-                                self.account, raw=bool(first and first.raw))
+            page = self.api.get(path, query, self.account, raw=bool(first and first.raw))
         except StripeAccessError as exc:
             if exc.status not in REFUSALS:
                 raise
             return _Answer(error=exc)
         data = objects_of(page, path)
         date = self.api.answer_date() if first else None
-        if first is not None and date is not None:
+        if first is not None and part is not None and date is not None:
             self.api.ahead.keep(key_of(path, self.account, params, first.raw),
-                                AheadPage(first.gte, page, date))
+                                AheadPage(part[0], page, date, part[1]))
         return _Answer(first=data[0] if data else None, more=bool(page.get("has_more")),
                        date=date)
 
@@ -293,6 +317,40 @@ class PermissionCheck:
         if answer.error is not None:
             return _refused(sdef.name, answer.error)
         return Probe(sdef.name, True)
+
+
+def _together(futures: list[Future[_Answer]]) -> Future[_Answer]:
+    """The one answer of a probe's requests (the parts of a first page, newest first) once all
+    have answered: the first refusal (a part refused is the list refused), else the newest
+    object, more when any part has more, and the earliest of Stripe's times."""
+    if len(futures) == 1:
+        return futures[0]
+    together: Future[_Answer] = Future()
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def landed(_: Future[_Answer]) -> None:
+        with lock:
+            left[0] -= 1
+            if left[0]:
+                return
+        if any(f.cancelled() for f in futures):
+            together.cancel()
+            return
+        failed = next((e for f in futures if (e := f.exception()) is not None), None)
+        if failed is not None:
+            together.set_exception(failed)
+            return
+        answers = [f.result() for f in futures]
+        refused = next((a for a in answers if a.error is not None), None)
+        dates = [a.date for a in answers if a.date is not None]
+        together.set_result(refused or _Answer(
+            first=next((a.first for a in answers if a.first is not None), None),
+            more=any(a.more for a in answers), date=min(dates, default=None)))
+
+    for future in futures:
+        future.add_done_callback(landed)
+    return together
 
 
 def _refused(name: str, error: StripeAccessError, prefix: str = "") -> Probe:

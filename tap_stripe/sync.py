@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from singer_sdk import Stream
@@ -29,9 +30,12 @@ from singer_sdk.singerlib import (
 )
 
 from tap_stripe import bookmarks, shutdown
+from tap_stripe.ahead import cut
+from tap_stripe.api import endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.errors import SettingsError, StripeAccessError
-from tap_stripe.families import list_params
+from tap_stripe.families import list_params, windows
+from tap_stripe.listing import WHOLE_RANGE_WINDOWS
 from tap_stripe.pages import Obj
 from tap_stripe.permissions import (
     EVENTS_PATH,
@@ -55,7 +59,9 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.singerlib import SelectionMask
 
+    from tap_stripe.pool import Pace
     from tap_stripe.run import Run
+    from tap_stripe.settings import Settings
 
 LOGGER = logging.getLogger("tap-stripe")
 # With connected accounts every STATE message holds every account's bookmarks: one at most
@@ -108,23 +114,60 @@ def set_bookmarks(state: dict[str, Any], replication_key: str | None,
     return True
 
 
-def first_pages(plans: Mapping[str, Plan]) -> dict[str, FirstPage]:
+def first_pages(plans: Mapping[str, Plan], settings: Settings, pace: Pace,
+                now: int) -> dict[str, FirstPage]:
     """The lists whose probe asks the first page their listing is expected to ask (see
     ``ahead``), by the expected ``plans`` of the selected streams: each parent list read from
     the earliest start of its family's streams, with the family's parameters, and /v1/events
-    from the earliest change the events hub reads."""
+    from the earliest change the events hub reads.
+
+    A list its listing will cut before its first answer (read from ``start_date`` over fewer
+    than ``WHOLE_RANGE_WINDOWS`` windows, by this machine's clock ``now``; see
+    ``listing.WindowLister``) is asked in as many parts as ``idle_parts`` gives it, cut as
+    the listing will cut it (``ahead.cut``), the newest part with no upper bound: the first
+    round trip then asks what the listing would ask one round trip later."""
     pages: dict[str, FirstPage] = {}
     roots = dict.fromkeys(BY_NAME[name].parent or name for name, plan in plans.items()
                           if plan.list_from is not None)
+    grids: dict[str, list[tuple[int, int]]] = {}
     for root in roots:
         parent, starts = BY_NAME[root], family_starts(root, plans)
         if parent.created_filter and not parent.connect_only:
-            pages[parent.path] = FirstPage(list_params(parent, starts), min(starts.values()),
-                                           raw=True)
+            start = min(starts.values())
+            pages[parent.path] = FirstPage(list_params(parent, starts), start, raw=True)
+            grid = windows(start, now, settings.slice_seconds)
+            if start == settings.start and 0 < len(grid) < WHOLE_RANGE_WINDOWS:
+                grids[parent.path] = grid
+    # the first round trip's requests: /v1/events, the key's own account, a probe per list
+    asked = 1 + (not settings.account_id) + len(roots)
+    for path, most in idle_parts(pace, list(grids), asked).items():
+        count = most  # a window too short for its share still gets a part: fewer elsewhere
+        while len(bounds := cut(grids[path], count)) > most and count > 1:
+            count -= 1
+        if 2 <= len(bounds) <= most:
+            parts = tuple((gte, lt if i else None)
+                          for i, (gte, lt) in enumerate(reversed(bounds)))
+            pages[path] = replace(pages[path], parts=parts)
     changes = [p.changes_from for p in plans.values() if p.changes_from is not None]
     if changes:
         pages[EVENTS_PATH] = FirstPage({}, min(changes))
     return pages
+
+
+def idle_parts(pace: Pace, paths: list[str], asked: int) -> dict[str, int]:
+    """The parts each list of ``paths`` may be asked in by the run's first round trip, which
+    makes ``asked`` requests anyway (/v1/events, the key's own account, a probe per list):
+    what the pace wants in flight before any answer (the rates allowed x a first guess of the
+    latency, ``pool.FIRST_LATENCY``) on the account, less ``asked``, shared among ``paths``,
+    each list's further parts, up to its endpoint's; none where that leaves fewer than two
+    further requests a list."""
+    parts = {}
+    for path in paths:
+        endpoint, account = pace.targets(endpoint_of(path))
+        extra = (account - asked) // len(paths)
+        if extra >= 2:
+            parts[path] = min(endpoint, 1 + extra)
+    return parts
 
 
 class SyncLoop:
@@ -156,7 +199,8 @@ class SyncLoop:
         check_catalog(self.tap.input_catalog)
         selected = [s for s in self.streams if s.selected]
         expected = self.expected_plans(selected)
-        checker = PermissionCheck(run.api, run.scheduler, pages=first_pages(expected))
+        pages = first_pages(expected, run.settings, run.scheduler.pace, int(time.time()))
+        checker = PermissionCheck(run.api, run.scheduler, pages=pages)
         checker.ask_ahead([read_of(name, plan) for name, plan in expected.items()])
         run.ask_own_account()
         checker.ask_events()
