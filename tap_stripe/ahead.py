@@ -3,11 +3,12 @@
 A run's permission probe of a list it is expected to read asks that list's first page: the
 listing's own parameters, ``created[gte]`` its start and no upper bound, since the end of the
 run's windows (Stripe's clock) is not known before the first answers. A list the listing will
-cut before its first answer (see ``listing.WindowLister``) may be asked in parts instead,
-cut as the listing will cut it (``cut``), the newest part with no upper bound: each part's
-first page at once, in the first round trip, rather than one round trip later. Each page is
-kept here with Stripe's time when it answered (its ``Date`` header, whole seconds, so at or
-before that moment); the listing cuts along the parts kept for it and takes their pages
+cut before its first answer (see ``listing.WindowLister``) may be asked in parts instead, cut
+as the listing will cut it (``cut``): the probe asks the newest part (no upper bound), and
+the older parts' first pages go out right after it, in the same first round trip rather than
+one round trip later; the run does not wait for them (``expect``). Each page is kept here
+with Stripe's time when it answered (its ``Date`` header, whole seconds, so at or before that
+moment); the listing cuts along the parts asked for it and takes their pages (as they come)
 instead of asking for them again, which saves a request per part on a small or incremental
 run.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -65,6 +67,7 @@ class AskedAhead:
 
     def __init__(self) -> None:
         self._pages: dict[Key, list[AheadPage]] = {}
+        self._coming: dict[Key, dict[int, Future[Any]]] = {}  # by the part's start
         self._lock = threading.Lock()
 
     def keep(self, key: Key, page: AheadPage) -> None:
@@ -72,11 +75,34 @@ class AskedAhead:
         with self._lock:
             self._pages.setdefault(key, []).append(page)
 
+    def expect(self, key: Key, gte: int, asked: Future[Any]) -> None:
+        """The page of a part from ``gte`` on is being asked for the listing of ``key``: kept
+        when ``asked`` is done (if Stripe answered it with a list)."""
+        with self._lock:
+            self._coming.setdefault(key, {})[gte] = asked
+
+    def coming(self, key: Key, gte: int) -> Future[Any] | None:
+        """The request of the part from ``gte`` on asked for ``key``, done or not (once)."""
+        with self._lock:
+            return self._coming.get(key, {}).pop(gte, None)
+
+    def settle(self, read: Callable[[str], bool]) -> None:
+        """Wait for the parts still being asked for the lists whose path the run does not
+        ``read`` (refused, or left out of the plan), and forget them: none outlives the run."""
+        with self._lock:
+            gone = [key for key in self._coming if not read(key[0])]
+            asked = [future for key in gone for future in self._coming.pop(key).values()]
+        for future in asked:
+            if not future.cancelled():
+                future.exception()  # waits; a refusal or failure is of no use to anyone
+
     def bounds(self, key: Key) -> list[int]:
-        """Where the pages kept for ``key`` start and end (their parts' bounds), in order."""
+        """Where the parts asked for ``key`` start and end, in order."""
         with self._lock:
             pages = self._pages.get(key, [])
-            return sorted({b for p in pages for b in (p.gte, p.lt) if b is not None})
+            starts = self._coming.get(key, {})
+            return sorted({b for p in pages for b in (p.gte, p.lt) if b is not None} | {
+                *starts})
 
     def take(self, key: Key, fit: Callable[[AheadPage], T | None]) -> T | None:
         """``fit`` of the first page kept for ``key`` that ``fit`` finds of use, if any. A page

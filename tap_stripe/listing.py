@@ -159,7 +159,9 @@ class WindowLister:
         self.budget = budget
         self.stop = stop
         self._segments = [_Segment(WindowEnd(gte, lt), gte, lt) for gte, lt in windows]
-        self._answers: queue.SimpleQueue[tuple[_Segment, Future[Obj]]] = queue.SimpleQueue()
+        # answers by sub-window (None: its first page asked ahead came, see ``_came``)
+        self._answers: queue.SimpleQueue[tuple[_Segment, Future[Obj] | None]] = (
+            queue.SimpleQueue())
         self._page_weight = PAGE_SIZE  # budget units of a full page, as the last page weighed
         self._opened: dict[WindowEnd, float] = {}  # when each window's first request went out
         self._heard: set[WindowEnd] = set()  # windows that answered at least once
@@ -261,6 +263,18 @@ class WindowLister:
             key_of(listing.path, listing.account, listing.params, listing.raw),
             functools.partial(fit_ahead, path=listing.path, gte=gte, lt=lt, until=until))
 
+    def _coming(self, gte: int) -> Future[Any] | None:
+        """The request of the first page of the part from ``gte`` on, asked ahead for this
+        listing by the run's first round trip (see ``ahead``), if any."""
+        listing = self.listing
+        if not listing.created_filter:
+            return None
+        return self.api.ahead.coming(
+            key_of(listing.path, listing.account, listing.params, listing.raw), gte)
+
+    def _came(self, seg: _Segment, _: Future[Any]) -> None:
+        self._answers.put((seg, None))
+
     def _fetch(self, gte: int, lt: int, cursor: str | None) -> Obj:
         listing = self.listing
         query: dict[str, Any] = {"limit": PAGE_SIZE, **listing.params}
@@ -297,14 +311,18 @@ class WindowLister:
                     if time.monotonic() < ready:
                         self._wake = ready
                         return
-            ahead = None
+            ahead = coming = None
             if not (seg.requested or seg.tried_ahead):
                 seg.tried_ahead = True
                 ahead = self._ahead(seg.gte, seg.lt)
-            if ahead is not None:  # its first page is in hand: no request
-                self._opened.setdefault(seg.window, time.monotonic())
+                coming = None if ahead is not None else self._coming(seg.gte)
+            if ahead is not None or coming is not None:  # its first page is in hand or
+                self._opened.setdefault(seg.window, time.monotonic())  # asked: no request
                 seg.requested = seg.in_flight = True
-                self._answers.put((seg, _in_hand(ahead)))
+                if ahead is not None:
+                    self._answers.put((seg, _in_hand(ahead)))
+                elif coming is not None:
+                    coming.add_done_callback(functools.partial(self._came, seg))
                 continue
             if index and not ((next_up >= 0 or self.budget.available)
                               and self.pace.allows(self.endpoint)):
@@ -352,7 +370,13 @@ class WindowLister:
             wait = False
             self._arrive(seg, future)
 
-    def _arrive(self, seg: _Segment, future: Future[Obj]) -> None:
+    def _arrive(self, seg: _Segment, future: Future[Obj] | None) -> None:
+        if future is None:  # the first page asked ahead came: taken, or asked again
+            ahead = self._ahead(seg.gte, seg.lt)
+            if ahead is None:  # refused, or not of use: the listing's own request answers
+                seg.requested = seg.in_flight = False
+                return
+            future = _in_hand(ahead)
         seg.in_flight = False
         self.budget.give(seg.reserved)
         seg.reserved = 0

@@ -1,6 +1,6 @@
 """The permission check: one request per endpoint a run will read, ``limit=1``, or the first
-page of a list the run is expected to read, possibly in parts (kept for its listing, see
-``ahead``; any part refused is the list refused).
+page of a list the run is expected to read (its newest part when the listing's first pages
+are asked in parts; kept for its listing, see ``ahead``).
 
 Restricted keys (``rk_...``) often lack a permission; Stripe answers 403 and names it
 (``rak_customer_read``). The check turns those answers into a table (stream, readable, the
@@ -139,13 +139,36 @@ class PermissionCheck:
         answers. A failure is raised where its answer is taken (``ask_events``, ``probe``);
         a probe the plan turns out not to need is never looked at."""
         self._send(*self._list_ask(EVENTS_PATH, {}))
+        roots: list[str] = []
         for sdef in (BY_NAME[r.stream] for r in reads if r.listing):
             if sdef.parent is None:
+                roots.append(sdef.path)
                 self._send(*self._list_ask(sdef.path, sdef.params))
                 continue
+            roots.append(BY_NAME[str(sdef.parent)].path)
             parent = self._send(*self._parent_ask(sdef))
             if parent is not None:
                 parent.add_done_callback(partial(self._send_child, sdef))
+        for path in dict.fromkeys(roots):  # after every probe: those come first
+            self._send_parts(path)
+
+    def _send_parts(self, path: str) -> None:
+        """Send the first pages of the older parts of ``path``'s list, when its probe asks
+        the newest part: kept for the listing as they come (``ahead.AskedAhead.expect``),
+        which takes them (see ``listing.WindowLister``), and which asks again what did not
+        come (a part refused: the listing then stops at that part, with Stripe's answer).
+        The probe's answer is its newest part's: Stripe permits a list or not whatever the
+        ``created`` range."""
+        first = self.pages.get(path)
+        if first is None or len(first.parts) < 2:
+            return
+        params = first.ask()
+        key = key_of(path, self.account, params, first.raw)
+        try:
+            for part in first.parts[1:]:
+                self.api.ahead.expect(key, part[0], self._fly(path, params, part))
+        except PassCancelledError:  # the run is closing
+            return
 
     def _send_child(self, sdef: StreamDef, parent: Future[_Answer]) -> None:
         """Send the probe of ``sdef``'s list once its parent's probe has answered."""
@@ -157,7 +180,7 @@ class PermissionCheck:
 
     def _send(self, path: str, params: dict[str, Any]) -> Future[_Answer] | None:
         """Request ``path`` on a worker unless it was asked already (a first page asked in
-        parts: each part on its own worker); its pending answer."""
+        parts: its newest); its pending answer."""
         key = _key(path, params)
         with self._lock:
             if key in self._answers:
@@ -165,10 +188,10 @@ class PermissionCheck:
             future = self._sent.get(key)
             if future is None:
                 first = self.pages.get(path)
-                parts = (first.asks() if first is not None and params == first.ask()
-                         else [None])
+                part = (first.asks()[0] if first is not None and params == first.ask()
+                        else None)
                 try:
-                    future = _together([self._fly(path, params, part) for part in parts])
+                    future = self._fly(path, params, part)
                 except PassCancelledError:  # the run is closing
                     return None
                 self._sent[key] = future
@@ -317,40 +340,6 @@ class PermissionCheck:
         if answer.error is not None:
             return _refused(sdef.name, answer.error)
         return Probe(sdef.name, True)
-
-
-def _together(futures: list[Future[_Answer]]) -> Future[_Answer]:
-    """The one answer of a probe's requests (the parts of a first page, newest first) once all
-    have answered: the first refusal (a part refused is the list refused), else the newest
-    object, more when any part has more, and the earliest of Stripe's times."""
-    if len(futures) == 1:
-        return futures[0]
-    together: Future[_Answer] = Future()
-    left = [len(futures)]
-    lock = threading.Lock()
-
-    def landed(_: Future[_Answer]) -> None:
-        with lock:
-            left[0] -= 1
-            if left[0]:
-                return
-        if any(f.cancelled() for f in futures):
-            together.cancel()
-            return
-        failed = next((e for f in futures if (e := f.exception()) is not None), None)
-        if failed is not None:
-            together.set_exception(failed)
-            return
-        answers = [f.result() for f in futures]
-        refused = next((a for a in answers if a.error is not None), None)
-        dates = [a.date for a in answers if a.date is not None]
-        together.set_result(refused or _Answer(
-            first=next((a.first for a in answers if a.first is not None), None),
-            more=any(a.more for a in answers), date=min(dates, default=None)))
-
-    for future in futures:
-        future.add_done_callback(landed)
-    return together
 
 
 def _refused(name: str, error: StripeAccessError, prefix: str = "") -> Probe:

@@ -33,7 +33,7 @@ from tap_stripe import bookmarks, shutdown
 from tap_stripe.ahead import cut
 from tap_stripe.api import endpoint_of
 from tap_stripe.channels import PassCancelledError
-from tap_stripe.errors import SettingsError, StripeAccessError
+from tap_stripe.errors import SettingsError, StreamsNotReadableError, StripeAccessError
 from tap_stripe.families import list_params, windows
 from tap_stripe.listing import WHOLE_RANGE_WINDOWS
 from tap_stripe.pages import Obj
@@ -194,15 +194,17 @@ class SyncLoop:
         permission probe of what each stream reads (a run that only follows events needs
         /v1/events alone); the streams the key may not read are deselected. The clock, the
         key's own account and the probes the run is expected to need (by this machine's clock)
-        go out together on the run's workers; a probe the plan adds is asked after it."""
+        go out together on the run's workers; a probe the plan adds is asked after it. The
+        older parts of the lists asked in parts (see ``ahead``) go out with them, and the plan
+        does not wait for them; those of a list the run does not read are waited for here."""
         run = self.run
         check_catalog(self.tap.input_catalog)
         selected = [s for s in self.streams if s.selected]
         expected = self.expected_plans(selected)
         pages = first_pages(expected, run.settings, run.scheduler.pace, int(time.time()))
         checker = PermissionCheck(run.api, run.scheduler, pages=pages)
+        run.ask_own_account()  # before the parts asked ahead, which the plan does not wait for
         checker.ask_ahead([read_of(name, plan) for name, plan in expected.items()])
-        run.ask_own_account()
         checker.ask_events()
         run.clock_set(checker.wait_ahead())
         bookmarks.refuse_future(self.tap.state, run.started, {s.name for s in selected})
@@ -212,11 +214,18 @@ class SyncLoop:
         plan = run.make_plan(self.inputs(selected))
         asked = [read_of(s.name, plan.first(s.name) or self.first_plan(s, {}, run.started))
                  for s in selected]  # a stream that reads no account: as on a first sync
-        self.skipped = check_permissions(checker, asked, run.settings.on_permission_error)
+        try:
+            self.skipped = check_permissions(checker, asked, run.settings.on_permission_error)
+        except StreamsNotReadableError:
+            run.api.ahead.settle(lambda _: False)
+            raise
         for probe in self.skipped:
             self.tap.streams[probe.stream].selected = False
         run.plan = plan.without({probe.stream for probe in self.skipped})
         run.populated = checker.populated()
+        listed = {BY_NAME[BY_NAME[name].parent or name].path
+                  for (name, _), p in run.plan.plans.items() if p.list_from is not None}
+        run.api.ahead.settle(listed.__contains__)
 
     def expected_plans(self, selected: list[StripeStream]) -> dict[str, Plan]:
         """What the selected streams are expected to read, before Stripe's clock is known

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+import time
 from collections import Counter
+from concurrent.futures import Future
 from typing import Any
 
 from tap_stripe.ahead import AheadPage, AskedAhead, cut, key_of
@@ -299,3 +301,34 @@ def test_the_default_streams_leave_too_little_to_ask_in_parts() -> None:
     pages = first_round(names, "sk_live_" + "x" * 24)
     assert len(names) == 51 and len(pages) == 34
     assert not [path for path, page in pages.items() if page.parts]
+
+
+def test_a_listing_takes_the_parts_as_they_come_and_asks_what_did_not() -> None:
+    # the probe's page (the newest part) in hand, the older parts still being asked when the
+    # listing starts; one of them comes with no page (refused, say)
+    created = [START + 300 * i for i in range(1000)]
+    server = PageServer(created)
+    ask_in_parts(server, PARTS[:1], NOW)
+    asked: dict[tuple[int, int | None], Future[None]] = {}
+    for part in PARTS[1:]:
+        asked[part] = Future()
+        server.ahead.expect(key_of(PATH, None, {}, False), part[0], asked[part])
+    refused = PARTS[2]
+
+    def answer() -> None:
+        time.sleep(0.05)
+        for part, future in asked.items():
+            if part != refused:
+                ask_in_parts(server, [part], NOW)
+            future.set_result(None)
+
+    threading.Thread(target=answer).start()
+    got = flat(cut_listed(server, SPANS))
+    assert got == flat(listed(PageServer(created), SPANS, SEQUENTIAL))
+    # each part's first page asked once: by the probe, or by the listing for the one that
+    # came with none
+    firsts = Counter((q["created"]["gte"], q["created"].get("lt")) for q in server.queries
+                     if "starting_after" not in q)
+    assert all(firsts[part] == 1 for part in PARTS)
+    assert server.queries.index({"limit": 100, "created": {"gte": refused[0],
+                                                           "lt": refused[1]}}) >= len(PARTS) - 1
