@@ -15,19 +15,23 @@ if TYPE_CHECKING:
     from tap_stripe.ahead import AheadPage
 
 
-def listing_requests(ahead: AheadPage | None, path: str) -> float:
-    """Requests the listing of ``path`` is expected to make, from its first page asked
-    ahead: none without one (nothing to go by), one when that page holds the whole list, else
-    the pages of its range at the page's density (its objects over the seconds of ``created``
-    they span, up to when Stripe answered), as ``listing.WindowLister`` estimates the requests
-    it has left."""
+def listing_requests(ahead: AheadPage | None, path: str, start: int | None = None) -> float:
+    """Requests the listing of ``path`` from ``start`` (the page's own start when None) is
+    expected to make, from its newest page asked ahead: none without one (nothing to go by),
+    else the pages of its range at the page's density (its objects over the seconds of
+    ``created`` it covers, up to when Stripe answered: from its last object when it says more,
+    else from its own start), one at least, as ``listing.WindowLister`` estimates the requests
+    it has left. (A list asked in parts has its newest part's page here, whose start is that
+    part's, not the list's.)"""
     if ahead is None:
         return 0.0
     data = objects_of(ahead.page, path)
-    if not ahead.page.get("has_more") or not data:
+    if not data:
         return 1.0
-    covered = max(1, ahead.date - created_of(data[-1]))
-    span = max(covered, ahead.date - ahead.gte)
+    begin = ahead.gte if start is None else start
+    more = ahead.page.get("has_more")
+    covered = max(1, ahead.date - (created_of(data[-1]) if more else ahead.gte))
+    span = max(covered, ahead.date - begin)
     return max(1.0, len(data) * span / covered / PAGE_SIZE)
 
 

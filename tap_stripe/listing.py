@@ -8,6 +8,7 @@ and checkpoints come out the same; only the waiting overlaps.
 from __future__ import annotations
 
 import functools
+import itertools
 import queue
 import threading
 import time
@@ -17,7 +18,7 @@ from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from tap_stripe.ahead import AheadPage, key_of
+from tap_stripe.ahead import AheadPage, cut, key_of
 from tap_stripe.api import PAGE_SIZE, StripeApi, endpoint_of
 from tap_stripe.channels import PassCancelledError
 from tap_stripe.pages import Cursors, Obj, objects_of
@@ -141,7 +142,9 @@ class WindowLister:
     than ``WHOLE_RANGE_WINDOWS`` windows, nothing waits for a first answer: the range is cut
     at once in as many parts as the pace wants in flight on the endpoint (each window in parts
     by its share of the range, one at least, so an empty part costs one request), all of them
-    asked together, each split further once its first page tells the density. (A longer range
+    asked together, each split further once its first page tells the density. A listing whose
+    first pages the run's first round trip asked in parts (see ``ahead``) is cut along exactly
+    those parts, and takes their pages instead of asking. (A longer range
     is asked whole first, as above: a small account's stays one request.)
     """
 
@@ -156,15 +159,19 @@ class WindowLister:
         self.budget = budget
         self.stop = stop
         self._segments = [_Segment(WindowEnd(gte, lt), gte, lt) for gte, lt in windows]
-        self._answers: queue.SimpleQueue[tuple[_Segment, Future[Obj]]] = queue.SimpleQueue()
+        # answers by sub-window (None: its first page asked ahead came, see ``_came``)
+        self._answers: queue.SimpleQueue[tuple[_Segment, Future[Obj] | None]] = (
+            queue.SimpleQueue())
         self._page_weight = PAGE_SIZE  # budget units of a full page, as the last page weighed
         self._opened: dict[WindowEnd, float] = {}  # when each window's first request went out
         self._heard: set[WindowEnd] = set()  # windows that answered at least once
         self._wake: float | None = None  # when the next window may go out speculatively
         self._objects = 0  # objects read, over
         self._covered = 0  # ... this many seconds of `created` read through
-        self._cut_first = (cut_first and listing.created_filter and pace.most >= 2
-                           and not listing.sparse and len(windows) < WHOLE_RANGE_WINDOWS)
+        shape = (listing.created_filter and pace.most >= 2 and not listing.sparse
+                 and 0 < len(windows) < WHOLE_RANGE_WINDOWS)
+        self._bounds = self._asked_bounds(windows[0][0]) if shape else []
+        self._cut_first = shape and (cut_first or bool(self._bounds))
 
     def __iter__(self) -> Iterator[list[Obj] | WindowEnd]:
         """Pages and window ends in order (see the class docstring)."""
@@ -225,18 +232,25 @@ class WindowLister:
         self._arrive(last, _in_hand(whole))
 
     def _cut_ahead(self) -> None:
-        """Cut every window in parts, newest first, as many in all as the pace wants in
+        """Cut every window in parts, newest first: along the parts the listing's first pages
+        were asked in ahead (see ``ahead``), else in as many in all as the pace wants in
         flight on the endpoint, each window's by its share of the range (one at least)."""
-        wanted, _ = self.pace.targets(self.endpoint)
-        total = sum(seg.lt - seg.gte for seg in self._segments)
-        cut: list[_Segment] = []
-        for seg in self._segments:
-            span = seg.lt - seg.gte
-            parts = max(1, min(span, round(wanted * span / total)))
-            bounds = [seg.gte + span * i // parts for i in range(parts + 1)]
-            cut += [_Segment(seg.window, bounds[i - 1], bounds[i])
-                    for i in range(parts, 0, -1)]
-        self._segments = cut
+        windows = [(seg.gte, seg.lt) for seg in self._segments]
+        if self._bounds:
+            parts = [part for gte, lt in windows for part in itertools.pairwise(
+                [gte, *(b for b in self._bounds if gte < b < lt), lt])]
+        else:
+            parts = cut(windows, self.pace.targets(self.endpoint)[0])
+        self._segments = [_Segment(seg.window, gte, lt) for seg in self._segments
+                          for gte, lt in reversed(parts) if seg.gte <= gte < seg.lt]
+
+    def _asked_bounds(self, start: int) -> list[int]:
+        """The bounds of the parts this listing's first pages were asked in ahead, when they
+        were asked in parts from ``start`` on (else none)."""
+        listing = self.listing
+        bounds = self.api.ahead.bounds(
+            key_of(listing.path, listing.account, listing.params, listing.raw))
+        return bounds if len(bounds) >= 2 and bounds[0] == start else []
 
     def _ahead(self, gte: int, lt: int) -> dict[str, Any] | None:
         """The first page of ``[gte, lt)`` out of the page the permission probe asked ahead
@@ -248,6 +262,18 @@ class WindowLister:
         return self.api.ahead.take(
             key_of(listing.path, listing.account, listing.params, listing.raw),
             functools.partial(fit_ahead, path=listing.path, gte=gte, lt=lt, until=until))
+
+    def _coming(self, gte: int) -> Future[Any] | None:
+        """The request of the first page of the part from ``gte`` on, asked ahead for this
+        listing by the run's first round trip (see ``ahead``), if any."""
+        listing = self.listing
+        if not listing.created_filter:
+            return None
+        return self.api.ahead.coming(
+            key_of(listing.path, listing.account, listing.params, listing.raw), gte)
+
+    def _came(self, seg: _Segment, _: Future[Any]) -> None:
+        self._answers.put((seg, None))
 
     def _fetch(self, gte: int, lt: int, cursor: str | None) -> Obj:
         listing = self.listing
@@ -285,14 +311,18 @@ class WindowLister:
                     if time.monotonic() < ready:
                         self._wake = ready
                         return
-            ahead = None
+            ahead = coming = None
             if not (seg.requested or seg.tried_ahead):
                 seg.tried_ahead = True
                 ahead = self._ahead(seg.gte, seg.lt)
-            if ahead is not None:  # its first page is in hand: no request
-                self._opened.setdefault(seg.window, time.monotonic())
+                coming = None if ahead is not None else self._coming(seg.gte)
+            if ahead is not None or coming is not None:  # its first page is in hand or
+                self._opened.setdefault(seg.window, time.monotonic())  # asked: no request
                 seg.requested = seg.in_flight = True
-                self._answers.put((seg, _in_hand(ahead)))
+                if ahead is not None:
+                    self._answers.put((seg, _in_hand(ahead)))
+                elif coming is not None:
+                    coming.add_done_callback(functools.partial(self._came, seg))
                 continue
             if index and not ((next_up >= 0 or self.budget.available)
                               and self.pace.allows(self.endpoint)):
@@ -340,7 +370,13 @@ class WindowLister:
             wait = False
             self._arrive(seg, future)
 
-    def _arrive(self, seg: _Segment, future: Future[Obj]) -> None:
+    def _arrive(self, seg: _Segment, future: Future[Obj] | None) -> None:
+        if future is None:  # the first page asked ahead came: taken, or asked again
+            ahead = self._ahead(seg.gte, seg.lt)
+            if ahead is None:  # refused, or not of use: the listing's own request answers
+                seg.requested = seg.in_flight = False
+                return
+            future = _in_hand(ahead)
         seg.in_flight = False
         self.budget.give(seg.reserved)
         seg.reserved = 0
@@ -420,22 +456,26 @@ def _in_hand(page: Obj) -> Future[Obj]:
 
 def fit_ahead(ahead: AheadPage, *, path: str, gte: int, lt: int,
               until: int) -> dict[str, Any] | None:
-    """The first page of ``[gte, lt)`` out of a page asked ahead from ``ahead.gte`` on with no
-    upper bound, when Stripe's clock read ``ahead.date``; None when it is not that page.
+    """The first page of ``[gte, lt)`` out of a page asked ahead for ``[ahead.gte, ahead.lt)``
+    (no upper bound when ``ahead.lt`` is None) when Stripe's clock read ``ahead.date``; None
+    when it is not that page.
 
-    Newest first, such a page holds every object created before ``ahead.date`` from its last
-    object on (from ``ahead.gte`` on when it says no more), so it holds all that the range's
-    reader passes on (objects created before ``until``) when ``until <= ahead.date``. Filtered
-    to the range, it is then the range's first page if it reaches into the range: all of the
-    range when its last object is older than ``gte`` (or it has no more), else the range goes
-    on after its last object. A page holding objects from before its own start is not one Stripe
-    sends: it is left for the listing to ask (and judge) itself.
+    Newest first, such a page holds every object created in its part before ``ahead.date``
+    from its last object on (from ``ahead.gte`` on when it says no more): all of them before
+    ``top``, the earlier of ``ahead.lt`` and ``ahead.date``. It holds all that the range's
+    reader passes on (objects created in ``[gte, until)``) when ``ahead.gte <= gte`` and
+    ``until <= top``. Filtered to the range, it is then the range's first page if it reaches
+    into the range: all of the range when its last object is older than ``gte`` (or it has no
+    more), else the range goes on after its last object. A page holding objects outside its
+    own part is not one Stripe sends: it is left for the listing to ask (and judge) itself.
     """
-    if until > ahead.date or gte < ahead.gte:
+    top = ahead.date if ahead.lt is None else min(ahead.lt, ahead.date)
+    if until > top or gte < ahead.gte:
         return None
     page = ahead.page
     data = objects_of(page, path)
-    if data and created_of(data[-1]) < ahead.gte:
+    if data and (created_of(data[-1]) < ahead.gte
+                 or (ahead.lt is not None and created_of(data[0]) >= ahead.lt)):
         return None
     more = bool(page.get("has_more"))
     if more and not data:  # more after nothing: where would it go on?

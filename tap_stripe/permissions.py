@@ -1,5 +1,6 @@
 """The permission check: one request per endpoint a run will read, ``limit=1``, or the first
-page of a list the run is expected to read (kept for its listing, see ``ahead``).
+page of a list the run is expected to read (its newest part when the listing's first pages
+are asked in parts; kept for its listing, see ``ahead``).
 
 Restricted keys (``rk_...``) often lack a permission; Stripe answers 403 and names it
 (``rak_customer_read``). The check turns those answers into a table (stream, readable, the
@@ -89,15 +90,27 @@ Key = tuple[str, str]
 @dataclass(frozen=True)
 class FirstPage:
     """A list whose probe asks its listing's first page instead of one object: the listing's
-    parameters, from ``gte`` on, its objects kept as bytes or not (``raw``; see ``ahead``)."""
+    parameters, from ``gte`` on, its objects kept as bytes or not (``raw``; see ``ahead``);
+    or the first page of each of ``parts`` (``[gte, lt)``, newest first, the newest with no
+    upper bound: ``lt`` None), asked together."""
 
     params: dict[str, Any]
     gte: int
     raw: bool = False
+    parts: tuple[tuple[int, int | None], ...] = ()
 
     def ask(self) -> dict[str, Any]:
-        """The probe's parameters (``limit`` aside)."""
+        """The probe's parameters (``limit`` aside), which name it whatever its parts."""
         return {**self.params, "created": {"gte": self.gte}}
+
+    def asks(self) -> list[tuple[int, int | None]]:
+        """The parts asked: ``parts``, else one from ``gte`` on."""
+        return list(self.parts) or [(self.gte, None)]
+
+    def part(self, gte: int, lt: int | None) -> dict[str, Any]:
+        """The parameters (``limit`` aside) of the part ``[gte, lt)``."""
+        created = {"gte": gte} if lt is None else {"gte": gte, "lt": lt}
+        return {**self.params, "created": created}
 
 
 def _key(path: str, params: dict[str, Any]) -> Key:
@@ -126,13 +139,36 @@ class PermissionCheck:
         answers. A failure is raised where its answer is taken (``ask_events``, ``probe``);
         a probe the plan turns out not to need is never looked at."""
         self._send(*self._list_ask(EVENTS_PATH, {}))
+        roots: list[str] = []
         for sdef in (BY_NAME[r.stream] for r in reads if r.listing):
             if sdef.parent is None:
+                roots.append(sdef.path)
                 self._send(*self._list_ask(sdef.path, sdef.params))
                 continue
+            roots.append(BY_NAME[str(sdef.parent)].path)
             parent = self._send(*self._parent_ask(sdef))
             if parent is not None:
                 parent.add_done_callback(partial(self._send_child, sdef))
+        for path in dict.fromkeys(roots):  # after every probe: those come first
+            self._send_parts(path)
+
+    def _send_parts(self, path: str) -> None:
+        """Send the first pages of the older parts of ``path``'s list, when its probe asks
+        the newest part: kept for the listing as they come (``ahead.AskedAhead.expect``),
+        which takes them (see ``listing.WindowLister``), and which asks again what did not
+        come (a part refused: the listing then stops at that part, with Stripe's answer).
+        The probe's answer is its newest part's: Stripe permits a list or not whatever the
+        ``created`` range."""
+        first = self.pages.get(path)
+        if first is None or len(first.parts) < 2:
+            return
+        params = first.ask()
+        key = key_of(path, self.account, params, first.raw)
+        try:
+            for part in first.parts[1:]:
+                self.api.ahead.expect(key, part[0], self._fly(path, params, part))
+        except PassCancelledError:  # the run is closing
+            return
 
     def _send_child(self, sdef: StreamDef, parent: Future[_Answer]) -> None:
         """Send the probe of ``sdef``'s list once its parent's probe has answered."""
@@ -143,23 +179,33 @@ class PermissionCheck:
             self._send(*ask)
 
     def _send(self, path: str, params: dict[str, Any]) -> Future[_Answer] | None:
-        """Request ``path`` on a worker unless it was asked already; its pending answer."""
+        """Request ``path`` on a worker unless it was asked already (a first page asked in
+        parts: its newest); its pending answer."""
         key = _key(path, params)
-        workers = self.workers
         with self._lock:
             if key in self._answers:
                 return None
             future = self._sent.get(key)
             if future is None:
+                first = self.pages.get(path)
+                part = (first.asks()[0] if first is not None and params == first.ask()
+                        else None)
                 try:
-                    flight, future = workers.pace.send(workers.pool.submit, endpoint_of(path),
-                                                       self._request, path, params)
+                    future = self._fly(path, params, part)
                 except PassCancelledError:  # the run is closing
                     return None
                 self._sent[key] = future
-                future.add_done_callback(lambda done: workers.pace.land(
-                    flight, observed=not done.cancelled() and done.exception() is None))
             return future
+
+    def _fly(self, path: str, params: dict[str, Any],
+             part: tuple[int, int | None] | None) -> Future[_Answer]:
+        """One request of a probe on a worker, counted in flight by the pace."""
+        workers = self.workers
+        flight, future = workers.pace.send(workers.pool.submit, endpoint_of(path),
+                                           self._request, path, params, part)
+        future.add_done_callback(lambda done: workers.pace.land(
+            flight, observed=not done.cancelled() and done.exception() is None))
+        return future
 
     def populated(self) -> set[str]:
         """The list paths whose probe found more than it asked for (more than one object, or
@@ -240,25 +286,26 @@ class PermissionCheck:
                 raise PassCancelledError
             return self._answers[key]
 
-    def _request(self, path: str, params: dict[str, Any]) -> _Answer:
-        """GET ``path`` with ``limit=1``, or its first page kept for its listing (see
-        ``ahead``). Stripe refusing the endpoint (403, 400, 404) is an answer; anything else (a
-        wrong key, an unreachable or non-Stripe api_base) ends the run."""
-        first = self.pages.get(path)
-        if first is not None and params != first.ask():
-            first = None
+    def _request(self, path: str, params: dict[str, Any],
+                 part: tuple[int, int | None] | None = None) -> _Answer:
+        """GET ``path`` with ``limit=1``, or the first page of ``part`` of its listing, kept
+        for the listing (see ``ahead``). Stripe refusing the endpoint (403, 400, 404) is an
+        answer; anything else (a wrong key, an unreachable or non-Stripe api_base) ends the
+        run."""
+        first = None if part is None else self.pages.get(path)
+        query = {"limit": 1, **params} if first is None or part is None else {
+            "limit": PAGE_SIZE, **first.part(*part)}
         try:
-            page = self.api.get(path, {"limit": PAGE_SIZE if first else 1, **params},
-                                self.account, raw=bool(first and first.raw))
+            page = self.api.get(path, query, self.account, raw=bool(first and first.raw))
         except StripeAccessError as exc:
             if exc.status not in REFUSALS:
                 raise
             return _Answer(error=exc)
         data = objects_of(page, path)
         date = self.api.answer_date() if first else None
-        if first is not None and date is not None:
+        if first is not None and part is not None and date is not None:
             self.api.ahead.keep(key_of(path, self.account, params, first.raw),
-                                AheadPage(first.gte, page, date))
+                                AheadPage(part[0], page, date, part[1]))
         return _Answer(first=data[0] if data else None, more=bool(page.get("has_more")),
                        date=date)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from singer_sdk import Stream
@@ -29,12 +30,13 @@ from singer_sdk.singerlib import (
 )
 
 from tap_stripe import bookmarks, shutdown
-from tap_stripe.ahead import key_of
+from tap_stripe.ahead import cut, key_of
 from tap_stripe.api import endpoint_of
 from tap_stripe.channels import PassCancelledError
-from tap_stripe.errors import SettingsError, StripeAccessError
-from tap_stripe.families import list_params
+from tap_stripe.errors import SettingsError, StreamsNotReadableError, StripeAccessError
+from tap_stripe.families import list_params, windows
 from tap_stripe.lengths import listing_requests, listing_seconds
+from tap_stripe.listing import WHOLE_RANGE_WINDOWS
 from tap_stripe.pages import Obj
 from tap_stripe.permissions import (
     EVENTS_PATH,
@@ -58,7 +60,9 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.singerlib import SelectionMask
 
+    from tap_stripe.pool import Pace
     from tap_stripe.run import Run
+    from tap_stripe.settings import Settings
 
 LOGGER = logging.getLogger("tap-stripe")
 # With connected accounts every STATE message holds every account's bookmarks: one at most
@@ -111,23 +115,60 @@ def set_bookmarks(state: dict[str, Any], replication_key: str | None,
     return True
 
 
-def first_pages(plans: Mapping[str, Plan]) -> dict[str, FirstPage]:
+def first_pages(plans: Mapping[str, Plan], settings: Settings, pace: Pace,
+                now: int) -> dict[str, FirstPage]:
     """The lists whose probe asks the first page their listing is expected to ask (see
     ``ahead``), by the expected ``plans`` of the selected streams: each parent list read from
     the earliest start of its family's streams, with the family's parameters, and /v1/events
-    from the earliest change the events hub reads."""
+    from the earliest change the events hub reads.
+
+    A list its listing will cut before its first answer (read from ``start_date`` over fewer
+    than ``WHOLE_RANGE_WINDOWS`` windows, by this machine's clock ``now``; see
+    ``listing.WindowLister``) is asked in as many parts as ``idle_parts`` gives it, cut as
+    the listing will cut it (``ahead.cut``), the newest part with no upper bound: the first
+    round trip then asks what the listing would ask one round trip later."""
     pages: dict[str, FirstPage] = {}
     roots = dict.fromkeys(BY_NAME[name].parent or name for name, plan in plans.items()
                           if plan.list_from is not None)
+    grids: dict[str, list[tuple[int, int]]] = {}
     for root in roots:
         parent, starts = BY_NAME[root], family_starts(root, plans)
         if parent.created_filter and not parent.connect_only:
-            pages[parent.path] = FirstPage(list_params(parent, starts), min(starts.values()),
-                                           raw=True)
+            start = min(starts.values())
+            pages[parent.path] = FirstPage(list_params(parent, starts), start, raw=True)
+            grid = windows(start, now, settings.slice_seconds)
+            if start == settings.start and 0 < len(grid) < WHOLE_RANGE_WINDOWS:
+                grids[parent.path] = grid
+    # the first round trip's requests: /v1/events, the key's own account, a probe per list
+    asked = 1 + (not settings.account_id) + len(roots)
+    for path, most in idle_parts(pace, list(grids), asked).items():
+        count = most  # a window too short for its share still gets a part: fewer elsewhere
+        while len(bounds := cut(grids[path], count)) > most and count > 1:
+            count -= 1
+        if 2 <= len(bounds) <= most:
+            parts = tuple((gte, lt if i else None)
+                          for i, (gte, lt) in enumerate(reversed(bounds)))
+            pages[path] = replace(pages[path], parts=parts)
     changes = [p.changes_from for p in plans.values() if p.changes_from is not None]
     if changes:
         pages[EVENTS_PATH] = FirstPage({}, min(changes))
     return pages
+
+
+def idle_parts(pace: Pace, paths: list[str], asked: int) -> dict[str, int]:
+    """The parts each list of ``paths`` may be asked in by the run's first round trip, which
+    makes ``asked`` requests anyway (/v1/events, the key's own account, a probe per list):
+    what the pace wants in flight before any answer (the rates allowed x a first guess of the
+    latency, ``pool.FIRST_LATENCY``) on the account, less ``asked``, shared among ``paths``,
+    each list's further parts, up to its endpoint's; none where that leaves fewer than two
+    further requests a list."""
+    parts = {}
+    for path in paths:
+        endpoint, account = pace.targets(endpoint_of(path))
+        extra = (account - asked) // len(paths)
+        if extra >= 2:
+            parts[path] = min(endpoint, 1 + extra)
+    return parts
 
 
 class SyncLoop:
@@ -154,14 +195,17 @@ class SyncLoop:
         permission probe of what each stream reads (a run that only follows events needs
         /v1/events alone); the streams the key may not read are deselected. The clock, the
         key's own account and the probes the run is expected to need (by this machine's clock)
-        go out together on the run's workers; a probe the plan adds is asked after it."""
+        go out together on the run's workers; a probe the plan adds is asked after it. The
+        older parts of the lists asked in parts (see ``ahead``) go out with them, and the plan
+        does not wait for them; those of a list the run does not read are waited for here."""
         run = self.run
         check_catalog(self.tap.input_catalog)
         selected = [s for s in self.streams if s.selected]
         expected = self.expected_plans(selected)
-        checker = PermissionCheck(run.api, run.scheduler, pages=first_pages(expected))
+        pages = first_pages(expected, run.settings, run.scheduler.pace, int(time.time()))
+        checker = PermissionCheck(run.api, run.scheduler, pages=pages)
+        run.ask_own_account()  # before the parts asked ahead, which the plan does not wait for
         checker.ask_ahead([read_of(name, plan) for name, plan in expected.items()])
-        run.ask_own_account()
         checker.ask_events()
         run.clock_set(checker.wait_ahead())
         bookmarks.refuse_future(self.tap.state, run.started, {s.name for s in selected})
@@ -171,11 +215,18 @@ class SyncLoop:
         plan = run.make_plan(self.inputs(selected))
         asked = [read_of(s.name, plan.first(s.name) or self.first_plan(s, {}, run.started))
                  for s in selected]  # a stream that reads no account: as on a first sync
-        self.skipped = check_permissions(checker, asked, run.settings.on_permission_error)
+        try:
+            self.skipped = check_permissions(checker, asked, run.settings.on_permission_error)
+        except StreamsNotReadableError:
+            run.api.ahead.settle(lambda _: False)
+            raise
         for probe in self.skipped:
             self.tap.streams[probe.stream].selected = False
         run.plan = plan.without({probe.stream for probe in self.skipped})
         run.populated = checker.populated()
+        listed = {BY_NAME[BY_NAME[name].parent or name].path
+                  for (name, _), p in run.plan.plans.items() if p.list_from is not None}
+        run.api.ahead.settle(listed.__contains__)
 
     def expected_plans(self, selected: list[StripeStream]) -> dict[str, Plan]:
         """What the selected streams are expected to read, before Stripe's clock is known
@@ -273,7 +324,7 @@ class SyncLoop:
             parent, starts = BY_NAME[root], family_starts(root, plans)
             ahead = api.ahead.peek(key_of(parent.path, None, list_params(parent, starts), True))
             _, rate = api.limiter.rates(endpoint_of(parent.path))
-            time = listing_seconds(listing_requests(ahead, parent.path), rate)
+            time = listing_seconds(listing_requests(ahead, parent.path, min(starts.values())), rate)
             seconds.update(dict.fromkeys(starts, time))
         return seconds
 

@@ -259,6 +259,26 @@ def test_a_sync_with_skip_warns_per_stream_and_lists_them_at_the_end(
                             "read them: charges (rak_charge_read), invoices (rak_invoice_read).")
 
 
+def test_a_list_asked_in_parts_is_refused_by_its_probe_and_asked_nothing_more(
+        tmp_path: Path, restricted: Emulator) -> None:
+    # a first sync from 731 days back (three 365-day windows) of four lists: the first round
+    # trip asks each in parts. Test mode's 25 requests/s less /v1/events, /v1/account and the
+    # four probes leave 19, 4 more a list: 5 parts at most, one to the last window's few days
+    result = cli(tmp_path, config(restricted, RESTRICTED, on_permission_error="skip"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    for path in ("/v1/charges", "/v1/invoices"):
+        asked = [r for r in restricted.requests() if r["path"] == path]
+        # every part refused (the emulator refuses the key whatever the range), each asked
+        # once, answered before the sync went on: nothing more
+        assert [r["status"] for r in asked] == [403] * 5
+        assert len({r["query"] for r in asked}) == 5
+        assert sum("created%5Blt%5D" not in r["query"] for r in asked) == 1  # the newest
+    customers = [r for r in restricted.requests() if r["path"] == "/v1/customers"]
+    assert {r["status"] for r in customers} == {200}
+    assert len({r["query"] for r in customers if "starting_after" not in r["query"]}) == len(
+        [r for r in customers if "starting_after" not in r["query"]]) >= 5
+
+
 # -- secrets --------------------------------------------------------------------------------------
 
 def test_the_key_never_appears_in_any_output(tmp_path: Path) -> None:

@@ -39,6 +39,19 @@ def test_a_longer_listing_at_its_first_pages_density() -> None:
     assert listing_requests(short, PATH) == 1.0
 
 
+def test_a_listing_asked_in_parts_at_its_newest_parts_density() -> None:
+    # The newest part [now - 10 days, no bound) holds 50 objects, all of it (no more): 5 a
+    # day; the list from 700 days back then holds 3,500 objects, 35 pages.
+    created = [NOW - DAY * n // 5 - 1 for n in range(50)]
+    newest = AheadPage(NOW - 10 * DAY, page(created, more=False), NOW)
+    assert listing_requests(newest, PATH, NOW - 700 * DAY) == 35.0
+    # The newest part says more after 100 objects over its last 2 days: 50 a day, 35,000
+    # objects over 700 days, 350 pages.
+    created = [NOW - 2 * DAY + 2 * DAY * n // 100 for n in range(99, -1, -1)]
+    busy = AheadPage(NOW - 10 * DAY, page(created, more=True), NOW)
+    assert listing_requests(busy, PATH, NOW - 700 * DAY) == 350.0
+
+
 def test_listings_a_few_requests_apart_tie() -> None:
     assert listing_seconds(1.0, 25.0) == 0
     assert listing_seconds(12.0, 25.0) == 0

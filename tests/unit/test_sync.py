@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from typing import Any
@@ -20,6 +21,26 @@ def config(start: int, **extra: Any) -> dict[str, Any]:
     return {"client_secret": "sk_test_unit", "api_base": BASE, "start_date": iso, **extra}
 
 
+# A first sync of one list from the start date over fewer than four windows is asked in parts
+# by its first round trip: test mode's 25 requests/s for the account, less /v1/events,
+# /v1/account and the list's probe, leave 22 more, so 23 parts (at most the endpoint's 25;
+# /v1/files: 20 requests/s, 20 parts).
+PARTS = 23
+FILES_PARTS = 20
+
+
+def first_pages_of_parts(queries: list[dict[str, str]]) -> list[tuple[int, int | None]]:
+    """The parts whose first page ``queries`` ask, oldest first, once they are checked to
+    tile the range without a gap, the newest with no upper bound, each asked once."""
+    firsts = [q for q in queries if "starting_after" not in q]
+    parts = sorted((int(q["created[gte]"]), int(q["created[lt]"]) if "created[lt]" in q
+                    else None) for q in firsts)
+    assert len(set(parts)) == len(parts)
+    assert parts[-1][1] is None
+    assert all(older[1] == newer[0] for older, newer in itertools.pairwise(parts))
+    return parts
+
+
 def objs(prefix: str, n: int, created: int, **fields: Any) -> list[dict[str, Any]]:
     return [{"id": f"{prefix}_{i:04d}", "object": "x", "created": created + i, **fields}
             for i in range(n)]
@@ -29,7 +50,11 @@ def test_pages_of_100_follow_starting_after_and_emit_each_object_once(fake: Fake
     start = int(time.time()) - 10 * DAY
     fake.add("/v1/balance_transactions", objs("txn", 250, start + 60))
     out = run_tap(config(start), ["balance_transactions"])
+    # a first sync's list asked in parts (see first_pages_of_parts), the objects all in the
+    # oldest: its first page, then on after its last object
     queries = fake.queries("/v1/balance_transactions")
+    assert len(first_pages_of_parts(queries)) == PARTS
+    queries = [q for q in queries if q["created[gte]"] == str(start)]
     assert [q["limit"] for q in queries] == ["100", "100", "100"]
     assert "starting_after" not in queries[0]
     assert queries[1]["starting_after"] == "txn_0150"  # newest first: 249..150 on page one
@@ -43,9 +68,12 @@ def test_windows_cover_start_to_run_start_oldest_first(fake: FakeStripe) -> None
     fake.add("/v1/files", objs("file", 3, start + 10))
     out = run_tap(config(start, slice_range=1), ["files"])
     end = out.state["bookmarks"]["files"]["replication_key_value"]
-    # the permission probe asked the first page from the start on, with no upper bound: it
-    # holds the three files, so every window is taken from it
-    assert fake.queries("/v1/files") == [{"limit": "100", "created[gte]": str(start)}]
+    # the permission probe asked the first page of each part the listing cuts the range in,
+    # no part across a window's end: they hold the three files, so nothing more is asked
+    queries = fake.queries("/v1/files")
+    parts = first_pages_of_parts(queries)
+    assert len(queries) == len(parts) == FILES_PARTS
+    assert {start + DAY, start + 2 * DAY} <= {gte for gte, _ in parts}
     assert abs(end - time.time()) < 60
     # a STATE after each window, each holding that window's end
     marks = [s["bookmarks"]["files"].get("replication_key_value") for s in out.states
@@ -171,8 +199,10 @@ def test_child_lines_read_embedded_first_and_page_only_when_has_more(fake: FakeS
     assert got == {(o["id"], "in_big") for o in big} | {(o["id"], "in_small") for o in small}
     assert len(out.records["invoice_line_items"]) == 28
     assert out.ids("invoices") == ["in_small", "in_big"]
-    # the parent list is read once for both streams, and each SCHEMA is written once
-    assert fake.paths().count("/v1/invoices") == 1
+    # the parent list is read once for both streams (each of its parts' first page once, and
+    # nothing more), and each SCHEMA is written once
+    assert fake.paths().count("/v1/invoices") == len(
+        first_pages_of_parts(fake.queries("/v1/invoices"))) == PARTS
     assert out.schemas["invoices"] == 1
     assert out.schemas["invoice_line_items"] == 1
 
@@ -235,5 +265,5 @@ def test_full_table_ignores_the_bookmark(fake: FakeStripe) -> None:
     state = {"bookmarks": {"files": {"replication_key": "created",
                                      "replication_key_value": int(time.time()) - 60}}}
     out = run_tap(config(start), ["files"], state, full_table=True)
-    assert fake.queries("/v1/files")[0]["created[gte]"] == str(start)
+    assert first_pages_of_parts(fake.queries("/v1/files"))[0][0] == start
     assert sorted(out.ids("files")) == ["file_0000", "file_0001"]
