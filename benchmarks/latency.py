@@ -14,7 +14,8 @@ spend most of its time on empty windows.
 "What the limits allow" for a run's requests: all of them at 100/s or its busiest endpoint's at
 25/s, whichever takes longer; the share is that time over the run's wall time, from its first
 request to its last (``steady``: over the middle 80% of its requests; ``whole``: over the tap
-process's whole wall time, start-up included). Requests per 100 objects show that a share is
+process's whole wall time, start-up included: the issue's own measure, graded at the issue's
+scales). Requests per 100 objects show that a share is
 not bought with useless requests.
 """
 
@@ -134,46 +135,72 @@ def latency_report(results: dict[str, Any]) -> str:
     return ("**Latency**: backfills at 250 ms to 2 s a page, live-mode limits (100 requests/s, "
             f"25/s per endpoint), default settings, from {results['start_days_back']} days back; "
             "the share is the least time the limits "
-            "allow for the run's requests over its wall time from first request to last (the "
-            "one issue 14's 90% target is graded on); over the whole process: over the tap "
-            "process's wall time, start-up included; steady: the middle 80% of its "
-            "requests:\n\n" + "\n".join(lines))
+            "allow for the run's requests over its wall time from first request to last; "
+            "over the whole process: over the tap process's wall time, start-up included "
+            "(issue 14's 90% target is graded on the first for every row at 250 ms and 1 s, "
+            "on both at the issue's scales); steady: the middle 80% of its requests:\n\n"
+            + "\n".join(lines))
 
 
 def _percent(share: float | None) -> str:
     return "" if share is None else f"{share:.0%}"
 
 
+def _whole_graded(run: dict[str, Any]) -> bool:
+    """Whether ``run`` is graded over the whole process too: the backfills at issue 14's own
+    scales (the five streams at ``ISSUE_SCALE``, 192,140 objects; customers alone at 40,000,
+    more than the issue's 30,000)."""
+    return run["scale"] == (ISSUE_SCALE if run["backfill"] == "five" else SCALES["customers"])
+
+
+def _graded(results: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in results["runs"] if r["connector"] == OURS.name
+            and r["latency_ms"] in OTHERS_LATENCIES_MS and "error" not in r]
+
+
+def _short(run: dict[str, Any]) -> bool:
+    whole = run.get("whole_share")
+    return (run["share"] < TARGET_SHARE or run["share_429"] >= TARGET_429_SHARE
+            or (_whole_graded(run) and (whole is None or whole < TARGET_SHARE)))
+
+
 def latency_target(results: dict[str, Any]) -> tuple[str, str, bool]:
     """Issue 14's target: at 250 ms and 1 s a page, each backfill of this tap at 90% or more
-    of what the limits allow, fewer than 1% of its requests answered 429."""
-    ours = [r for r in results["runs"] if r["connector"] == OURS.name
-            and r["latency_ms"] in OTHERS_LATENCIES_MS and "error" not in r]
-    measured = ", ".join(f"{BACKFILLS[r['backfill']][0]} (scale {r['scale']:,}) at "
-                         f"{r['latency_ms']} ms: "
-                         f"{r['share']:.0%} ({r['share_429']:.1%} 429s)" for r in ours)
-    met = bool(ours) and all(r["share"] >= TARGET_SHARE and r["share_429"] < TARGET_429_SHARE
-                             for r in ours)
+    of what the limits allow, fewer than 1% of its requests answered 429: from the first
+    request to the last for every row, and over the tap process's whole wall time (the
+    issue's own measure, start-up included) for the rows at the issue's scales."""
+    ours = _graded(results)
+    measured = ", ".join(
+        f"{BACKFILLS[r['backfill']][0]} (scale {r['scale']:,}) at {r['latency_ms']} ms: "
+        f"{r['share']:.0%}"
+        + (f", {_percent(r.get('whole_share'))} over the whole process"
+           if _whole_graded(r) else "")
+        + f" ({r['share_429']:.1%} 429s)" for r in ours)
+    met = bool(ours) and not any(_short(r) for r in ours)
     return (f"backfills at 250 ms and 1 s a page: >= {TARGET_SHARE:.0%} of what the limits "
-            f"allow, < {TARGET_429_SHARE:.0%} 429s", measured, met)
+            f"allow (from first request to last; at the issue's scales also over the whole "
+            f"process), < {TARGET_429_SHARE:.0%} 429s", measured, met)
+
+
+SMALLER = (" from first request to last: a backfill smaller than the issue's is not graded"
+           " over the whole process")
 
 
 def latency_shortfalls(results: dict[str, Any]) -> list[str]:
-    """Each of this tap's runs short of issue 14's target, with its steady share."""
-    short = [r for r in results["runs"] if r["connector"] == OURS.name and "error" not in r
-             and r["latency_ms"] in OTHERS_LATENCIES_MS and r["share"] < TARGET_SHARE]
-    if not short:
-        return []
-    runs = "; ".join(f"{BACKFILLS[r['backfill']][0]} (scale {r['scale']:,}) at "
-                     f"{r['latency_ms']} ms: {r['share']:.0%} "
-                     f"over {r['requests'] / r['per_second']:.1f} s of requests, "
-                     f"{r['steady_share']:.0%} steady" for r in short)
-    return [f"- **Share of what the limits allow at real latencies: {runs} (target "
-            f"{TARGET_SHARE:.0%}).** During the run the tap keeps what the limits allow in "
-            "flight (the steady share); what is lost is the start: one round trip (Stripe's "
-            "clock, the key's own account and the permission probes, which ask each list's "
-            "first page, sent together) before the rest of each list is cut into as many "
-            "parts as its endpoint keeps in flight, since until a list's first page answers "
-            "nothing tells whether it holds one page or thousands; against runs of a few "
-            "seconds of requests (the rows at issue 14's scale, "
-            f"{ISSUE_SCALE:,} customers, show the same backfill when it lasts longer)."]
+    """Each of this tap's graded runs short of issue 14's target, and where its time went."""
+    lines = []
+    for r in (r for r in _graded(results) if _short(r)):
+        span = r["requests"] / r["per_second"] if r["per_second"] else 0.0
+        label = (f"{BACKFILLS[r['backfill']][0]} (scale {r['scale']:,}) at "
+                 f"{r['latency_ms']} ms")
+        lines.append(
+            f"- **{label}: {r['share']:.0%} from first request to last, "
+            f"{_percent(r.get('whole_share'))} over the whole process (target "
+            f"{TARGET_SHARE:.0%}{'' if _whole_graded(r) else SMALLER}).** "
+            f"The limits allow its {r['requests']:,} requests in {ideal_seconds(r):.1f} s; "
+            f"they took {span:.1f} s from first to last ({r['steady_share']:.0%} steady), and "
+            f"the process {r['seconds']:.1f} s. Outside the requests: the tap's start-up "
+            "before its first request (imports, the catalog), the last page's "
+            f"own latency ({r['latency_ms'] / 1000:g} s) and the records written after the "
+            "last answer.")
+    return lines
