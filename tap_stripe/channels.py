@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 import msgspec
 
 from tap_stripe import shutdown
-from tap_stripe.raw import RawRecord
+from tap_stripe.raw import RawRecord, written
 
 if TYPE_CHECKING:
     from tap_stripe.plan import Plan
@@ -142,7 +142,7 @@ def _encode(item: Item, out: bytearray) -> None:
         out += b"C%d\n" % item.value
     elif isinstance(item, RawRecord):  # stays raw: Stripe's bytes and what the tap added
         out += b"J"
-        out += item.json()
+        item.json_into(out)
         out += b"\n"
     else:
         out += b"R"
@@ -154,7 +154,7 @@ def _decode(line: bytes) -> Item:
     if line[:1] == b"C":
         return Checkpoint(int(line[1:]))
     if line[:1] == b"J":
-        return RawRecord(line[1:])
+        return written(line[1:])
     record: dict[str, Any] = _decoder.decode(line[1:])
     return record
 

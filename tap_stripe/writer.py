@@ -68,7 +68,7 @@ class BufferedWriter(GenericSingerWriter[bytes, Message]):
         for record in records:
             buffer += before
             if isinstance(record, RawRecord):
-                buffer += record.json()
+                record.json_into(buffer)
             else:
                 _encoder.encode_into(record, buffer, -1)
             buffer += after

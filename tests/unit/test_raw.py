@@ -180,3 +180,45 @@ def test_a_page_of_objects_with_nested_lists_is_read_object_by_object_as_the_dic
         assert [written(r) for r in records] == [
             msgspec.json.encode(json.loads(json.dumps(o))) for o in objects]
         assert [r["lines"]["data"][1]["id"] for r in records] == ["il_2", "il_2"]
+
+
+def test_json_into_appends_the_records_json() -> None:
+    from tap_stripe import raw
+
+    customer, invoice = objects_of(decode_page(page_of(CUSTOMER, INVOICE)), "/v1/x")
+    stamped = customer.copy()
+    stamped["is_deleted"] = False
+    stamped["stripe_account"] = "acct_1"
+    changed = invoice.copy()
+    changed["total"] = 5  # one of Stripe's fields: the record is the dict path's dict
+    empty = raw.RawRecord(b"{}")
+    empty_stamped = empty.copy()
+    empty_stamped["is_deleted"] = True
+    for record, expected in ((customer, CUSTOMER),
+                             (stamped, {**CUSTOMER, "is_deleted": False,
+                                        "stripe_account": "acct_1"}),
+                             (changed, {**INVOICE, "total": 5}),
+                             (empty, {}), (empty_stamped, {"is_deleted": True})):
+        out = bytearray(b'{"before":1},')
+        record.json_into(out)
+        assert bytes(out) == b'{"before":1},' + bytes(record.json())
+        assert bytes(out[13:]) == msgspec.json.encode(expected)
+
+
+def test_spilled_text_is_read_back_as_written_with_its_fields() -> None:
+    from tap_stripe import raw
+
+    text = {**CUSTOMER, "name": "Jos\u00e9 \u2028", "balance": 1e-05}  # rewritten when read
+    record = objects_of(decode_page(page_of(text)), "/v1/customers")[0]
+    record["is_deleted"] = False
+    expected = msgspec.json.encode({**text, "is_deleted": False})
+    assert bytes(record.json()) == expected
+    back = raw.written(bytes(record.json()))
+    assert bytes(back.json()) == expected
+    assert (back["id"], back["created"], back["is_deleted"]) == (CUSTOMER["id"], 1680893993,
+                                                                   False)
+    channel = Channel(memory_items=0)
+    channel.put_page([record])
+    channel.close()
+    ((spilled,),) = list(channel.pages())
+    assert bytes(spilled.json()) == expected and spilled.get("name") == "Jos\u00e9 \u2028"
