@@ -5,6 +5,7 @@ limiter, retries with backoff, and Stripe errors turned into messages a user can
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import random
 import re
@@ -57,6 +58,16 @@ def endpoint_of(path: str) -> str:
 def permissions_named(message: str) -> tuple[str, ...]:
     """The restricted-key permissions (``rak_...``) a 403 message names."""
     return tuple(dict.fromkeys(_PERMISSION.findall(message)))
+
+
+@functools.lru_cache(maxsize=8)
+def http_date(value: str) -> float | None:
+    """The unix time an HTTP ``Date`` header says (None when it says none). Answers within
+    a second share their value: each is parsed once (``email.utils``, a few µs)."""
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def backoff(attempt: int, base: float = BACKOFF_BASE) -> float:
@@ -181,11 +192,8 @@ class StripeApi:
     def _observe_clock(self, headers: Mapping[str, str] | None) -> None:
         """Note Stripe's time from a response's ``Date`` header."""
         value = (headers or {}).get("date") or (headers or {}).get("Date")
-        if not value:
-            return
-        try:
-            server = email.utils.parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError):
+        server = http_date(value) if isinstance(value, str) and value else None
+        if server is None:
             return
         self._clock_offset = server - time.time()
         self._answered.date = int(server)

@@ -299,3 +299,16 @@ def test_a_json_array_body_is_refused(rsps: responses.RequestsMock) -> None:
     api, _ = make_api()
     with pytest.raises(StripeAccessError, match="JSON that is not an object"):
         api.get("/v1/customers")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Sun, 06 Dec 2026 16:00:00 GMT", 1796572800.0),  # RFC 9110's IMF-fixdate
+    ("Sunday, 06-Dec-26 16:00:00 GMT", 1796572800.0),  # its obsolete RFC 850 form
+    ("yesterday", None),
+    ("", None),
+])
+def test_a_date_header_is_read_as_unix_time(value: str, expected: float | None) -> None:
+    from tap_stripe.api import http_date
+
+    assert http_date(value) == expected
+    assert http_date(value) == expected  # once more, from the cache
