@@ -207,6 +207,19 @@ class RawRecord(MutableMapping[str, Any]):
             return self._materialized().pop(key)
         return self._materialized().pop(key, default)
 
+    def mark_change(self, when: int, deleted: bool) -> None:
+        """``setdefault("updated", when)``, then ``["is_deleted"] = deleted`` (the stamps of
+        ``stamps.mark_change``): while the record is Stripe's bytes, without a call a step."""
+        if self._dict is None:
+            added, found = self._added, self._fields
+            if "updated" not in added and found.updated is UNSET:
+                added["updated"] = when
+            if "is_deleted" in added or found.is_deleted is UNSET:
+                added["is_deleted"] = deleted
+                return
+        self.setdefault("updated", when)
+        self["is_deleted"] = deleted
+
     def copy(self) -> RawRecord:
         """A copy whose changes leave this record untouched (Stripe's bytes are shared)."""
         changed = None if self._dict is None else dict(self._dict)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tap_stripe.pages import Obj
+from tap_stripe.raw import RawRecord
 from tap_stripe.registry import BY_NAME, StreamDef
 
 
 def mark_change(record: Obj, when: int, deleted: bool) -> Obj:
     """Set ``updated`` (unless Stripe's own, as on products) and ``is_deleted``."""
-    record.setdefault("updated", when)
-    record["is_deleted"] = deleted
+    if isinstance(record, RawRecord):
+        record.mark_change(when, deleted)
+    else:
+        record.setdefault("updated", when)
+        record["is_deleted"] = deleted
     return record
 
 

@@ -222,3 +222,28 @@ def test_spilled_text_is_read_back_as_written_with_its_fields() -> None:
     channel.close()
     ((spilled,),) = list(channel.pages())
     assert bytes(spilled.json()) == expected and spilled.get("name") == "Jos\u00e9 \u2028"
+
+
+@pytest.mark.parametrize("sent", [
+    {},  # neither: both added after Stripe's fields
+    {"updated": 1678833149},  # Stripe's own (products): kept
+    {"is_deleted": True},  # Stripe's own: replaced in place
+    {"updated": 1678833149, "is_deleted": True},
+])
+@pytest.mark.parametrize("before", ["raw", "stamped", "changed"])
+def test_a_change_is_marked_as_the_dict_path_marks_it(sent: dict[str, Any], before: str) -> None:
+    from tap_stripe.stamps import mark_change
+
+    obj = {**CUSTOMER, **sent}
+    record = objects_of(decode_page(page_of(obj)), "/v1/x")[0]
+    expected = dict(obj)
+    for target in (record, expected):
+        if before == "stamped":  # a field the tap added already
+            target["is_deleted"] = False
+        elif before == "changed":  # one of Stripe's fields changed: the record is a dict
+            target["balance"] = 7
+    assert mark_change(record, 1_790_000_000, True) is record
+    mark_change(expected, 1_790_000_000, True)
+    assert written(record) == msgspec.json.encode(expected)
+    assert (record["updated"], record["is_deleted"]) == (sent.get("updated", 1_790_000_000),
+                                                         True)
