@@ -396,7 +396,8 @@ def shortfalls(results: dict[str, Any]) -> str:
                 "- **CPU per record: "
                 + ", ".join(f"{us} µs ({label})" for label, us in figures.items())
                 + f" (target {TARGET_US_PER_RECORD:g}).** The benchmark measures the whole "
-                "tap process. By kind of thread, µs per record (HTTP workers / passes / main): "
+                "tap process from the start of its sync. By kind of thread, µs per record "
+                "(HTTP workers / passes / main): "
                 + "; ".join(f"{label} {_by_thread(run)}" for label, run in cpu_results.items()
                             if isinstance(run, dict))
                 + ". Most is the HTTP workers, per request more than per object: "
