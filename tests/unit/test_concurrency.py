@@ -419,9 +419,9 @@ def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_th
     monkeypatch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
     monkeypatch.setattr(tap_stripe.http, "POLL_SECONDS", 0.05)
     serve_account(fake)
-    # the newest request of the window ending at START + 3 days: its first request one at a
-    # time, the newest of its parts when the window is cut before the first answer
-    fake.fail("/v1/invoices", f"created%5Blt%5D={START + 3 * DAY}", 400,
+    # the first window's next request: the first page, asked over the whole range, holds
+    # all of the invoices of the two windows after it and the first window's newest
+    fake.fail("/v1/invoices", f"created%5Blt%5D={START + DAY}", 400,
               {"error": {"type": "invalid_request_error", "message": "boom"}})
     sequential, concurrent, _ = both_ways(fake, monkeypatch)
     assert concurrent == sequential
@@ -434,9 +434,9 @@ def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_th
 
 def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
         fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake.add("/v1/balance_transactions", [  # more than a page: the range is read by windows
-        {"id": f"txn_{i}", "object": "balance_transaction", "created": START + i // 30 * DAY + 9}
-        for i in range(120)])
+    fake.add("/v1/balance_transactions", [  # more than a page in each window: read by windows
+        {"id": f"txn_{i}", "object": "balance_transaction", "created": START + i // 120 * DAY + 9}
+        for i in range(480)])
     fake.add("/v1/files", [{"id": "file_1", "object": "file", "created": START + 9}])
     files_read = threading.Event()
     waited: list[bool] = []
@@ -455,5 +455,5 @@ def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
     monkeypatch.setattr(Run, "concurrency", Concurrency())
     out = run_tap(config(), ["balance_transactions", "files"])
     assert waited and all(waited)
-    assert len(out.records["balance_transactions"]) == 120
+    assert len(out.records["balance_transactions"]) == 480
     assert out.ids("files") == ["file_1"]
