@@ -457,3 +457,37 @@ def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
     assert waited and all(waited)
     assert len(out.records["balance_transactions"]) == 480
     assert out.ids("files") == ["file_1"]
+
+
+class HeldBack(PageServer):
+    """A PageServer whose answer to the older windows' request (``held``: created from the
+    first window's start to the newest's, no cursor) waits until another request arrives."""
+
+    def __init__(self, created: list[int], held: dict[str, int]) -> None:
+        super().__init__(created)
+        self.held = held
+        self.other = threading.Event()
+        self.waited: list[bool] = []
+
+    def get(self, path: str, params: dict[str, Any], account: str | None, *,
+            raw: bool = False) -> dict[str, Any]:
+        if params.get("created") == self.held and "starting_after" not in params:
+            self.waited.append(self.other.wait(5))
+        elif len(self.queries) > 1:  # not the whole range's first request
+            self.other.set()
+        return super().get(path, params, account, raw=raw)
+
+
+def test_the_newest_window_is_fetched_while_the_older_windows_request_waits() -> None:
+    # six one-day windows, 300 objects in the newest: the whole range's page is its first,
+    # the five before it are asked in one request, whose answer waits for the newest
+    # window's next request (it would wait 5 s and fail the test if that were held back)
+    first = START - 5 * DAY
+    spans = [(first + k * DAY, first + (k + 1) * DAY) for k in range(6)]
+    created = [spans[-1][0] + 60 + i * 200 for i in range(300)]
+    server = HeldBack(created, {"gte": first, "lt": spans[-1][0]})
+    concurrent = flat(listed(server, spans, Concurrency()))
+    assert server.waited == [True]
+    assert concurrent == flat(listed(PageServer(created), spans, SEQUENTIAL))
+    assert [x for x in concurrent if isinstance(x, tuple)] == spans
+    assert len([x for x in concurrent if isinstance(x, str)]) == 300

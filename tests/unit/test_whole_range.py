@@ -125,3 +125,16 @@ def test_data_in_every_window_costs_no_extra_request(fake: FakeStripe) -> None:
     assert trace(out, start) == [
         mark for k in range(10)
         for mark in [*newest_first(f"w{k}", 120), (k + 1) * YEAR if k < 9 else end]]
+
+
+def test_a_failure_of_the_older_windows_request_ends_the_run_before_their_records(
+        fake: FakeStripe) -> None:
+    start = int(time.time()) - 10 * YEAR + 3600
+    fake.add(PATH, files("new", 150, 9, start))
+    fake.fail(PATH, f"created%5Blt%5D={start + 9 * YEAR}", 400,
+              {"error": {"type": "invalid_request_error", "message": "boom"}})
+    out = run_tap(config(start), ["files"], allow_error=True)
+    assert str(out.error) == "GET /v1/files failed (HTTP 400): boom"
+    assert out.ids("files") == []  # the oldest windows come first: nothing of the last one
+    assert "files" not in out.state["bookmarks"] or (
+        out.state["bookmarks"]["files"].get("replication_key_value") is None)
