@@ -170,6 +170,7 @@ class WindowLister:
         self._heard: set[WindowEnd] = set()  # windows that answered at least once
         self._wake: float | None = None  # when the next window may go out speculatively
         self._range: _Segment | None = None  # the held windows' range (see ``_hold``)
+        self._alone = 0  # older windows asked alone next to the held ones (see ``_spread``)
         self._objects = 0  # objects read, over
         self._covered = 0  # ... this many seconds of `created` read through
         shape = (listing.created_filter and pace.most >= 2 and not listing.sparse
@@ -253,9 +254,12 @@ class WindowLister:
         of the range when it says no more): each window newer than that object's gets all of
         its objects from it, the window of that object gets its own first page (its part of
         the page, which says more: it goes on after that object), and the older windows are
-        held again, asked in one request. A page that says more after nothing, or after
-        objects newer than the range (not pages Stripe sends), leaves each window to be asked
-        alone."""
+        held again, asked in one request. As the held requests keep finding windows with
+        objects, the newest of the older windows are asked alone beside them, one more each
+        time than twice the time before (0, 1, 3, 7...): windows with objects then open that
+        many at a time, not one a round trip, while an empty window asked alone costs its
+        request. A page that says more after nothing, or after objects newer than the range
+        (not pages Stripe sends), leaves each window to be asked alone."""
         self._range = None
         held = [seg for seg in self._segments if seg.held]
         data = objects_of(page, self.listing.path)
@@ -266,8 +270,10 @@ class WindowLister:
         older = [seg for seg in held if last is not None and seg.lt <= last]
         if more and (not data or len(older) == len(held)):
             return
-        if older:
-            self._hold(older)
+        held_too = max(0, len(older) - self._alone)
+        if held_too:
+            self._hold(older[:held_too])
+        self._alone = 2 * self._alone + 1
         for seg in held[len(older):]:
             kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
             self._opened.setdefault(seg.window, time.monotonic())
@@ -340,6 +346,9 @@ class WindowLister:
         if rng is not None and not rng.in_flight:
             # the oldest windows: may always fetch, like the oldest sub-window
             next_up -= 1
+            for seg in segments:
+                if seg.held:
+                    self._opened.setdefault(seg.window, time.monotonic())
             rng.flight, future = self.pace.send(self.submit, self.endpoint, self._fetch,
                                                 rng.gte, rng.lt, None)
             rng.in_flight = True

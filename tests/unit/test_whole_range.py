@@ -113,14 +113,16 @@ def test_data_in_every_window_costs_no_extra_request(fake: FakeStripe) -> None:
     start = int(time.time()) - 10 * YEAR + 3600
     objects = [o for k in range(10) for o in files(f"w{k}", 120, k, start)]
     out, end, asked = sync(fake, objects, start)
-    # The whole range, then the windows before the newest whose first page is known, each
-    # time one window fewer: each page is the first of the newest of them (100 of its 120
-    # files), then each window goes on: 20 requests, as many as window by window (the whole
-    # range, each older window's first page, each window's second).
-    assert asked == sorted([(0, None, None), *((0, k * YEAR, None) for k in range(1, 10)),
-                            *((k * YEAR, (k + 1) * YEAR if k < 9 else end, f"w{k}_0020")
-                              for k in range(10))],
-                           key=lambda r: (r[0], r[1] or 0, r[2] or ""))
+    # The whole range, then the older windows in one request, each page the first of the
+    # newest window it reaches (100 of its 120 files); as they keep finding files, the
+    # newest of the older windows are asked alone beside them, 0, 1, 3, then 7 (the last
+    # two: all that is left). Then each window goes on: 20 requests, as many as window by
+    # window (the whole range, each older window's first page, each window's second).
+    firsts = [(0, None, None), (0, 9 * YEAR, None), (7 * YEAR, 8 * YEAR, None),
+              (0, 7 * YEAR, None), *((k * YEAR, (k + 1) * YEAR, None) for k in (3, 4, 5)),
+              (0, 3 * YEAR, None), (0, YEAR, None), (YEAR, 2 * YEAR, None)]
+    seconds = [(k * YEAR, (k + 1) * YEAR if k < 9 else end, f"w{k}_0020") for k in range(10)]
+    assert asked == sorted([*firsts, *seconds], key=lambda r: (r[0], r[1] or 0, r[2] or ""))
     assert len(asked) == 20
     assert trace(out, start) == [
         mark for k in range(10)
