@@ -84,6 +84,7 @@ class _Segment:
     requested: bool = False
     in_flight: bool = False
     tried_ahead: bool = False  # looked for its first page among the pages asked ahead
+    held: bool = False  # an older window asked with the others in one request (``_hold``)
     done: bool = False
     error: BaseException | None = None
     flight: Flight | None = None
@@ -121,22 +122,24 @@ class WindowLister:
 
     A sub-window whose page says ``has_more`` and whose remaining span looks like it holds
     ``SPLIT_PAGES`` pages or more (judged from how many objects the span read so far held) is
-    cut in equal parts of what remains, of at most about ``PART_PAGES`` pages each and at
-    most as many as the pace wants in flight on the endpoint, so the endpoint has enough
-    sub-windows to keep that many in flight whatever the windows' size: the newest part
-    continues after the cursor, the older ones wait their turn. The sub-windows are fetched in
-    the order they are read, several at once. The next window's first page is requested once
-    the previous window has answered, or its first request has waited
-    ``SPECULATE_SECONDS``. A range of ``WHOLE_RANGE_WINDOWS`` windows or more (two or more
-    when the listing is ``sparse``) is first asked in one request: when that page holds
-    everything, the windows are cut from it (a small account's first sync from an early start
-    date costs one request, not one per year); when it does not, its page is the newest
-    window's first. A request goes out while the run's ``pace`` allows one more in flight on
-    the endpoint and, unless it is for one of the sub-windows read next (as many as the pace
-    wants in flight), while the run's ``budget`` of buffered objects (pages asked for counted
-    as full) is not spent; the oldest sub-window may always fetch, so the listing never
-    stalls. Endpoints without a ``created`` filter are read in one pass, newest first, until
-    objects older than the window start.
+    cut in equal parts of what remains, of at most about ``PART_PAGES`` pages each and at most
+    as many as the pace wants in flight on the endpoint, so the endpoint has enough sub-windows
+    to keep that many in flight whatever the windows' size: the newest part continues after the
+    cursor, the older ones wait their turn. The sub-windows are fetched in the order they are
+    read, several at once. The next window's first page is requested once the previous window
+    has answered, or its first request has waited ``SPECULATE_SECONDS``. A range of
+    ``WHOLE_RANGE_WINDOWS`` windows or more (two or more when the listing is ``sparse``) is
+    first asked in one request: when that page holds everything, the windows are cut from it (a
+    small account's first sync from an early start date costs one request, not one per year);
+    when it does not, the windows newer than its last object get all of theirs from it, that
+    object's window takes its part as its first page, and the older windows are asked in one
+    request again, by the same rule (see ``_spread``), while the newer windows are fetched. A
+    request goes out while the run's ``pace`` allows one more in flight on the endpoint and,
+    unless it is for one of the sub-windows read next (as many as the pace wants in flight),
+    while the run's ``budget`` of buffered objects (pages asked for counted as full) is not
+    spent; the oldest sub-window may always fetch, so the listing never stalls. Endpoints
+    without a ``created`` filter are read in one pass, newest first, until objects older than
+    the window start.
 
     With ``cut_first`` (a listing known to hold objects, read from the start date) over fewer
     than ``WHOLE_RANGE_WINDOWS`` windows, nothing waits for a first answer: the range is cut
@@ -166,6 +169,8 @@ class WindowLister:
         self._opened: dict[WindowEnd, float] = {}  # when each window's first request went out
         self._heard: set[WindowEnd] = set()  # windows that answered at least once
         self._wake: float | None = None  # when the next window may go out speculatively
+        self._range: _Segment | None = None  # the held windows' range (see ``_hold``)
+        self._alone = 0  # older windows asked alone next to the held ones (see ``_spread``)
         self._objects = 0  # objects read, over
         self._covered = 0  # ... this many seconds of `created` read through
         shape = (listing.created_filter and pace.most >= 2 and not listing.sparse
@@ -200,7 +205,8 @@ class WindowLister:
                         yield kept
                     yield seg.window
                 return
-            self._adopt(segments[-1], whole)
+            self._hold(segments)
+            self._spread(whole)
         self._pump()
         while segments:
             self._collect(wait=False)
@@ -219,17 +225,61 @@ class WindowLister:
                 self._collect(wait=True)
             self._pump()
 
-    def _adopt(self, last: _Segment, whole: Obj) -> None:
-        """Take the whole range's first page as the first page of the newest window when all
-        of it lies in that window (it then is that page: the same objects in the same order),
-        so that window is split at once. A page that ends exactly at the window's start says
-        ``has_more`` for the range, and the window's next request finds nothing more."""
-        data = objects_of(whole, self.listing.path)
-        if not data or created_of(data[-1]) < last.gte:
+    def _hold(self, held: list[_Segment]) -> None:
+        """Ask the windows ``held`` (the oldest ones, none known yet) in one request, over
+        the range from the first's start to the last's end (``_pump`` sends it)."""
+        for seg in held:
+            seg.held = True
+        self._range = _Segment(held[0].window, held[0].gte, held[-1].lt)
+
+    def _ranged(self, rng: _Segment, future: Future[Obj]) -> None:
+        """Take in the answer of the held windows' request (see ``_spread``); a failure is
+        raised in order, at the oldest of them."""
+        self.budget.give(rng.reserved)
+        if rng.flight is not None:
+            self.pace.land(rng.flight,
+                           observed=not future.cancelled() and future.exception() is None)
+        try:
+            page = future.result()
+        except BaseException as exc:
+            self._range = None
+            next(seg for seg in self._segments if seg.held).error = exc
             return
-        self._opened[last.window] = time.monotonic()
-        last.requested = True
-        self._arrive(last, _in_hand(whole))
+        self._spread(page)
+
+    def _spread(self, page: Obj) -> None:
+        """Cut the first page of the held windows' range into theirs (see ``_hold``).
+
+        Newest first, it holds every object of the range created from its last one on (all
+        of the range when it says no more): each window newer than that object's gets all of
+        its objects from it, the window of that object gets its own first page (its part of
+        the page, which says more: it goes on after that object), and the older windows are
+        held again, asked in one request. As the held requests keep finding windows with
+        objects, the newest of the older windows are asked alone beside them, one more each
+        time than twice the time before (0, 1, 3, 7...): windows with objects then open that
+        many at a time, not one a round trip, while an empty window asked alone costs its
+        request. A page that says more after nothing, or after objects newer than the range
+        (not pages Stripe sends), leaves each window to be asked alone."""
+        self._range = None
+        held = [seg for seg in self._segments if seg.held]
+        data = objects_of(page, self.listing.path)
+        more = bool(page.get("has_more"))
+        last = created_of(data[-1]) if data and more else None
+        for seg in held:
+            seg.held = False
+        older = [seg for seg in held if last is not None and seg.lt <= last]
+        if more and (not data or len(older) == len(held)):
+            return
+        held_too = max(0, len(older) - self._alone)
+        if held_too:
+            self._hold(older[:held_too])
+        self._alone = 2 * self._alone + 1
+        for seg in held[len(older):]:
+            kept = [o for o in data if seg.gte <= created_of(o) < seg.lt]
+            self._opened.setdefault(seg.window, time.monotonic())
+            seg.requested = True
+            self._arrive(seg, _in_hand({**page, "data": kept,
+                                        "has_more": last is not None and seg.gte <= last}))
 
     def _cut_ahead(self) -> None:
         """Cut every window in parts, newest first: along the parts the listing's first pages
@@ -292,10 +342,23 @@ class WindowLister:
         # The sub-windows read next, as many as the pace wants in flight, fetch whatever the
         # budget says: their pages are handed on next, which is what frees the budget.
         next_up, _ = self.pace.targets(self.endpoint)
+        rng = self._range
+        if rng is not None and not rng.in_flight:
+            # the oldest windows: may always fetch, like the oldest sub-window
+            next_up -= 1
+            for seg in segments:
+                if seg.held:
+                    self._opened.setdefault(seg.window, time.monotonic())
+            rng.flight, future = self.pace.send(self.submit, self.endpoint, self._fetch,
+                                                rng.gte, rng.lt, None)
+            rng.in_flight = True
+            rng.reserved = self._page_weight
+            self.budget.take(rng.reserved)
+            future.add_done_callback(functools.partial(self._answered, rng))
         for index, seg in enumerate(segments):
             if seg.error is not None:
                 return
-            if seg.done:
+            if seg.done or seg.held:
                 continue
             next_up -= 1
             if seg.in_flight:
@@ -368,7 +431,10 @@ class WindowLister:
                     continue
                 return
             wait = False
-            self._arrive(seg, future)
+            if seg is self._range and future is not None:
+                self._ranged(seg, future)
+            else:
+                self._arrive(seg, future)
 
     def _arrive(self, seg: _Segment, future: Future[Obj] | None) -> None:
         if future is None:  # the first page asked ahead came: taken, or asked again

@@ -419,9 +419,9 @@ def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_th
     monkeypatch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
     monkeypatch.setattr(tap_stripe.http, "POLL_SECONDS", 0.05)
     serve_account(fake)
-    # the newest request of the window ending at START + 3 days: its first request one at a
-    # time, the newest of its parts when the window is cut before the first answer
-    fake.fail("/v1/invoices", f"created%5Blt%5D={START + 3 * DAY}", 400,
+    # the first window's next request: the first page, asked over the whole range, holds
+    # all of the invoices of the two windows after it and the first window's newest
+    fake.fail("/v1/invoices", f"created%5Blt%5D={START + DAY}", 400,
               {"error": {"type": "invalid_request_error", "message": "boom"}})
     sequential, concurrent, _ = both_ways(fake, monkeypatch)
     assert concurrent == sequential
@@ -434,9 +434,9 @@ def test_a_failure_in_a_worker_ends_the_run_like_one_request_at_a_time_and_no_th
 
 def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
         fake: FakeStripe, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake.add("/v1/balance_transactions", [  # more than a page: the range is read by windows
-        {"id": f"txn_{i}", "object": "balance_transaction", "created": START + i // 30 * DAY + 9}
-        for i in range(120)])
+    fake.add("/v1/balance_transactions", [  # more than a page in each window: read by windows
+        {"id": f"txn_{i}", "object": "balance_transaction", "created": START + i // 120 * DAY + 9}
+        for i in range(480)])
     fake.add("/v1/files", [{"id": "file_1", "object": "file", "created": START + 9}])
     files_read = threading.Event()
     waited: list[bool] = []
@@ -455,5 +455,39 @@ def test_the_next_streams_pass_runs_while_the_first_stream_syncs(
     monkeypatch.setattr(Run, "concurrency", Concurrency())
     out = run_tap(config(), ["balance_transactions", "files"])
     assert waited and all(waited)
-    assert len(out.records["balance_transactions"]) == 120
+    assert len(out.records["balance_transactions"]) == 480
     assert out.ids("files") == ["file_1"]
+
+
+class HeldBack(PageServer):
+    """A PageServer whose answer to the older windows' request (``held``: created from the
+    first window's start to the newest's, no cursor) waits until another request arrives."""
+
+    def __init__(self, created: list[int], held: dict[str, int]) -> None:
+        super().__init__(created)
+        self.held = held
+        self.other = threading.Event()
+        self.waited: list[bool] = []
+
+    def get(self, path: str, params: dict[str, Any], account: str | None, *,
+            raw: bool = False) -> dict[str, Any]:
+        if params.get("created") == self.held and "starting_after" not in params:
+            self.waited.append(self.other.wait(5))
+        elif len(self.queries) > 1:  # not the whole range's first request
+            self.other.set()
+        return super().get(path, params, account, raw=raw)
+
+
+def test_the_newest_window_is_fetched_while_the_older_windows_request_waits() -> None:
+    # six one-day windows, 300 objects in the newest: the whole range's page is its first,
+    # the five before it are asked in one request, whose answer waits for the newest
+    # window's next request (it would wait 5 s and fail the test if that were held back)
+    first = START - 5 * DAY
+    spans = [(first + k * DAY, first + (k + 1) * DAY) for k in range(6)]
+    created = [spans[-1][0] + 60 + i * 200 for i in range(300)]
+    server = HeldBack(created, {"gte": first, "lt": spans[-1][0]})
+    concurrent = flat(listed(server, spans, Concurrency()))
+    assert server.waited == [True]
+    assert concurrent == flat(listed(PageServer(created), spans, SEQUENTIAL))
+    assert [x for x in concurrent if isinstance(x, tuple)] == spans
+    assert len([x for x in concurrent if isinstance(x, str)]) == 300
