@@ -235,10 +235,7 @@ class WindowLister:
     def _ranged(self, rng: _Segment, future: Future[Obj]) -> None:
         """Take in the answer of the held windows' request (see ``_spread``); a failure is
         raised in order, at the oldest of them."""
-        self.budget.give(rng.reserved)
-        if rng.flight is not None:
-            self.pace.land(rng.flight,
-                           observed=not future.cancelled() and future.exception() is None)
+        self._land(rng, future)
         try:
             page = future.result()
         except BaseException as exc:
@@ -349,12 +346,7 @@ class WindowLister:
             for seg in segments:
                 if seg.held:
                     self._opened.setdefault(seg.window, time.monotonic())
-            rng.flight, future = self.pace.send(self.submit, self.endpoint, self._fetch,
-                                                rng.gte, rng.lt, None)
-            rng.in_flight = True
-            rng.reserved = self._page_weight
-            self.budget.take(rng.reserved)
-            future.add_done_callback(functools.partial(self._answered, rng))
+            self._send(rng)
         for index, seg in enumerate(segments):
             if seg.error is not None:
                 return
@@ -392,12 +384,25 @@ class WindowLister:
                 self._wake = time.monotonic() + RECHECK_SECONDS
                 return
             self._opened.setdefault(seg.window, time.monotonic())
-            seg.flight, future = self.pace.send(self.submit, self.endpoint, self._fetch,
-                                                seg.gte, seg.lt, seg.cursor)
-            seg.requested = seg.in_flight = True
-            seg.reserved = self._page_weight
-            self.budget.take(seg.reserved)
-            future.add_done_callback(functools.partial(self._answered, seg))
+            self._send(seg)
+
+    def _send(self, seg: _Segment) -> None:
+        """Request ``seg``'s next page through the pace, a full page counted in the budget."""
+        seg.flight, future = self.pace.send(self.submit, self.endpoint, self._fetch,
+                                            seg.gte, seg.lt, seg.cursor)
+        seg.requested = seg.in_flight = True
+        seg.reserved = self._page_weight
+        self.budget.take(seg.reserved)
+        future.add_done_callback(functools.partial(self._answered, seg))
+
+    def _land(self, seg: _Segment, future: Future[Obj]) -> None:
+        """``seg``'s request answered: its budget given back, the pace told."""
+        seg.in_flight = False
+        self.budget.give(seg.reserved)
+        seg.reserved = 0
+        if seg.flight is not None:
+            self.pace.land(seg.flight,
+                           observed=not future.cancelled() and future.exception() is None)
 
     def _requests_left(self) -> float:
         """Requests this listing expects to make still: each unfinished sub-window's pages
@@ -443,12 +448,7 @@ class WindowLister:
                 seg.requested = seg.in_flight = False
                 return
             future = _in_hand(ahead)
-        seg.in_flight = False
-        self.budget.give(seg.reserved)
-        seg.reserved = 0
-        if seg.flight is not None:
-            self.pace.land(seg.flight,
-                           observed=not future.cancelled() and future.exception() is None)
+        self._land(seg, future)
         try:
             page = future.result()
             data = objects_of(page, self.listing.path)

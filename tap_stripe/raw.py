@@ -238,13 +238,11 @@ class RawRecord(MutableMapping[str, Any]):
 
     def json(self) -> msgspec.Raw:
         """The record's JSON: Stripe's bytes with the added fields before the closing brace."""
-        if self._dict is not None:
-            return msgspec.Raw(_encode(self._dict))
-        if not self._added:
+        if self._dict is None and not self._added:
             return msgspec.Raw(self._raw)
-        added = _encode(self._added)
-        joint = b"," if len(self._raw) > 2 else b""
-        return msgspec.Raw(b"".join((self._raw[:-1], joint, added[1:])))
+        out = bytearray()
+        self.json_into(out)
+        return msgspec.Raw(bytes(out))
 
     def json_into(self, out: bytearray) -> None:
         """Append the record's JSON (``json``) to ``out``, Stripe's bytes copied once."""

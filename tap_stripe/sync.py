@@ -128,7 +128,7 @@ def first_pages(plans: Mapping[str, Plan], settings: Settings, pace: Pace,
     the listing will cut it (``ahead.cut``), the newest part with no upper bound: the first
     round trip then asks what the listing would ask one round trip later."""
     pages: dict[str, FirstPage] = {}
-    roots = dict.fromkeys(BY_NAME[name].parent or name for name, plan in plans.items()
+    roots = dict.fromkeys(family_of(name) for name, plan in plans.items()
                           if plan.list_from is not None)
     grids: dict[str, list[tuple[int, int]]] = {}
     for root in roots:
@@ -224,7 +224,7 @@ class SyncLoop:
             self.tap.streams[probe.stream].selected = False
         run.plan = plan.without({probe.stream for probe in self.skipped})
         run.populated = checker.populated()
-        listed = {BY_NAME[BY_NAME[name].parent or name].path
+        listed = {BY_NAME[family_of(name)].path
                   for (name, _), p in run.plan.plans.items() if p.list_from is not None}
         run.api.ahead.settle(listed.__contains__)
 
