@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from http.client import BadStatusLine, IncompleteRead, LineTooLong, RemoteDisconnected
-from typing import Any
+from typing import Any, BinaryIO
 
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import (
@@ -41,7 +41,6 @@ from urllib3.exceptions import (
 )
 from urllib3.util.timeout import Timeout
 
-RECV_BYTES = 65536  # read at most this much at once while the length is not known
 MAX_HEAD_BYTES = 1 << 20  # an answer whose status line and headers are longer is refused
 NO_BODY_STATUSES = frozenset({204, 304})
 MAX_CHUNK_LINE_BYTES = 4096  # a chunk's size line (with extensions) longer than this is refused
@@ -53,12 +52,14 @@ _FOLD = re.compile(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+")
 
 
 class Connection:
-    """One socket to the pool's host, and the bytes read from it and not used yet."""
+    """One socket to the pool's host, read through a buffer (as ``http.client`` reads it: a
+    body's bytes are received straight into the bytes object returned)."""
 
     def __init__(self, name: str) -> None:
         self.name = name  # as urllib3 names its connections in messages
         self.sock: socket.socket | None = None
-        self.buffer = b""
+        self.reader: BinaryIO | None = None
+        self.partial = b""  # what a line that did not end held (no byte: b"")
         self.was_cut = False
         self.used = False  # has carried a request before
 
@@ -67,6 +68,11 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<{self.name} at {id(self):#x}>"
+
+    def open(self, sock: socket.socket) -> None:
+        """Use ``sock`` (connected)."""
+        self.sock = sock
+        self.reader = sock.makefile("rb")
 
     def cut(self) -> None:
         """Shut the socket down (a blocked read returns at once); the request fails."""
@@ -78,66 +84,41 @@ class Connection:
 
     def close(self) -> None:
         """Close the socket."""
-        sock, self.sock = self.sock, None
-        if sock is not None:
-            with suppress(OSError):
+        sock, reader, self.sock, self.reader = self.sock, self.reader, None, None
+        with suppress(OSError):
+            if reader is not None:
+                reader.close()
+            if sock is not None:
                 sock.close()
 
     def dropped(self) -> bool:
-        """Whether the idle connection is closed or has bytes nobody asked for (urllib3's
-        ``is_connection_dropped``)."""
-        if self.sock is None or self.buffer:
+        """Whether the idle connection is closed or readable, so closed by the server or
+        holding bytes nobody asked for (urllib3's ``is_connection_dropped``)."""
+        if self.sock is None:
             return True
         poller = select.poll()
         poller.register(self.sock, select.POLLIN)
         return bool(poller.poll(0))
 
-    def fill(self) -> bool:
-        """Read what arrives into the buffer; False when the server closed the connection."""
-        assert self.sock is not None
-        got = self.sock.recv(RECV_BYTES)
-        self.buffer += got
-        return bool(got)
-
     def line(self, limit: int) -> bytes | None:
         """The next line (without its end), None when the connection closes first or the
-        line is longer than ``limit``."""
-        while True:
-            end = self.buffer.find(b"\n")
-            if end >= 0:
-                found, self.buffer = self.buffer[:end], self.buffer[end + 1:]
-                return found.rstrip(b"\r")
-            if len(self.buffer) > limit or not self.fill():
-                return None
+        line is longer than ``limit`` (what came is kept in ``partial``)."""
+        assert self.reader is not None
+        raw = self.reader.readline(limit + 1)
+        if raw.endswith(b"\n"):
+            return raw.rstrip(b"\r\n")
+        self.partial = raw
+        return None
 
     def exactly(self, size: int) -> bytes:
         """``size`` bytes; fewer when the connection closes first."""
-        have = self.buffer
-        if len(have) >= size:
-            self.buffer = have[size:]
-            return have[:size] if len(have) > size else have
-        assert self.sock is not None
-        whole = bytearray(size)
-        whole[:len(have)] = have
-        view = memoryview(whole)
-        got = len(have)
-        self.buffer = b""
-        while got < size:
-            count = self.sock.recv_into(view[got:])
-            if not count:
-                break
-            got += count
-        view.release()
-        return bytes(whole) if got == size else bytes(whole[:got])
+        assert self.reader is not None
+        return self.reader.read(size)
 
     def rest(self) -> bytes:
         """Everything until the server closes the connection."""
-        parts = [self.buffer]
-        self.buffer = b""
-        assert self.sock is not None
-        while part := self.sock.recv(RECV_BYTES):
-            parts.append(part)
-        return b"".join(parts)
+        assert self.reader is not None
+        return self.reader.read()
 
 
 class Answer:
@@ -381,12 +362,13 @@ class LeanPool(ConnectionPool):
         connection.used = True
         read_timeout = Timeout.resolve_default_timeout(timeout.read_timeout)
         assert connection.sock is not None
+        connection.partial = b""
         try:
             connection.sock.settimeout(read_timeout)
             connection.sock.sendall(message)
             status_line = connection.line(MAX_HEAD_BYTES)
             if status_line is None:
-                if reused and not connection.was_cut and not connection.buffer:
+                if reused and not connection.was_cut and not connection.partial:
                     raise _StaleError
                 raise RemoteDisconnected("Remote end closed connection without response")
             return self._answer(connection, method, status_line)
@@ -401,7 +383,7 @@ class LeanPool(ConnectionPool):
             raise MaxRetryError(self, url, SSLError(exc)) from exc
         except OSError as exc:
             connection.close()
-            if reused and not connection.was_cut and not connection.buffer and isinstance(
+            if reused and not connection.was_cut and not connection.partial and isinstance(
                     exc, (ConnectionResetError, BrokenPipeError)):
                 raise _StaleError from exc
             raise ProtocolError("Connection aborted.", exc) from exc
@@ -432,7 +414,7 @@ class LeanPool(ConnectionPool):
             except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
                 sock.close()
                 raise MaxRetryError(self, url, SSLError(exc)) from exc
-        connection.sock = sock
+        connection.open(sock)
         if connection.was_cut:  # the deadline passed while connecting
             connection.cut()
 
