@@ -121,7 +121,7 @@ class Connection:
         return self.reader.read()
 
 
-class Answer:
+class LeanResponse:
     """An answer's status and headers, its body read on demand: what ``HTTPAdapter.build_response``
     and ``requests.Response`` read of urllib3's ``HTTPResponse``."""
 
@@ -235,8 +235,7 @@ class Answer:
 def _headers(lines: list[bytes]) -> dict[str, str]:
     """The header lines as ``http.client`` reads them and urllib3's ``HTTPHeaderDict`` joins
     them: a folded line continues the header before it, a repeated name's values are joined
-    by ``", "`` under the name's first spelling. Keys are lower case; ``Answer.headers``
-    keeps the first spelling for ``requests``."""
+    by ``", "`` under the name's first spelling."""
     fields: list[list[str]] = []
     for raw in lines:
         line = raw.decode("iso-8859-1")
@@ -262,7 +261,7 @@ def _headers(lines: list[bytes]) -> dict[str, str]:
 
 
 class _Headers(dict[str, str]):
-    """The answer's headers, looked up by any spelling (``Answer._decoded``)."""
+    """The answer's headers, looked up by any spelling (``LeanResponse._decoded``)."""
 
     def get(self, key: str, default: Any = None) -> Any:
         for name, value in self.items():
@@ -311,7 +310,7 @@ class LeanPool(ConnectionPool):
                 redirect: bool = True, assert_same_host: bool = True, timeout: Any = None,
                 pool_timeout: Any = None, release_conn: Any = None, chunked: bool = False,
                 body_pos: Any = None, preload_content: bool = True,
-                decode_content: bool = True, **response_kw: Any) -> Answer:
+                decode_content: bool = True, **response_kw: Any) -> LeanResponse:
         """``method`` on ``url`` (the path and query) with ``headers`` and ``body`` (str or
         bytes), the answer's body left to read. ``retries``, ``redirect`` and
         ``preload_content`` are taken as ``HTTPAdapter.send`` gives them (no retry, no
@@ -353,7 +352,7 @@ class LeanPool(ConnectionPool):
         return head + data if data else head
 
     def _exchange(self, connection: Connection, method: str, url: str, message: bytes,
-                  timeout: Timeout) -> Answer:
+                  timeout: Timeout) -> LeanResponse:
         if self._note is not None:
             self._note(connection)
         reused = connection.used
@@ -435,7 +434,7 @@ class LeanPool(ConnectionPool):
             self._contexts[key] = context
         return context
 
-    def _answer(self, connection: Connection, method: str, status_line: bytes) -> Answer:
+    def _answer(self, connection: Connection, method: str, status_line: bytes) -> LeanResponse:
         """The status line and headers (interim 1xx answers skipped), the body left to read."""
         while True:
             version, _, rest = status_line.partition(b" ")
@@ -473,7 +472,7 @@ class LeanPool(ConnectionPool):
                 length = int(headers.get("content-length") or "")
             if length is not None and length < 0:
                 length = None
-        return Answer(self, connection, status, reason.decode("iso-8859-1"), headers, length,
+        return LeanResponse(self, connection, status, reason.decode("iso-8859-1"), headers, length,
                       chunked, keep)
 
 

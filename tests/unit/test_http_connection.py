@@ -21,7 +21,7 @@ import stripe
 from urllib3 import HTTPConnectionPool
 
 from tap_stripe.connection import LeanPool
-from tap_stripe.http import DeadlineClient, ThreadSessions, read_whole
+from tap_stripe.http import Answer, DeadlineClient, ThreadSessions, read_whole
 
 Script = Callable[[int, socket.socket, "Server"], None]
 
@@ -114,12 +114,12 @@ def answer(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
     return "\r\n".join(lines).encode() + body
 
 
-def lean(url: str, **kwargs: object) -> requests.Response:
+def lean(url: str, **kwargs: object) -> Answer:
     """A GET through the tap's transport (its thread's adapter, so the lean pool)."""
     response = ThreadSessions().request("GET", url, timeout=kwargs.pop("timeout", 5),
                                         **kwargs)
-    assert isinstance(response, tuple)  # ThreadSessions' Answer
-    return response  # type: ignore[return-value]
+    assert isinstance(response, Answer)
+    return response
 
 
 def plain(url: str, **kwargs: object) -> tuple[int, dict[str, str], bytes]:
