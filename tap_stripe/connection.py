@@ -126,13 +126,13 @@ class LeanResponse:
     and ``requests.Response`` read of urllib3's ``HTTPResponse``."""
 
     def __init__(self, pool: LeanPool, connection: Connection, status: int, reason: str,
-                 headers: dict[str, str], length: int | None, chunked: bool,
-                 keep: bool) -> None:
+                 headers: tuple[dict[str, str], dict[str, str]], length: int | None,
+                 chunked: bool, keep: bool) -> None:
         self._pool = pool
         self._connection: Connection | None = connection
         self.status = status
         self.reason = reason
-        self.headers = headers
+        self.headers, self._by_lower = headers  # as sent; by lower-case name
         self._length = length
         self._chunked = chunked
         self._keep = keep
@@ -212,7 +212,7 @@ class LeanResponse:
             parts.append(part[:size])
 
     def _decoded(self, body: bytes) -> bytes:
-        encoding = self.headers.get("content-encoding", "").strip().lower()
+        encoding = self._by_lower.get("content-encoding", "").strip().lower()
         if not body or encoding not in ("gzip", "deflate"):
             return body
         try:
@@ -232,10 +232,10 @@ class LeanResponse:
                               f"failed to decode it.", exc) from exc
 
 
-def _headers(lines: list[bytes]) -> dict[str, str]:
+def _headers(lines: list[bytes]) -> tuple[dict[str, str], dict[str, str]]:
     """The header lines as ``http.client`` reads them and urllib3's ``HTTPHeaderDict`` joins
     them: a folded line continues the header before it, a repeated name's values are joined
-    by ``", "`` under the name's first spelling."""
+    by ``", "`` under the name's first spelling; and the same by lower-case name."""
     fields: list[list[str]] = []
     for raw in lines:
         line = raw.decode("iso-8859-1")
@@ -257,17 +257,7 @@ def _headers(lines: list[bytes]) -> dict[str, str]:
             headers[name] = value
         else:
             headers[first] += ", " + value
-    return headers
-
-
-class _Headers(dict[str, str]):
-    """The answer's headers, looked up by any spelling (``LeanResponse._decoded``)."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        for name, value in self.items():
-            if name.lower() == key:
-                return value
-        return default
+    return headers, {lower: headers[name] for lower, name in spelled.items()}
 
 
 class LeanPool(ConnectionPool):
@@ -459,21 +449,21 @@ class LeanPool(ConnectionPool):
                 raise _BadAnswerError(RemoteDisconnected(
                     "Remote end closed connection without response"))
             status_line = next_line
-        headers = _Headers(_headers(lines))
-        connection_header = (headers.get("connection") or "").lower()
+        headers, by_lower = _headers(lines)
+        connection_header = by_lower.get("connection", "").lower()
         keep = (version == b"HTTP/1.1" and "close" not in connection_header) or (
             version == b"HTTP/1.0" and "keep-alive" in connection_header)
-        chunked = "chunked" in (headers.get("transfer-encoding") or "").lower()
+        chunked = "chunked" in by_lower.get("transfer-encoding", "").lower()
         length: int | None = None
         if status in NO_BODY_STATUSES or status < 200 or method == "HEAD":
             length = 0
         elif not chunked:
             with suppress(ValueError):
-                length = int(headers.get("content-length") or "")
+                length = int(by_lower.get("content-length", ""))
             if length is not None and length < 0:
                 length = None
-        return LeanResponse(self, connection, status, reason.decode("iso-8859-1"), headers, length,
-                      chunked, keep)
+        return LeanResponse(self, connection, status, reason.decode("iso-8859-1"),
+                            (headers, by_lower), length, chunked, keep)
 
 
 class _StaleError(Exception):
