@@ -10,6 +10,8 @@ The client is stripe-python's ``RequestsClient`` (its error handling, one ``requ
 per thread) given a session object that hands each thread its own session, whose adapter's
 connections tell the watchdog which socket a request uses. ``responses`` still intercepts
 every request in unit tests (it patches ``HTTPAdapter.send``, which this adapter inherits).
+Below ``send``, a request through no proxy goes through the tap's own connection pool
+(``tap_stripe.connection``), one through a proxy through urllib3's.
 
 The client also decodes the body of a successful answer with msgspec into plain dicts (Stripe's
 key order kept) and hands stripe-python an empty JSON object in its place: stripe-python parses
