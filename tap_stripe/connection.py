@@ -11,9 +11,9 @@ It fails as urllib3 does under ``requests``' default ``Retry(0, read=False)``, w
 exception classes and messages, so that ``requests`` and stripe-python raise the same errors:
 a failure to connect (or of TLS) as ``MaxRetryError``, one while sending or reading the answer
 as ``ProtocolError`` or ``ReadTimeoutError``. As urllib3 does, a kept-alive connection that is
-readable while idle (the server closed it) is opened again before a request; one that the
-server closed as the request went out (reset, or no byte of an answer) is opened again and the
-request sent once more.
+readable while idle (the server closed it) is opened again before a request; a request is
+never sent twice (a connection reset after it went out fails it, as with urllib3: the caller's
+retries count it).
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ class Connection:
         self.reader: BinaryIO | None = None
         self.partial = b""  # what a line that did not end held (no byte: b"")
         self.was_cut = False
-        self.used = False  # has carried a request before
 
     def __str__(self) -> str:
         return self.name
@@ -320,12 +319,7 @@ class LeanPool(ConnectionPool):
                 break
         if connection is None:
             connection = Connection(self._connection_name)
-        try:
-            return self._exchange(connection, method, url, message, timeout)
-        except _StaleError:
-            connection.close()
-            return self._exchange(Connection(self._connection_name), method, url, message,
-                                  timeout)
+        return self._exchange(connection, method, url, message, timeout)
 
     def _message(self, method: str, url: str, body: str | bytes | None,
                  headers: Mapping[str, str]) -> bytes:
@@ -345,10 +339,8 @@ class LeanPool(ConnectionPool):
                   timeout: Timeout) -> LeanResponse:
         if self._note is not None:
             self._note(connection)
-        reused = connection.used
         if connection.sock is None:
             self._connect(connection, url, timeout)
-        connection.used = True
         read_timeout = Timeout.resolve_default_timeout(timeout.read_timeout)
         assert connection.sock is not None
         connection.partial = b""
@@ -356,13 +348,11 @@ class LeanPool(ConnectionPool):
             connection.sock.settimeout(read_timeout)
             connection.sock.sendall(message)
             status_line = connection.line(MAX_HEAD_BYTES)
+            if status_line is None and connection.partial:
+                raise _BadAnswerError(BadStatusLine(connection.partial.decode("iso-8859-1")))
             if status_line is None:
-                if reused and not connection.was_cut and not connection.partial:
-                    raise _StaleError
                 raise RemoteDisconnected("Remote end closed connection without response")
             return self._answer(connection, method, status_line)
-        except _StaleError:
-            raise
         except TimeoutError as exc:
             connection.close()
             raise ReadTimeoutError(self, url,
@@ -372,9 +362,6 @@ class LeanPool(ConnectionPool):
             raise MaxRetryError(self, url, SSLError(exc)) from exc
         except OSError as exc:
             connection.close()
-            if reused and not connection.was_cut and not connection.partial and isinstance(
-                    exc, (ConnectionResetError, BrokenPipeError)):
-                raise _StaleError from exc
             raise ProtocolError("Connection aborted.", exc) from exc
         except _BadAnswerError as exc:
             connection.close()
@@ -464,10 +451,6 @@ class LeanPool(ConnectionPool):
                 length = None
         return LeanResponse(self, connection, status, reason.decode("iso-8859-1"),
                             (headers, by_lower), length, chunked, keep)
-
-
-class _StaleError(Exception):
-    """The server closed a kept-alive connection before answering: ask again once."""
 
 
 class _BadAnswerError(Exception):
