@@ -25,7 +25,13 @@ import ssl
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
-from http.client import BadStatusLine, IncompleteRead, LineTooLong, RemoteDisconnected
+from http.client import (
+    BadStatusLine,
+    IncompleteRead,
+    InvalidURL,
+    LineTooLong,
+    RemoteDisconnected,
+)
 from typing import Any, BinaryIO
 
 from urllib3.connectionpool import ConnectionPool
@@ -48,6 +54,9 @@ MAX_CHUNK_LINE_BYTES = 4096  # a chunk's size line (with extensions) longer than
 
 # An obsolete line folding and the blanks around it, which urllib3 replaces by one space
 # (``urllib3.connection._OBSOLETE_FOLD_RE``, after RFC 9112 section 5.2).
+# What http.client refuses in a request's target (``_contains_disallowed_url_pchar_re``): a
+# space or a control character would end the request line or forge headers.
+_DISALLOWED_IN_URL = re.compile("[\x00-\x20\x7f]")
 _FOLD = re.compile(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+")
 
 
@@ -323,6 +332,9 @@ class LeanPool(ConnectionPool):
 
     def _message(self, method: str, url: str, body: str | bytes | None,
                  headers: Mapping[str, str]) -> bytes:
+        if found := _DISALLOWED_IN_URL.search(url):
+            raise InvalidURL(f"URL can't contain control characters. {url!r} "
+                             f"(found at least {found.group()!r})")
         lines = [f"{method} {url} HTTP/1.1"]
         names = {name.lower() for name in headers}
         if "host" not in names:

@@ -5,6 +5,7 @@ of an answer, when it keeps a connection, and that it fails as urllib3's pool do
 from __future__ import annotations
 
 import gzip
+import http.client
 import re
 import shutil
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import threading
 import zlib
 from collections.abc import Callable, Iterator
+from http.client import InvalidURL
 from pathlib import Path
 
 import pytest
@@ -417,3 +419,13 @@ def test_a_tls_hostname_mismatch_fails_as_with_urllib3(serve: Callable[..., Serv
     assert type(ours) is type(theirs) is requests.exceptions.SSLError
     assert "Hostname mismatch, certificate is not valid for 'localhost'" in str(ours)
     assert "Hostname mismatch, certificate is not valid for 'localhost'" in str(theirs)
+
+
+def test_a_target_with_a_control_character_is_refused_as_http_client_refuses_it() -> None:
+    pool = LeanPool("http", "127.0.0.1", 9)  # nothing is sent: the check comes first
+    with pytest.raises(InvalidURL) as ours:
+        pool.urlopen("GET", "/v1/x\r\nX-Forged: 1", headers={})
+    theirs = failure(lambda: http.client.HTTPConnection("127.0.0.1", 9).putrequest(
+        "GET", "/v1/x\r\nX-Forged: 1"))
+    assert type(theirs) is InvalidURL
+    assert str(ours.value) == str(theirs)
