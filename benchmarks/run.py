@@ -403,11 +403,10 @@ def shortfalls(results: dict[str, Any]) -> str:
                 + ". Most is the HTTP workers, per request more than per object: "
                 + ", ".join(f"{_request_ms(run):.1f} ms of their CPU a request ({label})"
                             for label, run in cpu_results.items() if isinstance(run, dict))
-                + " (`requests`, `urllib3` and `http.client`, the page decoded into raw "
+                + " (`requests`, the tap's connection pool, the page decoded into raw "
                 "records by msgspec, stripe-python's requestor; by function in "
-                "benchmarks/README.md, \"Where the CPU goes\"). A transport below `requests` "
-                "would cut part of it, but `requests` is what the unit tests mock with "
-                "`responses`, so it stays. Measured on the emulator's objects (about 0.85 KB "
+                "benchmarks/README.md, \"Where the CPU goes\"). Measured on the emulator's "
+                "objects (about 0.85 KB "
                 "of JSON a customer, 2.8 KB a charge, 5.6 KB an invoice with its ten lines).")
     if results.get("latency"):
         notes += latency_shortfalls(results["latency"])

@@ -10,6 +10,8 @@ The client is stripe-python's ``RequestsClient`` (its error handling, one ``requ
 per thread) given a session object that hands each thread its own session, whose adapter's
 connections tell the watchdog which socket a request uses. ``responses`` still intercepts
 every request in unit tests (it patches ``HTTPAdapter.send``, which this adapter inherits).
+Below ``send``, a request through no proxy goes through the tap's own connection pool
+(``tap_stripe.connection``), one through a proxy through urllib3's.
 
 The client also decodes the body of a successful answer with msgspec into plain dicts (Stripe's
 key order kept) and hands stripe-python an empty JSON object in its place: stripe-python parses
@@ -40,6 +42,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
+from tap_stripe.connection import Connection, LeanPool
 from tap_stripe.raw import decode_page
 
 # An expired request whose socket is not open yet (still connecting) is cut again this often.
@@ -93,12 +96,15 @@ class Watch:
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
-        self.connection: HTTPConnection | None = None
+        self.connection: HTTPConnection | Connection | None = None
         self.expired = False
 
     def cut(self) -> None:
         """The deadline passed: shut the socket down (a blocked read returns at once)."""
         self.expired = True
+        if isinstance(self.connection, Connection):
+            self.connection.cut()
+            return
         sock = self.connection.sock if self.connection is not None else None
         if sock is not None:
             with suppress(OSError):  # already shut down or closed
@@ -173,6 +179,13 @@ class Watchdog:
 WATCHDOG = Watchdog()
 
 
+def _note(connection: Connection) -> None:
+    """Note the lean pool's connection in this thread's Watch."""
+    watch = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.connection = connection
+
+
 def _noted(request: Any) -> Any:
     """``request`` of a connection class, noting the connection in this thread's Watch."""
 
@@ -204,7 +217,9 @@ class _TLSPool(HTTPSConnectionPool):
 class WatchedAdapter(HTTPAdapter):
     """requests' adapter whose connections tell the watchdog their socket, and which finds
     the connection pool of a host once (requests works the pool's key out again for every
-    request: parsing the address, building the TLS settings)."""
+    request: parsing the address, building the TLS settings). A request that goes through no
+    proxy goes through a ``LeanPool`` (``tap_stripe.connection``); one through a proxy through
+    urllib3's pool, as ``requests`` makes it."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         """requests' pool manager, with pools of noting connections."""
@@ -222,13 +237,21 @@ class WatchedAdapter(HTTPAdapter):
         key = ("/".join(url.split("/", 3)[:3]), verify, str(cert),
                tuple(sorted((proxies or {}).items())))
         pool = self._pools.get(key)
-        if pool is None or getattr(pool, "pool", None) is None:  # closed by the manager
-            pool = self._pools[key] = super().get_connection_with_tls_context(
-                request, verify, proxies, cert)
+        if pool is None or getattr(pool, "pool", True) is None:  # closed by the manager
+            parsed = urllib3.util.parse_url(url)
+            if parsed.scheme in ("http", "https") and parsed.host and \
+                    not requests.utils.select_proxy(url, proxies):
+                pool = LeanPool(parsed.scheme, parsed.host, parsed.port, _note)
+            else:
+                pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            self._pools[key] = pool
         return pool
 
     def close(self) -> None:
         """Close the pools (and forget them)."""
+        for pool in self._pools.values():
+            if isinstance(pool, LeanPool):
+                pool.close()
         self._pools.clear()
         super().close()
 
