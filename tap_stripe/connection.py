@@ -52,11 +52,11 @@ NO_BODY_STATUSES = frozenset({204, 304})
 MAX_CHUNK_LINE_BYTES = 4096  # a chunk's size line (with extensions) longer than this is refused
 
 
-# An obsolete line folding and the blanks around it, which urllib3 replaces by one space
-# (``urllib3.connection._OBSOLETE_FOLD_RE``, after RFC 9112 section 5.2).
 # What http.client refuses in a request's target (``_contains_disallowed_url_pchar_re``): a
 # space or a control character would end the request line or forge headers.
 _DISALLOWED_IN_URL = re.compile("[\x00-\x20\x7f]")
+# An obsolete line folding and the blanks around it, which urllib3 replaces by one space
+# (``urllib3.connection._OBSOLETE_FOLD_RE``, after RFC 9112 section 5.2).
 _FOLD = re.compile(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+")
 
 
