@@ -59,48 +59,59 @@ _PATHS = frozenset(s.path for s in STREAMS)
 class Decoders:
     """How the objects of one list are decoded: into a struct of the fields the tap reads of
     them (a record reading any other field decodes its whole object), one object at a time
-    (``one``) or every object of a page in one call (``page``)."""
+    with their nested fields (``one``: those are views into the object's bytes), or every
+    object of a page in one call without them (``page``: they are decoded from the object's
+    bytes, with ``one``, when a record's first is read)."""
 
-    __slots__ = ("nested", "nested_of", "one", "page")
-    nested: tuple[str, ...]  # the names kept as bytes
-    nested_of: Callable[[Any], tuple[Any, ...]]  # the values of those of a decoded object
+    __slots__ = ("embedded_of", "one", "page")
+    embedded_of: Callable[[Any], tuple[Any, ...]]  # the children's lists of an object of ``one``
     one: Callable[[bytes], Any]
     page: Callable[[bytes], Any]
 
-    def __init__(self, plain: Iterable[str], nested: Iterable[str]) -> None:
+    def __init__(self, plain: Iterable[str], nested: Iterable[str],
+                 embedded: Iterable[str]) -> None:
         """Decoders of the fields ``plain`` and the nested fields ``nested`` (a name of
-        ``NESTED`` is always kept as bytes)."""
-        self.nested = tuple(sorted(set(nested) | set(plain) & _NESTED))
-        fields = msgspec.defstruct(
-            "Fields", [(name, Any, UNSET) for name in sorted(set(plain) - _NESTED)]
-            + [(name, msgspec.Raw, UNSET) for name in self.nested], gc=False)
+        ``NESTED`` is always nested), of which ``embedded`` are the lists of the children."""
+        nested = sorted(set(nested) | set(plain) & _NESTED)
+        plain = sorted(set(plain) - _NESTED)
+        fields = msgspec.defstruct("Fields", [(name, Any, UNSET) for name in plain], gc=False)
+        whole = msgspec.defstruct("Fields", [(name, Any, UNSET) for name in plain]
+                                  + [(name, msgspec.Raw, UNSET) for name in nested], gc=False)
         page = msgspec.defstruct("Page", [("data", list[fields] | None, None)],  # type: ignore[valid-type]
                                  gc=False)
-        self.one = msgspec.json.Decoder(fields).decode
+        self.one = _WITH_NESTED[fields] = msgspec.json.Decoder(whole).decode
         self.page = msgspec.json.Decoder(page).decode
-        if len(self.nested) == 1:
-            get = attrgetter(self.nested[0])
-            self.nested_of = lambda found: (get(found),)
+        names = sorted(embedded)
+        if len(names) == 1:
+            get = attrgetter(names[0])
+            self.embedded_of = lambda found: (get(found),)
         else:
-            self.nested_of = attrgetter(*self.nested) if self.nested else lambda found: ()
+            self.embedded_of = attrgetter(*names) if names else lambda found: ()
 
 
-def reads(path: str) -> tuple[frozenset[str], frozenset[str]]:
+# The struct decoded with a page (nested fields left out) -> the decoder of the same fields
+# with the nested ones, from an object's own bytes.
+_WITH_NESTED: dict[type, Callable[[bytes], Any]] = {}
+
+
+def reads(path: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The fields the tap reads of the objects of the registry's list ``path`` (``READ``, their
     streams' keys, what their children's lists need of them, the fields of theirs where
-    objects of other streams are found) and their nested fields (their children's embedded
-    lists, their expanded fields)."""
+    objects of other streams are found), their nested fields (their children's embedded
+    lists, their expanded fields) and the embedded lists alone."""
     here = {s.name for s in STREAMS if s.path == path}
     children = [s for s in STREAMS if s.parent in here]
     plain = (set(READ) | {s.key for s in STREAMS if s.name in here and s.key}
              | {k for s in children for k in s.parent_match}
              | {f for s in children for f in s.parent_params.values()}
              | {f for s in STREAMS for name, f in s.found_in if name in here})
-    nested = {s.embedded for s in children if s.embedded} | set(expanded(path))
-    return frozenset(plain - nested), frozenset(nested)
+    embedded = {s.embedded for s in children if s.embedded}
+    nested = embedded | set(expanded(path))
+    return frozenset(plain - nested), frozenset(nested), frozenset(embedded)
 
 
-ALL = Decoders(FIELDS, NESTED)  # every field the tap reads of any list's objects
+# Every field the tap reads of any list's objects.
+ALL = Decoders(FIELDS, NESTED, {s.embedded for s in STREAMS if s.embedded})
 _BY_PATH: dict[str, Decoders] = {}
 
 
@@ -200,15 +211,36 @@ class RawRecord(MutableMapping[str, Any]):
         value = getattr(self._fields, key, _MISSING)
         if value is UNSET:
             return default
+        if key in _NESTED:
+            return self._nested_value(key, default)
         if value is _MISSING:  # a field the struct of its list leaves out
             return self._decoded().get(key, default)
-        if key in _NESTED:
-            done = self._nested
-            if done is None:
-                done = self._nested = {}
-            if key not in done:
-                done[key] = nested(value)
+        return value
+
+    def _nested_value(self, key: str, default: Any) -> Any:
+        done = self._nested
+        if done is not None and key in done:
             return done[key]
+        value = self._nested_raw(key)
+        if value is UNSET:
+            return default
+        if value is _MISSING:
+            return self._decoded().get(key, default)
+        if done is None:
+            done = self._nested = {}
+        done[key] = found = nested(value)
+        return found
+
+    def _nested_raw(self, key: str) -> Any:
+        """The bytes of the nested field ``key`` (UNSET when Stripe did not send it, _MISSING
+        when the struct of its list leaves it out), the nested fields decoded from the
+        object's bytes first when they were left out of the page's decoding."""
+        value = getattr(self._fields, key, _MISSING)
+        if value is _MISSING:
+            with_nested = _WITH_NESTED.get(type(self._fields))
+            if with_nested is not None:
+                self._fields = with_nested(self._raw)
+                value = getattr(self._fields, key, _MISSING)
         return value
 
     def __getitem__(self, key: str) -> Any:
@@ -326,7 +358,7 @@ class RawRecord(MutableMapping[str, Any]):
         object), without making them records."""
         if self._dict is None and key in _NESTED and (self._nested is None
                                                       or key not in self._nested):
-            raw = getattr(self._fields, key, _MISSING)
+            raw = self._nested_raw(key)
             if raw is UNSET:
                 return 0
             if raw is not _MISSING:
@@ -350,7 +382,7 @@ class RawRecord(MutableMapping[str, Any]):
     def _sent(self, key: str) -> bool:
         """Whether Stripe's object has the field ``key`` (one of ``ADDED`` is first looked
         for in its compact bytes: absent there, it is absent from the object)."""
-        value = getattr(self._fields, key, _MISSING)
+        value = self._nested_raw(key) if key in _NESTED else getattr(self._fields, key, _MISSING)
         if value is not _MISSING:
             return value is not UNSET
         text = _ADDED_KEYS.get(key)
@@ -420,10 +452,11 @@ def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str
     over the page, in C); an embedded list's objects are decoded one by one. An item whose
     text needs rewriting (``_rewritten``) is rewritten and decoded alone. Nested fields decoded
     with the page would be views into it, keeping the whole page in memory for as long as any
-    of its records lives (the look-ahead budget holds thousands): a page whose first object
-    has one (the pages of one list are alike: the same expansions, the same embedded lists)
-    has each object decoded alone, from its own bytes, and the nested fields of another
-    page's objects are copied out (``_own_nested``)."""
+    of its records lives (the look-ahead budget holds thousands): they are left out, and
+    decoded from the object's own bytes when a record's first is read (its expanded fields,
+    which the tap writes and seldom reads); a page whose first object holds a child's embedded
+    list (the pages of one list are alike), which families read, has each object decoded
+    alone, with its nested fields."""
     try:
         page = _page(body)
         if page.data is None:
@@ -433,15 +466,13 @@ def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str
         raws = list(map(bytes, page.data))
         if checked:  # an embedded list, short as a rule: each object alone
             items = [RawRecord(raw, one(raw)) for raw in raws]
-        elif raws and any(kind.nested_of(first := one(raws[0]))):  # as its objects likely all
-            if _rewritten(bytes(body)):  # are: alone, each checked for text to rewrite
+        elif raws and any(kind.embedded_of(first := one(raws[0]))):  # as its objects likely
+            if _rewritten(bytes(body)):  # all are: alone, each checked for text to rewrite
                 items = [_record(raw, one) for raw in raws]
             else:  # none has any (the page's text holds theirs)
                 items = [RawRecord(raws[0], first), *(RawRecord(raw, one(raw)) for raw in raws[1:])]
         else:
-            fields = kind.page(body).data or ()
-            if kind.nested:
-                _own_nested(fields, kind)
+            fields = kind.page(body).data or ()  # nested fields left out (views into body)
             if not _rewritten(bytes(body)):
                 items = list(map(RawRecord, raws, fields))
             else:  # the items to rewrite are rewritten and decoded again, alone
@@ -460,16 +491,3 @@ def _record(raw: bytes, one: Any) -> RawRecord:
     if _rewritten(raw):
         raw = _encode(_decode(raw))
     return RawRecord(raw, one(raw))
-
-
-def _own_nested(fields: Any, kind: Decoders) -> None:
-    """Give the nested fields of ``fields`` (decoded from a whole page by ``kind``) bytes of
-    their own: as decoded they are views into the page, which would stay in memory for as long
-    as any of its records lives (and the look-ahead budget holds thousands)."""
-    nested_of = kind.nested_of
-    for found in fields:
-        values = nested_of(found)
-        if any(values):  # UNSET is false, the bytes of a JSON value are not
-            for name, value in zip(kind.nested, values, strict=True):
-                if value is not UNSET:
-                    setattr(found, name, msgspec.Raw(bytes(value)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from contextlib import redirect_stdout
 from typing import Any
 
@@ -34,6 +35,15 @@ REFUNDS = {"object": "list", "has_more": False,
            "url": "/v1/charges/ch_3MmlLrLkdIwHu7ix0snN0B15/refunds",
            "data": [{"id": "re_1", "object": "refund", "amount": 100, "created": 1679090600,
                      "charge": "ch_3MmlLrLkdIwHu7ix0snN0B15", "status": "succeeded"}]}
+# Stripe's example customer (abridged) with its includable tax ids and cash balance expanded.
+TAX_IDS = {"object": "list", "has_more": False, "url": "/v1/customers/cus_NffrFeUfNV2Hib/tax_ids",
+           "data": [{"id": "txi_1NuMB12eZvKYlo2CMecoWkZd", "object": "tax_id", "country": "DE",
+                     "created": 123456789, "type": "eu_vat", "value": "DE123456789"}]}
+CASH_BALANCE = {"object": "cash_balance", "available": {"eur": 10000},
+                "customer": "cus_NffrFeUfNV2Hib", "livemode": False}
+CUSTOMER = {"id": "cus_NffrFeUfNV2Hib", "object": "customer", "balance": 0,
+            "created": 1680893993, "email": "jennyrosen@example.com", "name": "Jenny Rosen",
+            "tax_ids": TAX_IDS, "cash_balance": CASH_BALANCE}
 
 
 def page(url: str, *objects: dict[str, Any]) -> bytes:
@@ -116,3 +126,28 @@ def test_a_sync_of_every_stream_reads_no_record_whole(monkeypatch: pytest.Monkey
         "charges", "customers", "invoices", "invoice_line_items", "subscription_items",
         "financial_connections_account_owners", "reviews"}
     assert whole == []
+
+
+@pytest.mark.parametrize("first_expanded", [True, False])
+def test_expanded_fields_are_read_from_the_objects_own_bytes(first_expanded: bool) -> None:
+    """A list's expanded fields (no child's embedded list) are left out of the page's decoding
+    and read from each object's own bytes: no record keeps a view into its page."""
+    plain = {k: v for k, v in CUSTOMER.items() if k not in ("tax_ids", "cash_balance")}
+    objects = [CUSTOMER, {**plain, "id": "cus_2"}]
+    if not first_expanded:
+        objects.reverse()
+    body = msgspec.json.encode({"object": "list", "url": "/v1/customers", "has_more": False,
+                                "data": objects})  # compact: decoded as is
+    before = sys.getrefcount(body)
+    records = {r["id"]: r for r in decode_page(body)["data"]}
+    expanded, other = records[CUSTOMER["id"]], records["cus_2"]
+    assert expanded.items_in("tax_ids") == 1 and other.items_in("tax_ids") == 0
+    assert [(x["id"], x["value"]) for x in expanded["tax_ids"]["data"]] == [
+        ("txi_1NuMB12eZvKYlo2CMecoWkZd", "DE123456789")]
+    assert isinstance(expanded["tax_ids"]["data"][0], RawRecord)
+    assert expanded["cash_balance"] == CASH_BALANCE
+    assert other.get("tax_ids") is None and "cash_balance" not in other
+    assert (expanded["email"], other["name"]) == ("jennyrosen@example.com", "Jenny Rosen")
+    assert [bytes(r.json()) for r in records.values()] == [
+        msgspec.json.encode(o) for o in objects]
+    assert sys.getrefcount(body) == before
