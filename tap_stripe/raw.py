@@ -243,6 +243,14 @@ class RawRecord(MutableMapping[str, Any]):
                 value = getattr(self._fields, key, _MISSING)
         return value
 
+    def id_and_created(self) -> tuple[Any, Any]:
+        """``get("id")`` and ``get("created")`` (None when absent), in one call."""
+        if self._dict is None and not self._added:
+            found = self._fields
+            oid, created = found.id, found.created
+            return (None if oid is UNSET else oid), (None if created is UNSET else created)
+        return self.get("id"), self.get("created")
+
     def __getitem__(self, key: str) -> Any:
         value = self.get(key, _MISSING)
         if value is _MISSING:

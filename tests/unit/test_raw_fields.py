@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from contextlib import redirect_stdout
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import msgspec
 import pytest
 
+from tap_stripe.errors import StripeResponseError
+from tap_stripe.pages import objects_of
 from tap_stripe.raw import ALL, RawRecord, decode_page, decoders
 from tap_stripe.registry import STREAMS
 from tap_stripe.tap import TapStripe
@@ -151,3 +154,28 @@ def test_expanded_fields_are_read_from_the_objects_own_bytes(first_expanded: boo
     assert [bytes(r.json()) for r in records.values()] == [
         msgspec.json.encode(o) for o in objects]
     assert sys.getrefcount(body) == before
+
+
+@pytest.mark.parametrize(("obj", "message"), [
+    ({"id": "ch_1", "object": "charge", "created": "1679090539"},
+     "object ch_1 has \"created\" '1679090539', not a unix time in whole seconds"),
+    ({"id": "ch_1", "object": "charge", "created": True},
+     "object ch_1 has \"created\" 'True', not a unix time in whole seconds"),
+    ({"id": "", "object": "charge", "created": 1679090539}, 'object 0 of "data" has no "id"'),
+    ({"object": "charge", "created": 1679090539}, 'object 0 of "data" has no "id"'),
+])
+def test_a_raw_records_id_and_created_are_checked_as_a_dicts(obj: dict[str, Any],
+                                                             message: str) -> None:
+    for decoded in (decode_page(page("/v1/charges", obj)), json.loads(page("/v1/charges", obj))):
+        with pytest.raises(StripeResponseError, match=re.escape(message)):
+            objects_of(decoded, "/v1/charges")
+
+
+def test_id_and_created_are_those_the_record_holds() -> None:
+    records = decode_page(page("/v1/charges", CHARGE, {"id": "ch_2", "object": "charge"}))
+    first, second = records["data"]
+    assert first.id_and_created() == (CHARGE["id"], 1679090539)
+    assert second.id_and_created() == ("ch_2", None)
+    first["created"] = 5  # Stripe's field changed: the record is the dict path's
+    second["created"] = 7  # a field Stripe did not send, added
+    assert (first.id_and_created(), second.id_and_created()) == ((CHARGE["id"], 5), ("ch_2", 7))
