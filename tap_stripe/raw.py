@@ -218,6 +218,7 @@ class RawRecord(MutableMapping[str, Any]):
         return value
 
     def _nested_value(self, key: str, default: Any) -> Any:
+        """The nested field ``key``, decoded once (``nested``)."""
         done = self._nested
         if done is not None and key in done:
             return done[key]
