@@ -31,12 +31,14 @@ def objects_of(page: Mapping[str, Any], path: str) -> list[Obj]:
     if not isinstance(data, list):
         raise _malformed(path, f'"data" is {_kind(data)}, not a list')
     for index, obj in enumerate(data):
-        if not isinstance(obj, dict | RawRecord):
+        if type(obj) is RawRecord:  # as a rule: both fields in one call
+            oid, created = obj.id_and_created()
+        elif isinstance(obj, dict | RawRecord):
+            oid, created = obj.get("id"), obj.get("created")
+        else:
             raise _malformed(path, f'item {index} of "data" is {_kind(obj)}, not an object')
-        oid = obj.get("id")
         if not isinstance(oid, str) or not oid:
             raise _malformed(path, f'object {index} of "data" has no "id"')
-        created = obj.get("created")
         if created is not None and (isinstance(created, bool) or not isinstance(created, int)):
             raise _malformed(path, f'object {oid} has "created" {str(created)[:40]!r}, not a '
                                    "unix time in whole seconds")
