@@ -42,6 +42,7 @@ WAIT_SECONDS = 0.2
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
 Extent = tuple[int, int]  # (offset, length) of spilled items in the spill file
+_RAW, _CHECKPOINT = b"J"[0], b"C"[0]  # the kinds of spilled lines (the rest: R, a dict)
 
 
 class SpillFile:
@@ -150,13 +151,23 @@ def _encode(item: Item, out: bytearray) -> None:
         out += b"\n"
 
 
-def _decode(line: bytes) -> Item:
-    if line[:1] == b"C":
-        return Checkpoint(int(line[1:]))
-    if line[:1] == b"J":
-        return written(line[1:])
-    record: dict[str, Any] = _decoder.decode(line[1:])
-    return record
+def _decoded(chunk: bytes) -> list[Item]:
+    """The items of ``chunk``, whole lines of ``_encode``'s. Each line is sliced out of the
+    chunk once, without its kind (a raw record keeps the bytes of its slice): a split into
+    lines would copy each one twice, and an invoice with its lines is several kilobytes."""
+    items: list[Item] = []
+    view = memoryview(chunk)
+    start, find = 0, chunk.find
+    while (end := find(b"\n", start)) >= 0:
+        kind = chunk[start]
+        if kind == _RAW:
+            items.append(written(chunk[start + 1:end]))
+        elif kind == _CHECKPOINT:
+            items.append(Checkpoint(int(chunk[start + 1:end])))
+        else:
+            items.append(_decoder.decode(view[start + 1:end]))
+        start = end + 1
+    return items
 
 
 class Channel:
@@ -310,7 +321,7 @@ class Channel:
         else:
             chunk = bytes(self._pending)
             self._pending.clear()
-        page = [_decode(line) for line in chunk.split(b"\n")[:-1]]
+        page = _decoded(chunk)
         self._memory.append(page)
         self._count += len(page)
 

@@ -88,6 +88,25 @@ def test_spilled_items_come_back_as_one_list_per_extent_in_order() -> None:
     assert [item for page in pages for item in page] == given
 
 
+def test_each_kind_of_spilled_item_comes_back_as_it_was_put() -> None:
+    invoice = (b'{"id":"in_1","object":"invoice","lines":{"object":"list","data":'
+               b'[{"id":"il_1","object":"line_item"}],"has_more":false}}')
+    raw = RawRecord(invoice)
+    raw["updated"] = 5
+    given: list[Item] = [raw, record(1), Checkpoint(10), RawRecord(b"{}"), Checkpoint(20),
+                         {"id": "x_2", "s": "a\nb\\n"}]
+    channel = Channel(memory_items=0)
+    channel.put_page(list(given))
+    channel.close()
+    got = [item for page in channel.pages() for item in page]
+    assert channel.spilled == 6
+    assert got[1:3] == [record(1), Checkpoint(10)] and got[4:] == given[4:]
+    first, empty = cast("RawRecord", got[0]), cast("RawRecord", got[3])
+    assert bytes(first.json()) == invoice[:-1] + b',"updated":5}'
+    assert first["lines"]["data"][0]["id"] == "il_1" and first["updated"] == 5
+    assert bytes(empty.json()) == b"{}" and empty.get("id") is None
+
+
 def test_a_reader_makes_a_producer_of_lists_wait_and_gets_everything_in_order() -> None:
     channel = Channel(memory_items=5)
     reader = channel.pages()
