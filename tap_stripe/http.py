@@ -135,18 +135,24 @@ class Watchdog:
         """Start the thread unless it runs (starting one waits for it to be scheduled, which
         on a busy machine is better done before the first request than during it)."""
         with self._cond:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="tap-stripe-deadlines")
-                self._thread.start()
+            self._start()
+
+    def _start(self) -> None:
+        """``start``, the condition's lock held."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True,
+                                            name="tap-stripe-deadlines")
+            self._thread.start()
 
     @contextmanager
     def watch(self, seconds: float) -> Iterator[Watch]:
-        """Watch the request this thread makes within the block, for ``seconds``."""
+        """Watch the request this thread makes within the block, for ``seconds`` (the
+        thread started, if it ended, while the request is added: it ends only when it
+        finds no request under the same lock)."""
         watch = Watch(time.monotonic() + seconds)
-        self.start()
         with self._cond:
             self._watches.add(watch)
+            self._start()
             if watch.deadline < self._wake:
                 self._cond.notify()
         _current.watch = watch

@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from http.client import InvalidURL
@@ -22,8 +23,16 @@ import requests
 import stripe
 from urllib3 import HTTPConnectionPool
 
+import tap_stripe.http
 from tap_stripe.connection import LeanPool
-from tap_stripe.http import Answer, DeadlineClient, ThreadSessions, WatchedAdapter, read_whole
+from tap_stripe.http import (
+    Answer,
+    DeadlineClient,
+    ThreadSessions,
+    Watchdog,
+    WatchedAdapter,
+    read_whole,
+)
 
 Script = Callable[[int, socket.socket, "Server"], None]
 
@@ -506,3 +515,23 @@ def test_the_ca_bundle_is_looked_up_again_when_verify_changes(serve: Callable[..
     assert type(ours) is type(theirs) is OSError
     assert str(ours) == str(theirs) == (
         f"Could not find a suitable TLS CA certificate bundle, invalid path: {missing}")
+
+
+def test_the_watchdog_ended_while_idle_starts_again_and_cuts(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(tap_stripe.http, "POLL_SECONDS", 0.02)
+    dog = Watchdog()
+    before = set(threading.enumerate())
+    with dog.watch(30) as first:
+        started = [t for t in threading.enumerate()
+                   if t.name == "tap-stripe-deadlines" and t not in before]
+    assert len(started) == 1
+    thread = started[0]
+    thread.join(5)
+    assert not thread.is_alive() and not first.expired  # ended, idle
+    with dog.watch(0.05) as second:
+        ended = time.monotonic() + 5
+        while not second.expired and time.monotonic() < ended:
+            time.sleep(0.01)
+    assert second.expired
