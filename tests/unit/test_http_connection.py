@@ -153,6 +153,16 @@ def words(error: BaseException) -> str:
     return re.sub(r" at 0x[0-9a-f]+>", ">", str(error))
 
 
+def same_failure(url: str, **kwargs: object) -> tuple[type[BaseException], str]:
+    """The failure of a request of ``url`` through the lean pool, checked to be urllib3's:
+    the same class and the same words; its class and words."""
+    ours = failure(lambda: lean(url, **kwargs))
+    theirs = failure(lambda: plain(url, **kwargs))
+    assert type(ours) is type(theirs)
+    assert words(ours) == words(theirs)
+    return type(ours), words(ours)
+
+
 def test_a_body_by_content_length_and_the_pool_is_the_lean_one(serve: Callable[..., Server]
                                                                 ) -> None:
     server = serve(answering(answer(b'{"id": "cus_1"}', "Content-Type: application/json",
@@ -197,10 +207,8 @@ def test_a_body_that_does_not_decode_fails_as_with_urllib3(serve: Callable[..., 
                                                            ) -> None:
     bad = answer(b"not gzip at all", "Content-Encoding: gzip")
     server = serve(answering(bad, close=True))
-    ours = failure(lambda: lean(f"http://127.0.0.1:{server.port}/v1/x"))
-    theirs = failure(lambda: plain(f"http://127.0.0.1:{server.port}/v1/x"))
-    assert type(ours) is type(theirs) is requests.exceptions.ContentDecodingError
-    assert words(ours) == words(theirs)
+    kind, _ = same_failure(f"http://127.0.0.1:{server.port}/v1/x")
+    assert kind is requests.exceptions.ContentDecodingError
 
 
 def test_one_connection_carries_two_requests(serve: Callable[..., Server]) -> None:
@@ -258,10 +266,7 @@ def test_a_new_connection_closed_unanswered_fails_as_with_urllib3(
 
     server = serve(script)
     url = f"http://127.0.0.1:{server.port}/v1/x"
-    ours = failure(lambda: lean(url))
-    theirs = failure(lambda: plain(url))
-    assert type(ours) is type(theirs) is requests.exceptions.ConnectionError
-    assert words(ours) == words(theirs) == (
+    assert same_failure(url) == (requests.exceptions.ConnectionError,
         "('Connection aborted.', RemoteDisconnected('Remote end closed connection without "
         "response'))")
     assert server.connections == 2  # one each: a new connection is not asked again
@@ -287,10 +292,7 @@ def test_a_body_cut_short_fails_as_with_urllib3(serve: Callable[..., Server]) ->
     short = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 40
     server = serve(answering(short, close=True))
     url = f"http://127.0.0.1:{server.port}/v1/x"
-    ours = failure(lambda: lean(url))
-    theirs = failure(lambda: plain(url))
-    assert type(ours) is type(theirs) is requests.exceptions.ChunkedEncodingError
-    assert words(ours) == words(theirs) == (
+    assert same_failure(url) == (requests.exceptions.ChunkedEncodingError,
         "('Connection broken: IncompleteRead(40 bytes read, 60 more expected)', "
         "IncompleteRead(40 bytes read, 60 more expected))")
 
@@ -299,10 +301,7 @@ def test_a_chunked_body_cut_short_fails_as_with_urllib3(serve: Callable[..., Ser
     short = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n9\r\nwor"
     server = serve(answering(short, close=True))
     url = f"http://127.0.0.1:{server.port}/v1/x"
-    ours = failure(lambda: lean(url))
-    theirs = failure(lambda: plain(url))
-    assert type(ours) is type(theirs) is requests.exceptions.ChunkedEncodingError
-    assert words(ours) == words(theirs)
+    assert same_failure(url)[0] is requests.exceptions.ChunkedEncodingError
 
 
 def test_headers_are_read_as_http_client_reads_them(serve: Callable[..., Server]) -> None:
@@ -331,22 +330,18 @@ def test_a_read_timeout_fails_as_with_urllib3(serve: Callable[..., Server]) -> N
 
     server = serve(script)
     url = f"http://127.0.0.1:{server.port}/v1/x"
-    ours = failure(lambda: lean(url, timeout=0.2))
-    theirs = failure(lambda: plain(url, timeout=0.2))
-    assert type(ours) is type(theirs) is requests.exceptions.ReadTimeout
-    assert words(ours) == words(theirs)
-    assert "Read timed out. (read timeout=0.2)" in str(ours)
+    kind, said = same_failure(url, timeout=0.2)
+    assert kind is requests.exceptions.ReadTimeout
+    assert "Read timed out. (read timeout=0.2)" in said
 
 
 def test_a_refused_connection_fails_as_with_urllib3() -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]  # closed below: nothing listens there
     url = f"http://127.0.0.1:{port}/v1/x"
-    ours = failure(lambda: lean(url))
-    theirs = failure(lambda: plain(url))
-    assert type(ours) is type(theirs) is requests.exceptions.ConnectionError
-    assert words(ours) == words(theirs)
-    assert "Failed to establish a new connection: [Errno 111] Connection refused" in str(ours)
+    kind, said = same_failure(url)
+    assert kind is requests.exceptions.ConnectionError
+    assert "Failed to establish a new connection: [Errno 111] Connection refused" in said
 
 
 def test_the_deadline_cuts_a_slow_body(serve: Callable[..., Server]) -> None:
