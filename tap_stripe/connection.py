@@ -290,6 +290,7 @@ class LeanPool(ConnectionPool):
         self.ca_cert_dir: str | None = None
         self.cert_file: str | None = None
         self.key_file: str | None = None
+        self.verified: tuple[Any, ...] | None = None  # what they were set for
 
     def __str__(self) -> str:
         return f"{self._scheme.upper()}ConnectionPool(host={self.host!r}, port={self.port!r})"

@@ -37,6 +37,7 @@ import requests
 import stripe
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import ConnectionPool
@@ -55,6 +56,8 @@ POLL_SECONDS = 0.5
 _current = threading.local()  # the Watch of the request this thread is making
 _bodies = threading.local()  # the decoded body of this thread's last successful answer
 _decode = msgspec.json.Decoder().decode
+# Headers (name and value) found valid are remembered till there are this many, then forgotten.
+MAX_VALID_HEADERS = 256
 # What stripe-python is given in place of a body decoded here (its parse of it costs nothing).
 EMPTY_OBJECT = b"{}"
 # A URL that requests' ``PreparedRequest.prepare_url`` gives back unchanged: http(s), a
@@ -132,18 +135,24 @@ class Watchdog:
         """Start the thread unless it runs (starting one waits for it to be scheduled, which
         on a busy machine is better done before the first request than during it)."""
         with self._cond:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="tap-stripe-deadlines")
-                self._thread.start()
+            self._start()
+
+    def _start(self) -> None:
+        """``start``, the condition's lock held."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True,
+                                            name="tap-stripe-deadlines")
+            self._thread.start()
 
     @contextmanager
     def watch(self, seconds: float) -> Iterator[Watch]:
-        """Watch the request this thread makes within the block, for ``seconds``."""
+        """Watch the request this thread makes within the block, for ``seconds`` (the
+        thread started, if it ended, while the request is added: it ends only when it
+        finds no request under the same lock)."""
         watch = Watch(time.monotonic() + seconds)
-        self.start()
         with self._cond:
             self._watches.add(watch)
+            self._start()
             if watch.deadline < self._wake:
                 self._cond.notify()
         _current.watch = watch
@@ -247,6 +256,29 @@ class WatchedAdapter(HTTPAdapter):
             self._pools[key] = pool
         return pool
 
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """requests' TLS settings on the pool, set once for a lean pool as long as ``verify``
+        and ``cert`` stay the same (requests looks the CA bundle up on disk each request)."""
+        if isinstance(conn, LeanPool):
+            key = (url.lower().startswith("https"), verify, str(cert))
+            if conn.verified != key:
+                super().cert_verify(conn, url, verify, cert)
+                conn.verified = key
+            return
+        super().cert_verify(conn, url, verify, cert)
+
+    def request_url(self, request: requests.PreparedRequest,
+                    proxies: Mapping[str, str] | None) -> str:
+        """requests' URL to send: with no proxies, the path and query of a prepared URL
+        (``PreparedRequest.path_url``) without parsing it twice."""
+        url = request.url
+        if not proxies and isinstance(url, str) and "#" not in url and url.isprintable():
+            scheme, empty, host, *rest = url.split("/", 3)
+            if scheme in ("http:", "https:") and not empty and rest and "?" not in host:
+                path, _, query = rest[0].partition("?")
+                return f"/{path}?{query}" if query else f"/{path}"
+        return super().request_url(request, dict(proxies) if proxies else proxies)
+
     def close(self) -> None:
         """Close the pools (and forget them)."""
         for pool in self._pools.values():
@@ -318,6 +350,7 @@ class ThreadSessions(requests.Session):
         super().__init__()
         self._local = threading.local()
         self._environ_proxies: dict[tuple[str, str | None], dict[str, str]] = {}
+        self._valid: set[tuple[str, str | bytes]] = set()  # headers checked
 
     def _own(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -339,17 +372,36 @@ class ThreadSessions(requests.Session):
                 if self.trust_env else {})
         return {**found, **(given or {})}
 
+    def _headers(self, given: Mapping[str, str | None] | None) -> CaseInsensitiveDict[Any]:
+        """This session's headers updated with ``given``, those set to None left out, as
+        ``PreparedRequest.prepare_headers`` gives them, each checked as it checks them
+        (``check_header_validity``) the first time it is seen: a request's headers are
+        those of the request before but for a few."""
+        headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(self.headers)
+        headers.update(given or {})
+        for name, value in list(headers.items()):
+            if value is None:
+                del headers[name]
+            elif not isinstance(name, str):  # prepare_headers renames it
+                prepared = requests.PreparedRequest()
+                prepared.prepare_headers({k: v for k, v in headers.items() if v is not None})
+                return prepared.headers
+            elif not isinstance(value, (str, bytes)) or (name, value) not in self._valid:
+                requests.utils.check_header_validity((name, value))
+                if len(self._valid) >= MAX_VALID_HEADERS:
+                    self._valid.clear()
+                self._valid.add((name, value))
+        return headers
+
     def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
                 *args: Any, **kwargs: Any) -> requests.Response | Answer:
         """The request, on this thread's own adapter; a whole body is read in one piece."""
         if kwargs.get("stream") or args or not isinstance(url, str):
             return self._own().request(method, url, *args, **kwargs)
-        headers = requests.structures.CaseInsensitiveDict(self.headers)
-        headers.update(kwargs.get("headers") or {})
         prepared = requests.PreparedRequest()
         prepared.prepare_method(method)
         prepare_url(prepared, url)
-        prepared.prepare_headers({k: v for k, v in headers.items() if v is not None})
+        prepared.headers = self._headers(kwargs.get("headers"))
         prepared.prepare_body(kwargs.get("data"), None)
         prepared.prepare_hooks(None)
         response = self._own().get_adapter(url).send(

@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from http.client import InvalidURL
@@ -22,8 +23,16 @@ import requests
 import stripe
 from urllib3 import HTTPConnectionPool
 
+import tap_stripe.http
 from tap_stripe.connection import LeanPool
-from tap_stripe.http import Answer, DeadlineClient, ThreadSessions, read_whole
+from tap_stripe.http import (
+    Answer,
+    DeadlineClient,
+    ThreadSessions,
+    Watchdog,
+    WatchedAdapter,
+    read_whole,
+)
 
 Script = Callable[[int, socket.socket, "Server"], None]
 
@@ -39,6 +48,7 @@ class Server:
         self.port = self.listener.getsockname()[1]
         self.connections = 0
         self.requests: list[str] = []
+        self.heads: list[bytes] = []  # each request's whole head
         self.release = threading.Event()  # scripts that hang wait for this
         self.threads: list[threading.Thread] = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -74,6 +84,7 @@ class Server:
                 return False
             head += got
         self.requests.append(head.split(b"\r\n", 1)[0].decode())
+        self.heads.append(head)
         return True
 
     def close(self) -> None:
@@ -424,3 +435,98 @@ def test_a_target_with_a_control_character_is_refused_as_http_client_refuses_it(
         "GET", "/v1/x\r\nX-Forged: 1"))
     assert type(theirs) is InvalidURL
     assert str(ours.value) == str(theirs)
+
+
+def header_lines(head: bytes) -> tuple[str, list[str]]:
+    """A request head's request line and its header lines (sorted: http.client puts ``Host``
+    and requests' defaults in an order of its own)."""
+    line, *headers = head.decode("latin-1").rstrip("\r\n").split("\r\n")
+    return line, sorted(headers)
+
+
+STRIPE_HEADERS = {"Authorization": "Bearer sk_test_x", "Stripe-Version": "2024-06-20",
+                  "User-Agent": "Stripe/v1 PythonBindings/x", "Accept": "application/json",
+                  "X-Stripe-Client-User-Agent": '{"lang": "python"}', "Idempotency-Key": None}
+
+
+def test_the_headers_sent_are_those_a_requests_session_sends(serve: Callable[..., Server]
+                                                             ) -> None:
+    server = serve(answering(*[answer(b"{}")] * 3))
+    url = f"http://127.0.0.1:{server.port}/v1/customers?limit=100&created%5Bgte%5D=1"
+    sessions = ThreadSessions()
+    for _ in range(2):  # the second time, each header was seen before
+        assert sessions.request("GET", url, headers=STRIPE_HEADERS, timeout=5).content == b"{}"
+    sessions.close()
+    plain(url, headers=STRIPE_HEADERS)
+    ours, again, theirs = map(header_lines, server.heads)
+    assert ours == again == theirs
+    assert ours[0] == "GET /v1/customers?limit=100&created%5Bgte%5D=1 HTTP/1.1"
+    assert "Authorization: Bearer sk_test_x" in ours[1]
+    assert "Accept: application/json" in ours[1]  # Stripe's value over requests' default
+    assert not [line for line in ours[1] if line.startswith("Idempotency-Key")]
+
+
+@pytest.mark.parametrize("value", ["a\r\nInjected: 1", " leading", 7])
+def test_an_invalid_header_is_refused_as_requests_refuses_it(serve: Callable[..., Server],
+                                                             value: object) -> None:
+    server = serve(answering(answer(b"{}")))
+    url = f"http://127.0.0.1:{server.port}/v1/x"
+    sessions = ThreadSessions()
+    assert sessions.request("GET", url, headers={"X-Probe": "fine"}, timeout=5).content == b"{}"
+    ours = failure(lambda: sessions.request("GET", url, headers={"X-Probe": value}, timeout=5))
+    sessions.close()
+    theirs = failure(lambda: plain(url, headers={"X-Probe": value}))
+    assert type(ours) is type(theirs) is requests.exceptions.InvalidHeader
+    assert str(ours) == str(theirs)
+    assert "eader" in str(ours)  # "Header part" or "in header value"
+    assert server.requests == ["GET /v1/x HTTP/1.1"]  # the invalid one never went out
+
+
+@pytest.mark.parametrize("url", [
+    "http://h.test/v1/customers?limit=100", "https://h.test:8443/v1/x?a=%5B&b=2",
+    "http://h.test/a?", "http://h.test/a??", "http://h.test", "http://h.test//a/b;p?q",
+    "http://h.test/a#frag", "http://h.test?x/y", "HTTP://h.test/a", "http://u@h.test/a?x"])
+@pytest.mark.parametrize("proxies", [{}, {"http": "http://proxy.test:3128"}])
+def test_the_url_sent_is_the_one_requests_sends(url: str, proxies: dict[str, str]) -> None:
+    prepared = requests.PreparedRequest()
+    prepared.prepare_method("GET")
+    prepared.url = url
+    ours = WatchedAdapter().request_url(prepared, proxies)
+    assert ours == requests.adapters.HTTPAdapter().request_url(prepared, proxies)
+    assert ours.startswith("http://" if proxies and url.lower().startswith("http:") else "/")
+
+
+def test_the_ca_bundle_is_looked_up_again_when_verify_changes(serve: Callable[..., Server],
+                                                              tmp_path: Path) -> None:
+    cert, key = certificate(tmp_path, "localhost")
+    server = tls_server(serve, cert, key, answer(b"secure"))
+    url = f"https://localhost:{server.port}/v1/x"
+    sessions = ThreadSessions()
+    assert sessions.request("GET", url, timeout=5, verify=str(cert)).content == b"secure"
+    missing = str(tmp_path / "missing.pem")
+    ours = failure(lambda: sessions.request("GET", url, timeout=5, verify=missing))
+    sessions.close()
+    theirs = failure(lambda: plain(url, verify=missing))
+    assert type(ours) is type(theirs) is OSError
+    assert str(ours) == str(theirs) == (
+        f"Could not find a suitable TLS CA certificate bundle, invalid path: {missing}")
+
+
+def test_the_watchdog_ended_while_idle_starts_again_and_cuts(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.setattr(tap_stripe.http, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(tap_stripe.http, "POLL_SECONDS", 0.02)
+    dog = Watchdog()
+    before = set(threading.enumerate())
+    with dog.watch(30) as first:
+        started = [t for t in threading.enumerate()
+                   if t.name == "tap-stripe-deadlines" and t not in before]
+    assert len(started) == 1
+    thread = started[0]
+    thread.join(5)
+    assert not thread.is_alive() and not first.expired  # ended, idle
+    with dog.watch(0.05) as second:
+        ended = time.monotonic() + 5
+        while not second.expired and time.monotonic() < ended:
+            time.sleep(0.01)
+    assert second.expired
