@@ -65,7 +65,7 @@ class Decoders:
 
     __slots__ = ("embedded_of", "lists", "one", "page")
     embedded_of: Callable[[Any], tuple[Any, ...]]  # the children's lists of an object of ``one``
-    lists: dict[str, str]  # the registry's path of each of the children's embedded lists
+    lists: dict[str, Decoders]  # the decoders of each of the children's embedded lists
     one: Callable[[bytes], Any]
     page: Callable[[bytes], Any]
 
@@ -144,7 +144,8 @@ def _of_path(path: str) -> Decoders:
     if found is None:
         found = _BY_PATH[path] = Decoders(*reads(path))
         here = {s.name for s in STREAMS if s.path == path}
-        found.lists = {s.embedded: s.path for s in STREAMS if s.parent in here and s.embedded}
+        found.lists = {s.embedded: _of_path(s.path)
+                       for s in STREAMS if s.parent in here and s.embedded}
     return found
 
 
@@ -153,8 +154,7 @@ def _embedded(fields: Any, key: str) -> Decoders | None:
     (known from its own list, without reading the embedded list's ``url``); None when ``key``
     is no child's embedded list of that list."""
     kind = _KINDS.get(type(fields))
-    path = None if kind is None else kind.lists.get(key)
-    return None if path is None else _of_path(path)
+    return None if kind is None else kind.lists.get(key)
 
 
 class _Page(msgspec.Struct, gc=False):
@@ -503,9 +503,15 @@ def list_object(body: bytes | msgspec.Raw, *, checked: bool = False,
                          for raw, found in zip(raws, fields, strict=True)]
     except msgspec.ValidationError:
         return None
-    found = {name: getattr(page, name) for name in page.__struct_fields__}
+    found: dict[str, Any] = {}  # the fields sent, in the struct's order (no loop: one a list)
+    if page.object is not UNSET:
+        found["object"] = page.object
     found["data"] = items
-    return {name: value for name, value in found.items() if value is not UNSET}
+    if page.has_more is not UNSET:
+        found["has_more"] = page.has_more
+    if page.url is not UNSET:
+        found["url"] = page.url
+    return found
 
 
 def _record(raw: bytes, one: Any) -> RawRecord:
