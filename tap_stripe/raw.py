@@ -46,9 +46,10 @@ FIELDS = tuple(sorted(
     | {f for s in STREAMS for f in s.parent_params.values()}
     | {f for s in STREAMS for _, f in s.found_in}))
 # Fields the tap adds to children (their parent's id), which it sets and never reads from
-# Stripe's objects: whether Stripe sent one is looked up in the object's bytes (``_sent``)
-# rather than decoded with every object of every page (msgspec compares each key of an
-# object with every field asked for: on a page of 100 charges these 19 cost a fifth of it).
+# Stripe's objects: whether Stripe sent one is known from the struct of the lists it is added
+# to (``reads``), else looked up in the object's bytes (``_sent``) rather than decoded with
+# every object of every page (msgspec compares each key of an object with every field asked
+# for: on a page of 100 charges these 19 cost a fifth of it).
 ADDED = tuple(sorted({s.parent_id_field for s in STREAMS if s.parent_id_field} - set(FIELDS)))
 _ADDED_KEYS = {name: f'"{name}":'.encode() for name in ADDED}
 UNSET = msgspec.UNSET
@@ -102,14 +103,16 @@ _KINDS: dict[type, Decoders] = {}
 def reads(path: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The fields the tap reads of the objects of the registry's list ``path`` (``READ``, their
     streams' keys, what their children's lists need of them, the fields of theirs where
-    objects of other streams are found), their nested fields (their children's embedded
-    lists, their expanded fields) and the embedded lists alone."""
+    objects of other streams are found, the parent's id their streams add: whether Stripe sent
+    it is asked of each), their nested fields (their children's embedded lists, their
+    expanded fields) and the embedded lists alone."""
     here = {s.name for s in STREAMS if s.path == path}
     children = [s for s in STREAMS if s.parent in here]
     plain = (set(READ) | {s.key for s in STREAMS if s.name in here and s.key}
              | {k for s in children for k in s.parent_match}
              | {f for s in children for f in s.parent_params.values()}
-             | {f for s in STREAMS for name, f in s.found_in if name in here})
+             | {f for s in STREAMS for name, f in s.found_in if name in here}
+             | {s.parent_id_field for s in STREAMS if s.name in here and s.parent_id_field})
     embedded = {s.embedded for s in children if s.embedded}
     nested = embedded | set(expanded(path))
     return frozenset(plain - nested), frozenset(nested), frozenset(embedded)

@@ -89,3 +89,32 @@ def test_an_embedded_field_that_is_no_list_object_is_read_and_counted_as_the_dic
     assert record.items_in("lines") == 0
     assert record.get("lines") == lines
     assert bytes(record.json()) == msgspec.json.encode(invoice)
+
+
+class _Unsearched(dict[str, bytes]):
+    def get(self, key: str, default: Any = None) -> Any:
+        raise AssertionError(f"{key} was looked for in an object's bytes")
+
+
+@pytest.mark.parametrize(("url", "obj", "parent_id"), [
+    ("/v1/invoices", INVOICE, "invoice_id"),
+    ("/v1/credit_notes", CREDIT_NOTE, "credit_note_id"),
+])
+def test_whether_a_child_came_with_its_parents_id_is_decoded_with_it(
+        monkeypatch: pytest.MonkeyPatch, url: str, obj: dict[str, Any], parent_id: str) -> None:
+    """The parent's id the tap adds to a child (replaced where it is when Stripe sent it, as
+    the dict path does) is decoded with the children of its list, not searched for."""
+    sent = {**obj, "lines": {**obj["lines"], "data": [
+        {**item, parent_id: "sent"} for item in obj["lines"]["data"]]}}
+    records = objects_of(decode_page(page(url, obj, sent)), url)
+    monkeypatch.setattr(raw, "_ADDED_KEYS", _Unsearched())
+    written, expected = [], []
+    for record, dicts in zip(records, (obj, sent), strict=True):
+        for line, item in zip(record["lines"]["data"], dicts["lines"]["data"], strict=True):
+            copy = line.copy()
+            copy[parent_id] = record["id"]
+            written.append(bytes(copy.json()))
+            expected.append(msgspec.json.encode({**item, parent_id: record["id"]}))
+    assert written == expected
+    assert [item[parent_id] for item in records[1]["lines"]["data"]] == ["sent"] * len(
+        sent["lines"]["data"])
