@@ -46,9 +46,10 @@ FIELDS = tuple(sorted(
     | {f for s in STREAMS for f in s.parent_params.values()}
     | {f for s in STREAMS for _, f in s.found_in}))
 # Fields the tap adds to children (their parent's id), which it sets and never reads from
-# Stripe's objects: whether Stripe sent one is looked up in the object's bytes (``_sent``)
-# rather than decoded with every object of every page (msgspec compares each key of an
-# object with every field asked for: on a page of 100 charges these 19 cost a fifth of it).
+# Stripe's objects: whether Stripe sent one is known from the struct of the lists it is added
+# to (``reads``), else looked up in the object's bytes (``_sent``) rather than decoded with
+# every object of every page (msgspec compares each key of an object with every field asked
+# for: on a page of 100 charges these 19 cost a fifth of it).
 ADDED = tuple(sorted({s.parent_id_field for s in STREAMS if s.parent_id_field} - set(FIELDS)))
 _ADDED_KEYS = {name: f'"{name}":'.encode() for name in ADDED}
 UNSET = msgspec.UNSET
@@ -63,8 +64,9 @@ class Decoders:
     object of a page in one call without them (``page``: they are decoded from the object's
     bytes, with ``one``, when a record's first is read)."""
 
-    __slots__ = ("embedded_of", "one", "page")
+    __slots__ = ("embedded_of", "lists", "one", "page")
     embedded_of: Callable[[Any], tuple[Any, ...]]  # the children's lists of an object of ``one``
+    lists: dict[str, Decoders]  # the decoders of each of the children's embedded lists
     one: Callable[[bytes], Any]
     page: Callable[[bytes], Any]
 
@@ -80,6 +82,8 @@ class Decoders:
         page = msgspec.defstruct("Page", [("data", list[fields] | None, None)],  # type: ignore[valid-type]
                                  gc=False)
         self.one = _WITH_NESTED[fields] = msgspec.json.Decoder(whole).decode
+        _KINDS[fields] = _KINDS[whole] = self
+        self.lists = {}
         self.page = msgspec.json.Decoder(page).decode
         names = sorted(embedded)
         if len(names) == 1:
@@ -92,19 +96,23 @@ class Decoders:
 # The struct decoded with a page (nested fields left out) -> the decoder of the same fields
 # with the nested ones, from an object's own bytes.
 _WITH_NESTED: dict[type, Callable[[bytes], Any]] = {}
+# Either struct of a list's objects -> the decoders of that list.
+_KINDS: dict[type, Decoders] = {}
 
 
 def reads(path: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The fields the tap reads of the objects of the registry's list ``path`` (``READ``, their
     streams' keys, what their children's lists need of them, the fields of theirs where
-    objects of other streams are found), their nested fields (their children's embedded
-    lists, their expanded fields) and the embedded lists alone."""
+    objects of other streams are found, the parent's id their streams add: whether Stripe sent
+    it is asked of each), their nested fields (their children's embedded lists, their
+    expanded fields) and the embedded lists alone."""
     here = {s.name for s in STREAMS if s.path == path}
     children = [s for s in STREAMS if s.parent in here]
     plain = (set(READ) | {s.key for s in STREAMS if s.name in here and s.key}
              | {k for s in children for k in s.parent_match}
              | {f for s in children for f in s.parent_params.values()}
-             | {f for s in STREAMS for name, f in s.found_in if name in here})
+             | {f for s in STREAMS for name, f in s.found_in if name in here}
+             | {s.parent_id_field for s in STREAMS if s.name in here and s.parent_id_field})
     embedded = {s.embedded for s in children if s.embedded}
     nested = embedded | set(expanded(path))
     return frozenset(plain - nested), frozenset(nested), frozenset(embedded)
@@ -130,10 +138,26 @@ def decoders(url: Any) -> Decoders:
                 break
         else:
             return ALL
+    return _of_path(path)
+
+
+def _of_path(path: str) -> Decoders:
+    """The decoders of the registry's list ``path``, made once."""
     found = _BY_PATH.get(path)
     if found is None:
         found = _BY_PATH[path] = Decoders(*reads(path))
+        here = {s.name for s in STREAMS if s.path == path}
+        found.lists = {s.embedded: _of_path(s.path)
+                       for s in STREAMS if s.parent in here and s.embedded}
     return found
+
+
+def _embedded(fields: Any, key: str) -> Decoders | None:
+    """The decoders of the embedded list ``key`` of an object whose fields are ``fields``
+    (known from its own list, without reading the embedded list's ``url``); None when ``key``
+    is no child's embedded list of that list."""
+    kind = _KINDS.get(type(fields))
+    return None if kind is None else kind.lists.get(key)
 
 
 class _Page(msgspec.Struct, gc=False):
@@ -229,7 +253,7 @@ class RawRecord(MutableMapping[str, Any]):
             return self._decoded().get(key, default)
         if done is None:
             done = self._nested = {}
-        done[key] = found = nested(value)
+        done[key] = found = nested(value, _embedded(self._fields, key))
         return found
 
     def _nested_raw(self, key: str) -> Any:
@@ -364,19 +388,7 @@ class RawRecord(MutableMapping[str, Any]):
 
     def items_in(self, key: str) -> int:
         """How many objects the list object in field ``key`` holds (0 when the field is no list
-        object), without making them records."""
-        if self._dict is None and key in _NESTED and (self._nested is None
-                                                      or key not in self._nested):
-            raw = self._nested_raw(key)
-            if raw is UNSET:
-                return 0
-            if raw is not _MISSING:
-                if b'"data":[' not in bytes(raw):
-                    return 0
-                try:
-                    return len(_page(raw).data or ())
-                except msgspec.ValidationError:
-                    return 0
+        object): the field is decoded once (``get``), and kept for its readers."""
         return items_in(self.get(key))
 
     def nested_items(self, names: tuple[str, ...]) -> int:
@@ -426,7 +438,8 @@ def nested_items(objs: list[Any], names: tuple[str, ...]) -> int:
 
 def items_in(value: Any) -> int:
     """How many items a decoded list object holds (0 for anything else)."""
-    return len(value.get("data") or ()) if isinstance(value, dict) else 0
+    data = value.get("data") if isinstance(value, dict) else None
+    return len(data) if isinstance(data, list) else 0
 
 
 def plain(record: dict[str, Any] | RawRecord) -> dict[str, Any]:
@@ -434,12 +447,13 @@ def plain(record: dict[str, Any] | RawRecord) -> dict[str, Any]:
     return record.to_dict() if isinstance(record, RawRecord) else record
 
 
-def nested(raw: msgspec.Raw) -> Any:
+def nested(raw: msgspec.Raw, kind: Decoders | None = None) -> Any:
     """A nested field's value: a list object's items as raw records (they become child
-    records), anything else decoded."""
-    if b'"data":[' not in bytes(raw):  # no list object (an expanded object): decoded as is
+    records), anything else decoded. ``kind``: the decoders of its items when the field is a
+    child's embedded list (a list object as a rule, so not looked through for one first)."""
+    if kind is None and b'"data":[' not in bytes(raw):  # no list object (an expanded object)
         return _decode(raw)
-    value = list_object(raw, checked=True)  # part of an object already checked
+    value = list_object(raw, checked=True, kind=kind)  # part of an object already checked
     return _decode(raw) if value is None else value
 
 
@@ -452,10 +466,12 @@ def decode_page(body: bytes) -> Any:
     return _decode(body) if page is None else page
 
 
-def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str, Any] | None:
+def list_object(body: bytes | msgspec.Raw, *, checked: bool = False,
+                kind: Decoders | None = None) -> dict[str, Any] | None:
     """A list object whose items are raw records; None when ``body`` is no object whose
     ``data`` is a list of objects. ``checked``: its text is known to be what the dict path
-    writes (a nested list of an object already checked).
+    writes (a nested list of an object already checked); ``kind``: the decoders of its items
+    when known (else chosen by its ``url``).
 
     A page's objects have their fields decoded in one call for all of them (a second pass
     over the page, in C); an embedded list's objects are decoded one by one. An item whose
@@ -470,7 +486,8 @@ def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str
         page = _page(body)
         if page.data is None:
             return None
-        kind = decoders(page.url)
+        if kind is None:
+            kind = decoders(page.url)
         one = kind.one
         raws = list(map(bytes, page.data))
         if checked:  # an embedded list, short as a rule: each object alone
@@ -489,9 +506,15 @@ def list_object(body: bytes | msgspec.Raw, *, checked: bool = False) -> dict[str
                          for raw, found in zip(raws, fields, strict=True)]
     except msgspec.ValidationError:
         return None
-    found = {name: getattr(page, name) for name in page.__struct_fields__}
+    found: dict[str, Any] = {}  # the fields sent, in the struct's order (no loop: one a list)
+    if page.object is not UNSET:
+        found["object"] = page.object
     found["data"] = items
-    return {name: value for name, value in found.items() if value is not UNSET}
+    if page.has_more is not UNSET:
+        found["has_more"] = page.has_more
+    if page.url is not UNSET:
+        found["url"] = page.url
+    return found
 
 
 def _record(raw: bytes, one: Any) -> RawRecord:
