@@ -58,14 +58,23 @@ def created_of(obj: Obj) -> int:
     return int(obj.get("created") or obj.get("date") or 0)
 
 
+def creation(obj: Obj) -> int | None:
+    """``created_of(obj)``; None when ``obj`` has no creation time (payment links, terminal
+    locations...: their list takes no ``created`` filter), which puts it in every range."""
+    created = obj.get("created")
+    if created:
+        return int(created)
+    date = obj.get("date")
+    if created is None and date is None:
+        return None
+    return int(date or 0)
+
+
 def created_since(obj: Obj, start: int, end: int | None = None) -> bool:
-    """Whether ``obj`` was created in ``[start, end)``. Objects without a creation time
-    (payment links, terminal locations...: their list takes no ``created`` filter) are in
-    every range."""
-    if obj.get("created") is None and obj.get("date") is None:
-        return True
-    created = created_of(obj)
-    return start <= created and (end is None or created < end)
+    """Whether ``obj`` was created in ``[start, end)`` (objects without a creation time are in
+    every range, see ``creation``)."""
+    created = creation(obj)
+    return created is None or (start <= created and (end is None or created < end))
 
 
 class Submit(Protocol):
