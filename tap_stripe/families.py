@@ -309,6 +309,7 @@ class FamilyScan(SharedPass):
                 yield unit, created, [
                     (c, embedded_list(c, unit)) for c, start in children
                     if (created is None or created >= start) and c.takes_parent(unit)]
+
     def _grid(self) -> list[tuple[int, int]]:
         """The `created` windows of the listing (one over the whole range when the list
         takes no ``created`` filter)."""
