@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 import msgspec
 
 from tap_stripe import shutdown
-from tap_stripe.raw import RawRecord, untagged, written
+from tap_stripe.raw import RawRecord, written
 
 if TYPE_CHECKING:
     from tap_stripe.plan import Plan
@@ -144,7 +144,7 @@ def _encode(item: Item, out: bytearray) -> None:
     if isinstance(item, Checkpoint):
         out += b"C%d\n" % item.value
     elif isinstance(item, RawRecord):  # stays raw: Stripe's bytes and what the tap added
-        out += b"K" if untagged(item) else b"J"  # K: holds no ``raw.TAG``
+        out += b"K" if item.untagged() else b"J"  # K: holds no ``raw.TAG``
         item.json_into(out)
         out += b"\n"
     else:
