@@ -31,6 +31,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
@@ -192,11 +194,31 @@ def measured(emu: EmulatorProcess, work: Path, streams: list[str],
     return median
 
 
+def calibration_ms() -> float:
+    """CPU milliseconds of a fixed workload in this process (the median of five): 200 list
+    pages of 100 objects with 30 fields each, encoded and decoded by msgspec and walked in
+    Python. The same code every run, so the machine's own speed at the time of a run (shared
+    cores, a busy host) shows apart from the tap's."""
+    page = {"object": "list", "has_more": True, "data": [
+        {f"field_{k}": (f"value {i} {k}" if k % 3 else i * k) for k in range(30)}
+        for i in range(100)]}
+    encode, decode = msgspec.json.encode, msgspec.json.decode
+    times = []
+    for _ in range(5):
+        start = time.process_time()
+        for _ in range(200):
+            data = decode(encode(page))["data"]
+            sum(len(obj) for obj in data if obj.get("field_3"))
+        times.append(time.process_time() - start)
+    return round(sorted(times)[2] * 1000, 1)
+
+
 def cpu(work: Path, scale: int) -> dict[str, Any]:
     """This tap's CPU per record by kind of stream, start-up CPU (an empty sync) taken off,
     and by kind of thread (each less its CPU in the empty sync); each figure the median of
-    ``ROUNDS`` syncs."""
-    results: dict[str, Any] = {"scale": scale, "rounds": ROUNDS}
+    ``ROUNDS`` syncs. ``calibration_ms`` before and after the syncs."""
+    results: dict[str, Any] = {"scale": scale, "rounds": ROUNDS,
+                               "calibration_ms": [calibration_ms()]}
     with EmulatorProcess(scale) as emu:
         emu.configure(rate_limit="off", latency_ms=0)
         empty = measured(emu, work / "empty", ["customers"],
@@ -218,6 +240,7 @@ def cpu(work: Path, scale: int) -> dict[str, Any]:
                 kind: round((threads.get(kind, 0.0) - idle.get(kind, 0.0)) / records * 1e6, 1)
                 for kind in THREAD_KINDS}
             results[label] = run
+    results["calibration_ms"].append(calibration_ms())
     return results
 
 
@@ -296,6 +319,15 @@ def report(results: dict[str, Any]) -> str:
         parts.append("Where it goes, µs per record by kind of thread (each less its CPU in the "
                      "empty sync; start-up excluded; `benchmarks/thread_cpu.py`):\n\n"
                      + _table(["streams", *THREAD_KINDS.values()], split))
+        if cpu_results.get("calibration_ms"):
+            before, after = cpu_results["calibration_ms"]
+            parts.append(
+                f"The machine's speed at the time: a fixed workload (`calibration_ms` in "
+                f"`benchmarks/run.py`, msgspec and Python on 200 pages of 100 objects) took "
+                f"{before:g} ms of CPU before these syncs and {after:g} ms after. The "
+                "machines are shared: the same code's CPU per record has moved by up to 1.47 "
+                "times between two runs an hour apart (invoices with lines 41.7 and 28.4 µs on "
+                "2026-12-07), so compare runs at like calibration.")
     mem = results.get("memory")
     if mem:
         parts.append(f"**Peak memory**: {mem['peak_rss_mb']} MB RSS for {mem['records']:,} "

@@ -7,8 +7,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import wait
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tap_stripe.api import PAGE_SIZE, StripeApi
 from tap_stripe.channels import Checkpoint, Item, PassCancelledError
@@ -20,6 +19,7 @@ from tap_stripe.listing import (
     WindowEnd,
     WindowLister,
     created_since,
+    creation,
     interleaved,
     ordered,
 )
@@ -57,8 +57,7 @@ def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in itertools.pairwise(bounds) if lo < hi]
 
 
-@dataclass(frozen=True)
-class ChildList:
+class ChildList(NamedTuple):
     """One parent's children in one child stream: those at hand, and where the rest continue
     (path, parameters, cursor) when the list goes on."""
 
@@ -97,17 +96,28 @@ def needs_request(child: StreamDef, parent: Obj) -> bool:
     return not isinstance(embedded, dict) or bool(embedded.get("has_more"))
 
 
+def embedded_list(child: StreamDef, parent: Obj) -> ChildList | None:
+    """``parent``'s ``child`` list when ``parent`` embeds all of it; None when it needs the
+    child endpoint."""
+    embedded = parent.get(child.embedded) if child.embedded else None
+    if not isinstance(embedded, dict) or embedded.get("has_more"):
+        return None
+    # the first page of the child endpoint
+    return ChildList(_kept(child, objects_of(embedded, child.path.format(parent_id=parent["id"]))))
+
+
 def child_list(api: StripeApi, child: StreamDef, parent: Obj, account: str | None) -> ChildList:
     """The embedded first page of ``parent``'s children and, when there are more, the first
     page of the child endpoint (a filtered child list is re-read from its start)."""
+    whole = embedded_list(child, parent)
+    if whole is not None:
+        return whole
     embedded = parent.get(child.embedded) if child.embedded else None
     got: list[Obj] = []
     query: dict[str, Any] = {"limit": PAGE_SIZE, **child.params, **child.query_of(parent)}
     path = child.path.format(parent_id=parent["id"])
     if isinstance(embedded, dict):
         items = objects_of(embedded, path)  # the first page of the child endpoint
-        if not embedded.get("has_more"):
-            return ChildList(_kept(child, items))
         if not child.object_filter and items:
             got = list(items)
             query["starting_after"] = items[-1]["id"]
@@ -134,9 +144,9 @@ def remaining(child: StreamDef, parent: Obj, after: str) -> tuple[str, dict[str,
 
 
 def _kept(sdef: StreamDef, objs: list[Obj]) -> list[Obj]:
-    """The objects of ``objs`` that are ``sdef``'s (all of them when it filters none)."""
+    """The objects of ``objs`` that are ``sdef``'s (``objs`` itself when it filters none)."""
     if not sdef.object_filter:
-        return list(objs)
+        return objs
     return [o for o in objs if o.get("object") in sdef.object_names]
 
 
@@ -226,32 +236,79 @@ class FamilyScan(SharedPass):
 
     def _families(self, entries: Iterable[list[Obj] | WindowEnd],
                   ) -> Iterator[tuple[str, list[Any]]]:
-        """Parent by parent: its children's records in each child stream, then its own record
-        (when created from its start); ("", [parent]) to count it, ("", [window end]) at each
-        window's end. The child lists to read are read ahead on workers."""
-        parent, stamp = self.parent, self.stamp
+        """Parent by parent, its children's records in each child stream, then its own record
+        (when created from its start), gathered over up to a page of parents (each member's
+        records in order) and given with ("", those parents) to count them; ("", [window end])
+        at each window's end. The child lists to read are read ahead on workers; the records
+        read before a failure still go out."""
+        parent, stamp, api, account = self.parent, self.stamp, self.api, self.account
         parent_start = self.starts.get(parent.name)
         stripped = [c.embedded for c in self.children if c.parent_expand and c.embedded]
-        units = ((unit, self._wanted_children(unit)) for entry in entries  # children: once
-                 for unit in ((entry,) if isinstance(entry, WindowEnd) else entry))
-        for (unit, _), kids in ordered(self.pool.submit, self._child_lists, units,
-                                       ahead=self.concurrency.objects_ahead,
-                                       remote=self._remote, stop=self.stop):
-            if isinstance(unit, WindowEnd):
-                yield "", [unit]
+        kids_of: dict[str, list[Obj]] = {c.name: [] for c in self.children}
+        parents: list[Obj] = []  # the parent stream's records, stamped when they go out
+        listed: list[Obj] = []
+        try:
+            for (unit, created, _), kids in ordered(
+                    self.pool.submit, self._child_lists, self._planned(entries),
+                    ahead=self.concurrency.objects_ahead, remote=_remote, stop=self.stop):
+                if isinstance(unit, WindowEnd):
+                    yield from self._gathered(kids_of, parents, listed)
+                    yield "", [unit]
+                    continue
+                for child, kid_list in kids:
+                    if kid_list.rest is None:  # copies: the parent's embedded list stays as is
+                        stamp.into(kids_of[child.name], child,
+                                   [o.copy() for o in kid_list.first], unit)
+                        continue
+                    records: list[Obj] = []  # the list's copies, or pages read now
+                    try:
+                        records.extend(kid_list.records(api, child, account))
+                    finally:  # those read before a failure still go out
+                        stamp.into(kids_of[child.name], child, records, unit)
+                listed.append(unit)
+                if parent_start is not None and (created is None or created >= parent_start):
+                    for name in stripped:
+                        unit.pop(name, None)
+                    parents.append(unit)
+                if len(listed) >= PAGE_SIZE:
+                    yield from self._gathered(kids_of, parents, listed)
+        except GeneratorExit:
+            raise
+        except BaseException:
+            yield from self._gathered(kids_of, parents, listed)
+            raise
+        yield from self._gathered(kids_of, parents, listed)
+
+    def _gathered(self, kids_of: dict[str, list[Obj]], parents: list[Obj], listed: list[Obj],
+                  ) -> Iterator[tuple[str, list[Any]]]:
+        """The records gathered by ``_families`` (each child stream's, then the parents',
+        stamped), then ("", the parents listed); the lists emptied for the next ones."""
+        for name, records in kids_of.items():
+            if records:
+                yield name, records[:]
+                records.clear()
+        if parents:
+            yield self.parent.name, self.stamp.all(self.parent, parents, None, own=True)
+            parents.clear()
+        if listed:
+            yield "", listed[:]
+            listed.clear()
+
+    def _planned(self, entries: Iterable[list[Obj] | WindowEnd],
+                 ) -> Iterator[tuple[Obj | WindowEnd, int | None, list[_Wanted]]]:
+        """Each parent listed with its creation time (``creation``) and, for each child stream
+        that takes its children, the stream and its list when the parent embeds all of it
+        (else None: read on a worker, see ``_child_lists``); each window's end with none."""
+        children = [(c, self.starts[c.name]) for c in self.children]
+        for entry in entries:
+            if isinstance(entry, WindowEnd):
+                yield entry, None, []
                 continue
-            for child, kid_list in kids:
-                records: list[Obj] = []  # the list's copies, or pages read now: the pass's own
-                try:
-                    records.extend(kid_list.records(self.api, child, self.account))
-                finally:  # those read before a failure still go out
-                    if records:
-                        yield child.name, stamp.all(child, records, unit, own=True)
-            yield "", [unit]
-            if parent_start is not None and created_since(unit, parent_start):
-                for name in stripped:
-                    unit.pop(name, None)
-                yield parent.name, stamp.all(parent, [unit], None, own=True)
+            for unit in entry:
+                created = creation(unit)
+                yield unit, created, [
+                    (c, embedded_list(c, unit)) for c, start in children
+                    if (created is None or created >= start) and c.takes_parent(unit)]
 
     def _grid(self) -> list[tuple[int, int]]:
         """The `created` windows of the listing (one over the whole range when the list
@@ -292,21 +349,21 @@ class FamilyScan(SharedPass):
                 yield obj
         yield WindowEnd(start, self.end)
 
-    def _wanted_children(self, unit: Obj | WindowEnd) -> list[StreamDef]:
-        """The child streams that take ``unit``'s children (none at a window's end)."""
-        if isinstance(unit, WindowEnd):
-            return []
-        return [c for c in self.children
-                if created_since(unit, self.starts[c.name]) and c.takes_parent(unit)]
-
-    @staticmethod
-    def _remote(entry: tuple[Obj | WindowEnd, list[StreamDef]]) -> bool:
-        unit, wanted = entry
-        return not isinstance(unit, WindowEnd) and any(needs_request(c, unit) for c in wanted)
-
-    def _child_lists(self, entry: tuple[Obj | WindowEnd, list[StreamDef]],
+    def _child_lists(self, entry: tuple[Obj | WindowEnd, int | None, list[_Wanted]],
                      ) -> list[tuple[StreamDef, ChildList]]:
-        unit, wanted = entry
+        """The child lists of a parent of ``_planned``: those it embeds whole, the others
+        read."""
+        unit, _, wanted = entry
         if isinstance(unit, WindowEnd):
             return []
-        return [(c, child_list(self.api, c, unit, self.account)) for c in wanted]
+        return [(c, kids if kids is not None else child_list(self.api, c, unit, self.account))
+                for c, kids in wanted]
+
+
+# A child stream whose children a parent has, with its list when the parent embeds all of it.
+_Wanted = tuple[StreamDef, ChildList | None]
+
+
+def _remote(entry: tuple[Obj | WindowEnd, int | None, list[_Wanted]]) -> bool:
+    """Whether a parent of ``_planned`` has a child list to read from Stripe."""
+    return any(kids is None for _, kids in entry[2])

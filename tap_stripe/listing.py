@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import queue
 import threading
 import time
@@ -34,6 +35,14 @@ R = TypeVar("R")
 SPLIT_PAGES = 4
 PART_PAGES = 2
 POLL_SECONDS = 0.2
+# In a long listing's last seconds (what it expects to ask still fits in LAST_ROUNDS rounds of
+# the requests the pace wants in flight on its endpoint, and it has read more than that), a
+# sub-window about to be asked is first cut in parts expected to hold at most LAST_FILL of a
+# page each: each is then answered by one request, and the parts go out together rather than
+# one page a round trip after another, so the endpoint's last seconds stay busy instead of
+# waiting on a few sub-windows' last pages.
+LAST_ROUNDS = 2.0
+LAST_FILL = 0.8
 # A listing the pace or the budget holds back looks again this often for a free place.
 RECHECK_SECONDS = 0.05
 # The next window's first request goes out when the previous window has answered, or when its
@@ -49,14 +58,23 @@ def created_of(obj: Obj) -> int:
     return int(obj.get("created") or obj.get("date") or 0)
 
 
+def creation(obj: Obj) -> int | None:
+    """``created_of(obj)``; None when ``obj`` has no creation time (payment links, terminal
+    locations...: their list takes no ``created`` filter), which puts it in every range."""
+    created = obj.get("created")
+    if created:
+        return int(created)
+    date = obj.get("date")
+    if created is None and date is None:
+        return None
+    return int(date or 0)
+
+
 def created_since(obj: Obj, start: int, end: int | None = None) -> bool:
-    """Whether ``obj`` was created in ``[start, end)``. Objects without a creation time
-    (payment links, terminal locations...: their list takes no ``created`` filter) are in
-    every range."""
-    if obj.get("created") is None and obj.get("date") is None:
-        return True
-    created = created_of(obj)
-    return start <= created and (end is None or created < end)
+    """Whether ``obj`` was created in ``[start, end)`` (objects without a creation time are in
+    every range, see ``creation``)."""
+    created = creation(obj)
+    return created is None or (start <= created and (end is None or created < end))
 
 
 class Submit(Protocol):
@@ -125,7 +143,9 @@ class WindowLister:
     cut in equal parts of what remains, of at most about ``PART_PAGES`` pages each and at most
     as many as the pace wants in flight on the endpoint, so the endpoint has enough sub-windows
     to keep that many in flight whatever the windows' size: the newest part continues after the
-    cursor, the older ones wait their turn. The sub-windows are fetched in the order they are
+    cursor, the older ones wait their turn. In a long listing's last seconds a sub-window
+    about to be asked is cut again, in parts of less than a page each (see ``LAST_ROUNDS``), so
+    that the last requests go out together. The sub-windows are fetched in the order they are
     read, several at once. The next window's first page is requested once the previous window
     has answered, or its first request has waited ``SPECULATE_SECONDS``. A range of
     ``WHOLE_RANGE_WINDOWS`` windows or more (two or more when the listing is ``sparse``) is
@@ -384,6 +404,7 @@ class WindowLister:
                 self._wake = time.monotonic() + RECHECK_SECONDS
                 return
             self._opened.setdefault(seg.window, time.monotonic())
+            self._cut_last(seg)
             self._send(seg)
 
     def _send(self, seg: _Segment) -> None:
@@ -503,6 +524,28 @@ class WindowLister:
             parts = min(int(expected // (PART_PAGES * PAGE_SIZE)) + 1, wanted)
         if idle > 0:
             parts = max(parts, min(int(expected // PAGE_SIZE) + 1, idle + 1))
+        self._cut(seg, oldest, parts)
+
+    def _cut_last(self, seg: _Segment) -> None:
+        """In the last seconds of a long listing (see ``LAST_ROUNDS``: one that has read at
+        least as many pages as they hold; a small one is not cut for them), cut ``seg``, about
+        to be asked, in parts expected to hold at most ``LAST_FILL`` of a page each, at the density
+        the listing read so far: what remains of it when it has a cursor (created up to the
+        oldest object read), all of it otherwise. Its newest part stays ``seg``."""
+        if not self.listing.created_filter or self.pace.most < 2 or not self._covered:
+            return
+        wanted, _ = self.pace.targets(self.endpoint)
+        rounds = LAST_ROUNDS * wanted
+        if self._objects < rounds * PAGE_SIZE or self._requests_left() > rounds:
+            return
+        top = seg.lt if seg.reached is None else seg.reached
+        expected = self._objects * (top - seg.gte) / self._covered
+        self._cut(seg, top, math.ceil(expected / (LAST_FILL * PAGE_SIZE)))
+
+    def _cut(self, seg: _Segment, top: int, parts: int) -> None:
+        """Cut ``[seg.gte, top)`` in ``parts`` equal parts (at most one a second): ``seg``
+        keeps the newest (and anything from ``top`` on), the older ones follow it."""
+        span = top - seg.gte
         parts = min(parts, span)
         if parts < 2:
             return

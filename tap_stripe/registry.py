@@ -113,8 +113,9 @@ class StreamDef:
 
     def takes_parent(self, parent: Mapping[str, Any]) -> bool:
         """Whether this child stream's list accepts ``parent`` (see ``parent_match``)."""
-        return all(parent.get(k) == v for k, v in self.parent_match.items()) and all(
-            parent.get(f) for f in self.parent_params.values())
+        match, params = self.parent_match, self.parent_params
+        return (not match or all(parent.get(k) == v for k, v in match.items())) and (
+            not params or all(parent.get(f) for f in params.values()))
 
     def query_of(self, parent: Mapping[str, Any]) -> dict[str, str]:
         """The query parameters of ``parent``'s child list (``parent_filter``,

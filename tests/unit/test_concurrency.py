@@ -491,3 +491,64 @@ def test_the_newest_window_is_fetched_while_the_older_windows_request_waits() ->
     assert concurrent == flat(listed(PageServer(created), spans, SEQUENTIAL))
     assert [x for x in concurrent if isinstance(x, tuple)] == spans
     assert len([x for x in concurrent if isinstance(x, str)]) == 300
+
+
+def unused(fn: Any, *args: Any) -> Any:
+    raise AssertionError("no request is made")
+
+
+def last_seconds_lister(spans: list[tuple[int, int]]) -> WindowLister:
+    """A lister of one object every 100 s that has read 2,000 of them (0.01 a second), four
+    requests in flight wanted: its last rounds (``LAST_ROUNDS`` of four) hold 8 requests."""
+    server = PageServer([START - 30 * DAY + 100 * i for i in range(30 * 864)])
+    lister = WindowLister(server, Listing("/v1/things", {}), spans,  # type: ignore[arg-type]
+                          submit=unused, pace=Pace(NoLimits(), 4), budget=Budget(10**6),
+                          stop=threading.Event())
+    lister._objects, lister._covered = 2000, 200_000
+    return lister
+
+
+def ranges(lister: WindowLister) -> list[tuple[int, int]]:
+    return [(seg.gte, seg.lt) for seg in lister._segments]
+
+
+def test_a_long_listings_last_sub_windows_are_cut_to_fit_a_page_each() -> None:
+    # 300 objects expected in the last sub-window (3 requests, within the last 8): cut in
+    # 4 parts of 75 (at most 80, LAST_FILL of a page), the newest part kept first
+    lister = last_seconds_lister([(START - 30_000, START)])
+    lister._cut_last(lister._segments[0])
+    assert ranges(lister) == [(START - 7_500, START), (START - 15_000, START - 7_500),
+                              (START - 22_500, START - 15_000), (START - 30_000, START - 22_500)]
+    # one already paged down to START - 20,000 (its cursor there): the 100 objects below
+    # are cut in two, the newer part continuing after the cursor
+    lister = last_seconds_lister([(START - 30_000, START)])
+    seg = lister._segments[0]
+    seg.reached, seg.cursor, seg.requested = START - 20_000, "obj_x", True
+    lister._cut_last(seg)
+    assert ranges(lister) == [(START - 25_000, START), (START - 30_000, START - 25_000)]
+    assert lister._segments[0] is seg and seg.cursor == "obj_x"
+    # 60 objects expected: one request, not cut
+    lister = last_seconds_lister([(START - 6_000, START)])
+    lister._cut_last(lister._segments[0])
+    assert ranges(lister) == [(START - 6_000, START)]
+
+
+def test_only_the_last_seconds_of_a_long_listing_are_cut_so() -> None:
+    # 1,000 objects expected (10 requests): more than the last 8, not cut yet
+    lister = last_seconds_lister([(START - 100_000, START)])
+    lister._cut_last(lister._segments[0])
+    assert ranges(lister) == [(START - 100_000, START)]
+    # a listing that has read fewer objects than its last rounds hold (800) is small: not cut
+    lister = last_seconds_lister([(START - 30_000, START)])
+    lister._objects, lister._covered = 500, 50_000
+    lister._cut_last(lister._segments[0])
+    assert ranges(lister) == [(START - 30_000, START)]
+
+
+def test_a_long_listing_cut_in_its_last_seconds_keeps_the_sequential_order() -> None:
+    created = [START - 20 * DAY + 50 * i for i in range(20 * 1728)]
+    spans = [(START - 20 * DAY, START - 10 * DAY), (START - 10 * DAY, START)]
+    server = PageServer(created)
+    got = flat(listed(server, spans, Concurrency(workers=4)))
+    assert got == flat(listed(PageServer(created), spans, SEQUENTIAL))
+    assert len([x for x in got if isinstance(x, str)]) == 20 * 1728
