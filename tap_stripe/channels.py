@@ -42,7 +42,9 @@ WAIT_SECONDS = 0.2
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
 Extent = tuple[int, int]  # (offset, length) of spilled items in the spill file
-_RAW, _CHECKPOINT = b"J"[0], b"C"[0]  # the kinds of spilled lines (the rest: R, a dict)
+# The kinds of spilled lines: a raw record (J, or K when it holds no ``raw.TAG``), a
+# checkpoint (C), the rest a dict (R).
+_RAW, _UNTAGGED, _CHECKPOINT = b"J"[0], b"K"[0], b"C"[0]
 
 
 class SpillFile:
@@ -142,7 +144,7 @@ def _encode(item: Item, out: bytearray) -> None:
     if isinstance(item, Checkpoint):
         out += b"C%d\n" % item.value
     elif isinstance(item, RawRecord):  # stays raw: Stripe's bytes and what the tap added
-        out += b"J"
+        out += b"K" if item.untagged() else b"J"  # K: holds no ``raw.TAG``
         item.json_into(out)
         out += b"\n"
     else:
@@ -160,8 +162,8 @@ def _decoded(chunk: bytes) -> list[Item]:
     start, find = 0, chunk.find
     while (end := find(b"\n", start)) >= 0:
         kind = chunk[start]
-        if kind == _RAW:
-            items.append(written(chunk[start + 1:end]))
+        if kind in (_RAW, _UNTAGGED):
+            items.append(written(chunk[start + 1:end], kind == _UNTAGGED))
         elif kind == _CHECKPOINT:
             items.append(Checkpoint(int(chunk[start + 1:end])))
         else:

@@ -247,3 +247,38 @@ def test_a_change_is_marked_as_the_dict_path_marks_it(sent: dict[str, Any], befo
     assert written(record) == msgspec.json.encode(expected)
     assert (record["updated"], record["is_deleted"]) == (sent.get("updated", 1_790_000_000),
                                                          True)
+
+
+@pytest.mark.parametrize("sent", [None, "acct_sent"])
+@pytest.mark.parametrize("tagged", [False, True])
+def test_a_spilled_record_is_tagged_with_its_account_as_the_dict_path_tags_it(
+        monkeypatch: pytest.MonkeyPatch, sent: str | None, tagged: bool) -> None:
+    """A raw record read back from the spill file is tagged with its account (``sync``) as
+    the dict path would: added after Stripe's fields, or replaced where Stripe's object holds
+    it; one known to hold none is tagged without its text being decoded."""
+    from tap_stripe import raw
+
+    obj = dict(INVOICE) if sent is None else {**INVOICE, "stripe_account": sent}
+    record = objects_of(decode_page(page_of(obj)), "/v1/invoices")[0]
+    record["is_deleted"] = False
+    if tagged:
+        record["stripe_account"] = "acct_before"
+    expected = {**obj, "is_deleted": False}
+    if tagged:
+        expected["stripe_account"] = "acct_before"
+    decoded: list[bytes] = []
+    fields = raw._fields
+    monkeypatch.setattr(raw, "_fields", lambda text: decoded.append(text) or fields(text))
+    channel = Channel(memory_items=0)
+    channel.put_page([record])
+    channel.close()
+    ((spilled,),) = list(channel.pages())
+    assert channel.spilled == 1
+    assert spilled.get("stripe_account") == expected.get("stripe_account")
+    spilled["stripe_account"] = "acct_1"
+    assert bytes(spilled.json()) == msgspec.json.encode({**expected, "stripe_account": "acct_1"})
+    assert len(decoded) == (0 if sent is None and not tagged else 1)
+    assert (spilled["id"], spilled["created"], spilled["is_deleted"]) == (
+        INVOICE["id"], INVOICE["created"], False)
+    assert [line["id"] for line in spilled["lines"]["data"]] == ["il_1", "il_2"]
+    assert len(decoded) == 1  # the fields, once, when first read
