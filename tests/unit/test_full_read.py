@@ -21,7 +21,10 @@ def config(**extra: Any) -> dict[str, Any]:
 
 def test_a_full_read_stream_is_read_whole_again_and_keeps_no_bookmark(fake: FakeStripe) -> None:
     assert BY_NAME["webhook_endpoints"].cursor == "full"
-    hooks = [{"id": f"we_{i}", "object": "webhook_endpoint", "created": NOW - i * DAY,
+    # Created before the runs start: a run reads what was created before its start by Stripe's
+    # clock (windows half-open), and the start may fall in the second this module was imported
+    # in, so an object created at NOW could be the next run's.
+    hooks = [{"id": f"we_{i}", "object": "webhook_endpoint", "created": NOW - (i + 1) * DAY,
               "url": f"https://example.com/{i}"} for i in range(3)]
     fake.add("/v1/webhook_endpoints", hooks)
     first = run_tap(config(), ["webhook_endpoints"])
@@ -30,7 +33,7 @@ def test_a_full_read_stream_is_read_whole_again_and_keeps_no_bookmark(fake: Fake
         "webhook_endpoints", {}))
     # One endpoint deleted in Stripe, one added: the next run lists the list as it is now.
     fake.lists["/v1/webhook_endpoints"] = [
-        {"id": "we_9", "object": "webhook_endpoint", "created": NOW, "url": "https://x"},
+        {"id": "we_9", "object": "webhook_endpoint", "created": NOW - 60, "url": "https://x"},
         *hooks[:2]]
     second = run_tap(config(), ["webhook_endpoints"], first.state)
     assert second.ids("webhook_endpoints") == ["we_9", "we_0", "we_1"]
