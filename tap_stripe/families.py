@@ -256,10 +256,6 @@ class FamilyScan(SharedPass):
                     yield "", [unit]
                     continue
                 for child, kid_list in kids:
-                    if kid_list.rest is None:  # copies: the parent's embedded list stays as is
-                        stamp.into(kids_of[child.name], child,
-                                   [o.copy() for o in kid_list.first], unit)
-                        continue
                     records: list[Obj] = []  # the list's copies, or pages read now
                     try:
                         records.extend(kid_list.records(api, child, account))

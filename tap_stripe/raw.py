@@ -66,8 +66,9 @@ class Decoders:
     object of a page in one call without them (``page``: they are decoded from the object's
     bytes, with ``one``, when a record's first is read)."""
 
-    __slots__ = ("embedded_of", "lists", "one", "page")
+    __slots__ = ("embedded_of", "lean", "lists", "one", "page")
     embedded_of: Callable[[Any], tuple[Any, ...]]  # the children's lists of an object of ``one``
+    lean: type  # the struct ``page`` decodes each object into (no nested fields)
     lists: dict[str, Decoders]  # the decoders of each of the children's embedded lists
     one: Callable[[bytes], Any]
     page: Callable[[bytes], Any]
@@ -83,7 +84,8 @@ class Decoders:
                                   + [(name, msgspec.Raw, UNSET) for name in nested], gc=False)
         page = msgspec.defstruct("Page", [("data", list[fields] | None, None)],  # type: ignore[valid-type]
                                  gc=False)
-        self.one = _WITH_NESTED[fields] = msgspec.json.Decoder(whole).decode
+        self.lean = fields
+        self.one = msgspec.json.Decoder(whole).decode
         _KINDS[fields] = _KINDS[whole] = self
         self.lists = {}
         self.page = msgspec.json.Decoder(page).decode
@@ -95,9 +97,6 @@ class Decoders:
             self.embedded_of = attrgetter(*names) if names else lambda found: ()
 
 
-# The struct decoded with a page (nested fields left out) -> the decoder of the same fields
-# with the nested ones, from an object's own bytes.
-_WITH_NESTED: dict[type, Callable[[bytes], Any]] = {}
 # Either struct of a list's objects -> the decoders of that list.
 _KINDS: dict[type, Decoders] = {}
 
@@ -264,9 +263,9 @@ class RawRecord(MutableMapping[str, Any]):
         object's bytes first when they were left out of the page's decoding."""
         value = getattr(self._fields, key, _MISSING)
         if value is _MISSING:
-            with_nested = _WITH_NESTED.get(type(self._fields))
-            if with_nested is not None:
-                self._fields = with_nested(self._raw)
+            kind = _KINDS.get(type(self._fields))
+            if kind is not None and type(self._fields) is kind.lean:  # decoded with its page
+                self._fields = kind.one(self._raw)
                 value = getattr(self._fields, key, _MISSING)
         return value
 

@@ -25,7 +25,6 @@ class _Plan(NamedTuple):
 
     by_events: bool  # kept current by events: ``updated`` and ``is_deleted``
     parent: StreamDef | None  # the parent stream, whose deleted parents make deleted children
-    deleted_status: str | None  # ``StreamDef.deleted_status``
     id_field: str | None  # ``StreamDef.parent_id_field``
     key: str | None  # the replication key to set when absent (None: ``mark_change`` sets it)
 
@@ -35,8 +34,7 @@ def _plan(sdef: StreamDef) -> _Plan:
     key: str | None = sdef.replication_key
     if by_events and key == "updated":  # ``mark_change`` has set it
         key = None
-    return _Plan(by_events, BY_NAME.get(sdef.parent or ""), sdef.deleted_status,
-                 sdef.parent_id_field, key or None)
+    return _Plan(by_events, BY_NAME.get(sdef.parent or ""), sdef.parent_id_field, key or None)
 
 
 class Stamper:
@@ -73,7 +71,7 @@ class Stamper:
         plan = self._plans.get(sdef.name)
         if plan is None:
             plan = self._plans[sdef.name] = _plan(sdef)
-        by_events, parent_def, status, id_field, key = plan
+        by_events, parent_def, id_field, key = plan
         updated = self.updated
         parent_gone = (by_events and parent is not None and parent_def is not None
                        and parent_def.shows_deleted(parent))
@@ -82,12 +80,7 @@ class Stamper:
             id_field = None
         for record in records:
             if by_events:
-                deleted = parent_gone or record.get("deleted") is True or (
-                    status is not None and record.get("status") == status)
-                if type(record) is RawRecord:
-                    record.mark_change(updated, deleted)
-                else:
-                    mark_change(record, updated, deleted)
+                mark_change(record, updated, parent_gone or sdef.shows_deleted(record))
             if id_field:
                 record[id_field] = parent_id
             if key and key not in record:
